@@ -1,0 +1,121 @@
+"""The credentials value every source produces and every dialect renders."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timezone
+
+from envgen.errors import EnvgenError
+
+ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
+SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
+SESSION_TOKEN = "AWS_SESSION_TOKEN"
+CREDENTIAL_EXPIRATION = "AWS_CREDENTIAL_EXPIRATION"
+SESSION_EXPIRATION = "AWS_SESSION_EXPIRATION"
+REGION = "AWS_REGION"
+DEFAULT_REGION = "AWS_DEFAULT_REGION"
+
+# Every variable envgen sets or clears, in output order. Whatever a new set of
+# credentials leaves out is unset in the same output, so no stale session token
+# or expiry survives beside new keys.
+MANAGED_VARIABLES: tuple[str, ...] = (
+    ACCESS_KEY_ID,
+    SECRET_ACCESS_KEY,
+    SESSION_TOKEN,
+    CREDENTIAL_EXPIRATION,
+    SESSION_EXPIRATION,
+    REGION,
+    DEFAULT_REGION,
+)
+
+SECRET_VARIABLES = frozenset({SECRET_ACCESS_KEY, SESSION_TOKEN})
+
+
+def format_expiration(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, the form the AWS CLI and SDKs write."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_expiration(text: str) -> datetime:
+    """Read an ISO 8601 expiry; a time without a zone is taken as UTC, as STS means it."""
+    cleaned = text.strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise EnvgenError(
+            f"expiration {text!r} is not an ISO 8601 time; write it like 2030-01-31T12:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str = dataclasses.field(repr=False)
+    session_token: str | None = dataclasses.field(default=None, repr=False)
+    expiration: datetime | None = None
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.access_key_id:
+            raise EnvgenError("the access key id is empty; give the AccessKeyId of the credentials")
+        if not self.secret_access_key:
+            raise EnvgenError(
+                "the secret access key is empty; give the SecretAccessKey of the credentials"
+            )
+        if self.expiration is not None and self.expiration.tzinfo is None:
+            raise ValueError("expiration must be timezone-aware")
+        if self.session_token == "":
+            object.__setattr__(self, "session_token", None)
+        if self.region == "":
+            object.__setattr__(self, "region", None)
+
+    @property
+    def is_temporary(self) -> bool:
+        return self.session_token is not None
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        if self.expiration is None:
+            return False
+        return self.expiration <= (now or datetime.now(timezone.utc))
+
+    def environment(self) -> dict[str, str]:
+        """The variables these credentials set, in MANAGED_VARIABLES order."""
+        values: dict[str, str | None] = {
+            ACCESS_KEY_ID: self.access_key_id,
+            SECRET_ACCESS_KEY: self.secret_access_key,
+            SESSION_TOKEN: self.session_token,
+            CREDENTIAL_EXPIRATION: self.expiration and format_expiration(self.expiration),
+            SESSION_EXPIRATION: self.expiration and format_expiration(self.expiration),
+            REGION: self.region,
+            DEFAULT_REGION: self.region,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclasses.dataclass(frozen=True)
+class Changes:
+    """What one output does to the environment: variables to set, then variables to unset."""
+
+    assignments: dict[str, str]
+    unsets: tuple[str, ...]
+    # The credentials behind the assignments, for formats that print them whole.
+    credentials: Credentials | None = None
+
+    @classmethod
+    def from_credentials(cls, credentials: Credentials) -> Changes:
+        assignments = credentials.environment()
+        unsets = tuple(name for name in MANAGED_VARIABLES if name not in assignments)
+        return cls(assignments, unsets, credentials)
+
+    @classmethod
+    def clearing(cls) -> Changes:
+        return cls({}, MANAGED_VARIABLES)
+
+    def __repr__(self) -> str:
+        shown = {n: ("***" if n in SECRET_VARIABLES else v) for n, v in self.assignments.items()}
+        return f"Changes(assignments={shown!r}, unsets={self.unsets!r})"
