@@ -1,0 +1,75 @@
+"""AssumeRole / GetSessionToken for `envgen assume` and `envgen exec`: the command line checked
+first, then one trip to STS (or none, when the shared cache still holds the role)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from envgen.credentials import MANAGED_VARIABLES, Credentials
+from envgen.errors import EnvgenError, UsageError
+from envgen.sources import validation
+from envgen.sources.sts import Issued, Place, RoleOptions
+
+REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+)+")
+
+
+def place(profile: str | None, region: str | None, endpoint_url: str | None) -> Place:
+    if region is not None and not REGION.fullmatch(region):
+        raise UsageError(f"--region {region!r} is not a region name like eu-west-1")
+    return Place(profile, region, validation.endpoint_url(endpoint_url))
+
+
+def role_options(
+    role_arn: str | None = None,
+    session_name: str | None = None,
+    duration_seconds: int | None = None,
+    external_id: str | None = None,
+    serial_number: str | None = None,
+    token_code: str | None = None,
+) -> RoleOptions:
+    return RoleOptions(
+        role_arn=validation.role_arn(role_arn),
+        session_name=validation.session_name(session_name),
+        duration_seconds=validation.duration(duration_seconds),
+        external_id=validation.external_id(external_id),
+        serial_number=validation.serial_number(serial_number),
+        token_code=validation.token_code(token_code),
+    )
+
+
+def assume(where: Place, options: RoleOptions) -> Issued:
+    from envgen.sources import sts
+
+    return sts.assume(where, options)
+
+
+def child_environment(credentials: Credentials, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment with every managed variable replaced, none left stale."""
+    environment = dict(os.environ if base is None else base)
+    for name in MANAGED_VARIABLES:
+        environment.pop(name, None)
+    environment.update(credentials.environment())
+    return environment
+
+
+def run(command: Sequence[str], environment: dict[str, str]) -> int:
+    """Run COMMAND with the credentials; on POSIX envgen becomes it, so signals and the exit
+    status are the command's own."""
+    if not command:
+        raise UsageError("give the command to run after --: envgen exec [PROFILE] -- CMD ARGS...")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        if os.name == "posix":
+            os.execvpe(command[0], list(command), environment)
+        return subprocess.run(list(command), env=environment, check=False).returncode
+    except FileNotFoundError:
+        raise EnvgenError(f"{command[0]}: command not found", exit_code=127) from None
+    except PermissionError:
+        raise EnvgenError(f"{command[0]}: permission denied", exit_code=126) from None
+    except OSError as error:
+        raise EnvgenError(f"{command[0]}: cannot run it ({error.strerror})", exit_code=126) from None

@@ -1,0 +1,528 @@
+"""The one module that talks to STS, and the only one that imports botocore (inside functions,
+so rendering and `import` never pay for it).
+
+Configuration and credential resolution are botocore's own: profiles, `source_profile` chains,
+`credential_source`, `mfa_serial`, SSO and credential_process all behave as in the AWS CLI.
+Assumed-role credentials go to the AWS CLI's cache directory through botocore's JSONFileCache
+under botocore's own cache keys, so envgen and the AWS CLI serve each other's entries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import logging
+import os
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from envgen.credentials import CREDENTIAL_EXPIRATION, Credentials, parse_expiration
+from envgen.errors import EnvgenError, UsageError
+from envgen.sources import terminal, validation
+
+# An unreachable endpoint must fail in seconds, not after botocore's default 60 s reads and
+# several retries: two attempts at most, each bounded.
+CONNECT_TIMEOUT_SECONDS = 3
+READ_TIMEOUT_SECONDS = 6
+MAX_ATTEMPTS = 2
+# STS needs some region to sign for; us-east-1 is where its global endpoint lives.
+FALLBACK_REGION = "us-east-1"
+
+HOW_TO_PROVIDE_CREDENTIALS = (
+    "give base credentials: a profile with keys in ~/.aws/credentials (aws configure), "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or envgen import"
+)
+
+# What to do about each error code STS answers with.
+ADVICE = {
+    "AccessDenied": "your identity may not assume this role: check the role ARN, its trust "
+    "policy (principal, external id, MFA condition) and who you are (envgen whoami)",
+    "ExpiredToken": "the base credentials have expired; get fresh ones (envgen clear, then "
+    "sign in or assume again)",
+    "ExpiredTokenException": "the token has expired; get a fresh one and run again",
+    "InvalidClientTokenId": "the base access key is not valid (deleted, or for another "
+    "partition); check the profile's keys or the AWS_* variables",
+    "UnrecognizedClientException": "the base access key is not valid; check the profile's keys "
+    "or the AWS_* variables",
+    "SignatureDoesNotMatch": "the base secret access key does not match its key id; check it",
+    "RegionDisabled": "STS is not activated in this region for the account; activate it in "
+    "IAM account settings, or pass --region with an active region",
+    "Throttling": "STS is throttling requests; wait a moment and run again",
+    "ThrottlingException": "STS is throttling requests; wait a moment and run again",
+    "RequestLimitExceeded": "STS is throttling requests; wait a moment and run again",
+    "InvalidIdentityToken": "STS rejected the web identity token: check that its issuer is an "
+    "IAM OIDC identity provider of the account and the audience matches",
+    "IDPRejectedClaim": "the identity provider rejected the claim; check the token or assertion "
+    "and the role's trust policy",
+    "IDPCommunicationError": "STS could not reach the identity provider; run again shortly",
+    "InvalidAuthorizationMessageException": "the request was malformed; run again with "
+    "ENVGEN_DEBUG=1 and report it",
+    "MalformedPolicyDocument": "the session policy is not valid JSON policy",
+    "PackedPolicyTooLarge": "the session policy and tags are too large; shorten them",
+    "ValidationError": "STS refused a parameter; check the role ARN, session name, duration "
+    "(the role's maximum session duration may be lower) and MFA device",
+    "AccessDeniedException": "access denied; check your identity (envgen whoami) and the role",
+}
+# Codes whose AWS message names only ARNs and actions, never a submitted value: worth quoting.
+QUOTABLE_CODES = frozenset({"AccessDenied", "RegionDisabled", "AccessDeniedException"})
+
+
+@dataclasses.dataclass(frozen=True)
+class Place:
+    """Which configuration to start from and where STS is."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RoleOptions:
+    role_arn: str | None = None
+    session_name: str | None = None
+    duration_seconds: int | None = None
+    external_id: str | None = None
+    serial_number: str | None = None
+    token_code: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Issued:
+    credentials: Credentials
+    whose: str
+
+
+def cache_directory() -> Path:
+    """The AWS CLI's cache for assumed-role credentials (awscli's assumerole CACHE_DIR)."""
+    return Path(os.path.expanduser(os.path.join("~", ".aws", "cli", "cache")))
+
+
+class RememberingCache:
+    """botocore's JSONFileCache, remembering the last entry it served or stored.
+
+    botocore's provider hides the expiry of the credentials it returns; the cache entry it
+    just read or wrote holds it, under the same key the AWS CLI uses.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.last: dict[str, Any] | None = None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._inner
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._inner[key]
+        self.last = value
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._inner[key] = value
+        self.last = value
+
+    def expiry_for(self, access_key_id: str) -> datetime | None:
+        fields = (self.last or {}).get("Credentials") or {}
+        if fields.get("AccessKeyId") != access_key_id:
+            return None
+        return _as_datetime(fields.get("Expiration"))
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    if isinstance(value, str) and value:
+        # JSONFileCache writes "2030-01-31T12:00:00UTC"; the STS wire format ends in Z.
+        return parse_expiration(value.removesuffix("UTC"))
+    return None
+
+
+def _client_config(extra: Any = None) -> Any:
+    from botocore.config import Config
+
+    bounded = Config(
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+    )
+    return bounded.merge(extra) if extra is not None else bounded
+
+
+def make_client(session: Any, place: Place, region: str | None, **kwargs: Any) -> Any:
+    """Every STS client envgen uses is made here (tests attach botocore's Stubber here)."""
+    config = _client_config(kwargs.pop("config", None))
+    return session.create_client(
+        "sts",
+        region_name=region or FALLBACK_REGION,
+        endpoint_url=place.endpoint_url,
+        config=config,
+        **kwargs,
+    )
+
+
+def _session(profile: str | None) -> Any:
+    import botocore.session
+
+    # botocore logs a warning when a credential refresh fails, and with no handler Python
+    # prints it to stderr: the failure is reported once, as envgen's one line.
+    logging.getLogger("botocore").addHandler(logging.NullHandler())
+    return botocore.session.Session(profile=profile)
+
+
+def _chosen_profile(place: Place) -> str | None:
+    # A profile named on the command line or in AWS_PROFILE is the one meant, even when keys
+    # sit in the environment (botocore would let AWS_ACCESS_KEY_ID win over AWS_PROFILE).
+    return place.profile or os.environ.get("AWS_PROFILE") or None
+
+
+def _profile_settings(session: Any) -> dict[str, Any]:
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return dict(session.get_scoped_config())
+    except ProfileNotFound:
+        name = session.profile
+        raise EnvgenError(
+            f"profile {name!r} is in neither ~/.aws/config nor ~/.aws/credentials; "
+            "list them with: aws configure list-profiles"
+        ) from None
+
+
+def _region(session: Any, place: Place) -> str | None:
+    from envgen.output import environ_region
+
+    return place.region or session.get_config_variable("region") or environ_region()
+
+
+def _install_resolver(
+    session: Any,
+    place: Place,
+    region: str | None,
+    cache: RememberingCache,
+    prompter: Callable[[str], str],
+    profile_overrides: dict[str, Any],
+) -> Any:
+    """botocore's default credential chain, with its assume-role provider given the shared cache,
+    the terminal prompter, bounded clients, and the command line's overrides of the profile."""
+    from botocore import credentials as botocore_credentials
+
+    resolver = botocore_credentials.create_credential_resolver(
+        session, cache=cache, region_name=region
+    )
+    profile_name = session.profile or "default"
+
+    def load_config() -> dict[str, Any]:
+        config = session.full_config
+        if not profile_overrides:
+            return config
+        config = copy.deepcopy(config)
+        config.setdefault("profiles", {}).setdefault(profile_name, {}).update(profile_overrides)
+        return config
+
+    def client_creator(service_name: str, **kwargs: Any) -> Any:
+        kwargs.pop("region_name", None)
+        return make_client(session, place, region, **kwargs)
+
+    assume_role = botocore_credentials.AssumeRoleProvider(
+        load_config=load_config,
+        client_creator=client_creator,
+        cache=cache,
+        profile_name=profile_name,
+        prompter=prompter,
+        credential_sourcer=botocore_credentials.CanonicalNameCredentialSourcer(
+            [
+                botocore_credentials.EnvProvider(),
+                resolver.get_provider("container-role"),
+                resolver.get_provider("iam-role"),
+            ]
+        ),
+        profile_provider_builder=botocore_credentials.ProfileProviderBuilder(
+            session, cache=cache, region_name=region
+        ),
+    )
+    methods = [provider.METHOD for provider in resolver.providers]
+    resolver.providers[methods.index(assume_role.METHOD)] = assume_role
+    session.register_component("credential_provider", resolver)
+    return assume_role
+
+
+def _base_credentials(session: Any) -> Any:
+    found = session.get_credentials()
+    if found is None:
+        raise EnvgenError(f"no AWS credentials found; {HOW_TO_PROVIDE_CREDENTIALS}")
+    return found
+
+
+def _from_response(fields: dict[str, Any], region: str | None) -> Credentials:
+    return Credentials(
+        access_key_id=fields["AccessKeyId"],
+        secret_access_key=fields["SecretAccessKey"],
+        session_token=fields.get("SessionToken"),
+        expiration=_as_datetime(fields.get("Expiration")),
+        region=region,
+    )
+
+
+def assume(place: Place, options: RoleOptions) -> Issued:
+    """AssumeRole for --role-arn or the profile's role_arn; else GetSessionToken, or the
+    credentials themselves when they are already temporary."""
+    with sts_errors(place):
+        session = _session(_chosen_profile(place))
+        settings = _profile_settings(session)
+        region = _region(session, place)
+        profile_name = session.profile or "default"
+        profile_role = settings.get("role_arn") if "web_identity_token_file" not in settings else None
+        from botocore.utils import JSONFileCache
+
+        cache = RememberingCache(JSONFileCache(str(cache_directory())))
+        prompter = terminal.prompter_for(options.token_code)
+        if options.role_arn is None and profile_role is None and (
+            options.session_name is not None or options.external_id is not None
+        ):
+            raise UsageError(
+                f"profile {profile_name!r} names no role_arn; give --role-arn for "
+                "--role-session-name and --external-id"
+            )
+
+        if options.role_arn is None and profile_role is not None:
+            # The profile's own keys, overridden only by what the command line says, go to
+            # botocore as a profile: its cache key is then the AWS CLI's for the same settings.
+            overrides = {
+                key: value
+                for key, value in (
+                    ("role_session_name", options.session_name),
+                    ("duration_seconds", options.duration_seconds),
+                    ("external_id", options.external_id),
+                    ("mfa_serial", options.serial_number),
+                )
+                if value is not None
+            }
+            provider = _install_resolver(session, place, region, cache, prompter, overrides)
+            # The profile's role itself, even when keys in the environment would come first
+            # in the credential chain.
+            frozen = provider.load().get_frozen_credentials()
+            credentials = Credentials(
+                access_key_id=frozen.access_key,
+                secret_access_key=frozen.secret_key,
+                session_token=frozen.token,
+                expiration=cache.expiry_for(frozen.access_key),
+                region=region,
+            )
+            return Issued(credentials, f"{profile_role} (profile {profile_name})")
+
+        _install_resolver(session, place, region, cache, prompter, {})
+        base = _base_credentials(session)
+        if options.role_arn is None:
+            return _session_token(session, place, region, base, settings, options)
+        return _assume_role_arn(session, place, region, base, cache, prompter, options)
+
+
+def _assume_role_arn(
+    session: Any,
+    place: Place,
+    region: str | None,
+    base: Any,
+    cache: RememberingCache,
+    prompter: Callable[[str], str],
+    options: RoleOptions,
+) -> Issued:
+    from botocore.credentials import AssumeRoleCredentialFetcher
+
+    assert options.role_arn is not None
+    extra: dict[str, Any] = {
+        "RoleSessionName": options.session_name or validation.default_session_name(),
+        "DurationSeconds": options.duration_seconds or validation.DEFAULT_DURATION_SECONDS,
+    }
+    if options.external_id is not None:
+        extra["ExternalId"] = options.external_id
+    if options.serial_number is not None:
+        extra["SerialNumber"] = options.serial_number
+
+    def client_creator(service_name: str, **kwargs: Any) -> Any:
+        return make_client(session, place, region, **kwargs)
+
+    # botocore's own fetcher: the same cache key the AWS CLI computes for a profile with
+    # these settings, and the same expiry window before an entry is refreshed.
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=client_creator,
+        source_credentials=base,
+        role_arn=options.role_arn,
+        extra_args=extra,
+        mfa_prompter=prompter,
+        cache=cache,
+    )
+    fetched = fetcher.fetch_credentials()
+    credentials = Credentials(
+        access_key_id=fetched["access_key"],
+        secret_access_key=fetched["secret_key"],
+        session_token=fetched["token"],
+        expiration=_as_datetime(fetched.get("expiry_time")),
+        region=region,
+    )
+    return Issued(credentials, options.role_arn)
+
+
+def _session_token(
+    session: Any,
+    place: Place,
+    region: str | None,
+    base: Any,
+    settings: dict[str, Any],
+    options: RoleOptions,
+) -> Issued:
+    frozen = base.get_frozen_credentials()
+    source = "the environment" if base.method == "env" else f"profile {session.profile or 'default'}"
+    if frozen.token:
+        # Already temporary: exported as they are; their expiry is known only from the
+        # environment variable that came with them.
+        expiration = None
+        if base.method == "env" and os.environ.get(CREDENTIAL_EXPIRATION):
+            expiration = parse_expiration(os.environ[CREDENTIAL_EXPIRATION])
+        credentials = Credentials(
+            frozen.access_key, frozen.secret_key, frozen.token, expiration, region
+        )
+        return Issued(credentials, f"{source} (already temporary)")
+
+    # Long-term keys never leave as they are: trade them for a session token.
+    serial = options.serial_number or settings.get("mfa_serial")
+    request: dict[str, Any] = {
+        "DurationSeconds": options.duration_seconds or validation.DEFAULT_DURATION_SECONDS
+    }
+    if serial:
+        request["SerialNumber"] = serial
+        request["TokenCode"] = terminal.ask_mfa_code(serial, options.token_code)
+    client = make_client(
+        session, place, region,
+        aws_access_key_id=frozen.access_key,
+        aws_secret_access_key=frozen.secret_key,
+    )
+    response = client.get_session_token(**request)
+    return Issued(_from_response(response["Credentials"], region), f"{source} (session token)")
+
+
+def _assume_unsigned(place: Place, operation: str, **parameters: Any) -> Issued:
+    """A call that carries its own proof (assertion or token): no AWS keys needed or sent."""
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    with sts_errors(place):
+        session = _session(None)
+        region = _region(session, place)
+        client = make_client(session, place, region, config=Config(signature_version=UNSIGNED))
+        response = getattr(client, operation)(**parameters)
+        return Issued(_from_response(response["Credentials"], region), parameters["RoleArn"])
+
+
+def assume_with_saml(
+    place: Place, role_arn: str, principal_arn: str, assertion: str, duration_seconds: int
+) -> Issued:
+    return _assume_unsigned(
+        place, "assume_role_with_saml", RoleArn=role_arn, PrincipalArn=principal_arn,
+        SAMLAssertion=assertion, DurationSeconds=duration_seconds,
+    )
+
+
+def assume_with_web_identity(
+    place: Place, role_arn: str, token: str, session_name: str, duration_seconds: int
+) -> Issued:
+    return _assume_unsigned(
+        place, "assume_role_with_web_identity", RoleArn=role_arn,
+        RoleSessionName=session_name, WebIdentityToken=token, DurationSeconds=duration_seconds,
+    )
+
+
+def caller_identity(place: Place) -> dict[str, str]:
+    """GetCallerIdentity with the credentials in effect, found as the AWS CLI finds them."""
+    with sts_errors(place):
+        session = _session(place.profile)
+        _profile_settings(session)
+        region = _region(session, place)
+        from botocore.utils import JSONFileCache
+
+        cache = RememberingCache(JSONFileCache(str(cache_directory())))
+        _install_resolver(session, place, region, cache, terminal.prompter_for(None), {})
+        frozen = _base_credentials(session).get_frozen_credentials()
+        client = make_client(
+            session, place, region,
+            aws_access_key_id=frozen.access_key,
+            aws_secret_access_key=frozen.secret_key,
+            aws_session_token=frozen.token,
+        )
+        response = client.get_caller_identity()
+        return {key: response[key] for key in ("Account", "Arn", "UserId")}
+
+
+def _endpoint_of(error: Any, place: Place) -> str:
+    return str(
+        getattr(error, "kwargs", {}).get("endpoint_url")
+        or place.endpoint_url
+        or os.environ.get("AWS_ENDPOINT_URL_STS")
+        or os.environ.get("AWS_ENDPOINT_URL")
+        or "STS"
+    )
+
+
+@contextlib.contextmanager
+def sts_errors(place: Place) -> Iterator[None]:
+    """botocore's exceptions as one actionable line each; nothing they carry is echoed blindly."""
+    from botocore import exceptions as botocore_errors
+    from botocore.parsers import ResponseParserError
+
+    try:
+        yield
+    except botocore_errors.ClientError as error:
+        details = error.response.get("Error", {})
+        code = str(details.get("Code") or "UnknownError")
+        operation = getattr(error, "operation_name", "") or "the STS call"
+        advice = ADVICE.get(code, "see the AWS documentation for this error code")
+        quoted = ""
+        if code in QUOTABLE_CODES and details.get("Message"):
+            quoted = f" ({' '.join(str(details['Message']).split())[:300]})"
+        raise EnvgenError(f"STS refused {operation}: {code}{quoted}; {advice}") from None
+    except (
+        botocore_errors.EndpointConnectionError,
+        botocore_errors.ConnectTimeoutError,
+        botocore_errors.ReadTimeoutError,
+    ) as error:
+        raise EnvgenError(
+            f"cannot reach STS at {_endpoint_of(error, place)} ({type(error).__name__}); check "
+            "the network, --endpoint-url / AWS_ENDPOINT_URL_STS and --region"
+        ) from None
+    except ResponseParserError:
+        # Its text quotes the body received; the endpoint is what the user can check.
+        raise EnvgenError(
+            f"{_endpoint_of(None, place)} did not answer like STS; check --endpoint-url / "
+            "AWS_ENDPOINT_URL_STS and any proxy in between"
+        ) from None
+    except botocore_errors.NoCredentialsError:
+        raise EnvgenError(f"no AWS credentials found; {HOW_TO_PROVIDE_CREDENTIALS}") from None
+    except botocore_errors.ProfileNotFound as error:
+        raise EnvgenError(
+            f"profile {error.kwargs.get('profile')!r} is in neither ~/.aws/config nor "
+            "~/.aws/credentials; list them with: aws configure list-profiles"
+        ) from None
+    except botocore_errors.PartialCredentialsError as error:
+        raise EnvgenError(
+            f"incomplete credentials from {error.kwargs.get('provider')}: "
+            f"{error.kwargs.get('cred_var')} is missing; {HOW_TO_PROVIDE_CREDENTIALS}"
+        ) from None
+    except (
+        botocore_errors.InvalidConfigError,
+        botocore_errors.InfiniteLoopConfigError,
+        botocore_errors.CredentialRetrievalError,
+    ) as error:
+        # These name profiles and providers only, never a key.
+        raise EnvgenError(f"AWS configuration problem: {error}") from None
+    except botocore_errors.ParamValidationError as error:
+        # The report can quote values; name the parameters only.
+        names = sorted(set(re.findall(r"parameter (\w+)", str(error.kwargs.get("report", "")))))
+        raise UsageError(
+            f"STS would refuse the value of {', '.join(names) or 'a parameter'}; check it"
+        ) from None
+    except botocore_errors.BotoCoreError as error:
+        raise EnvgenError(
+            f"the STS call failed ({type(error).__name__}); run again with ENVGEN_DEBUG=1 for details"
+        ) from None

@@ -1,0 +1,159 @@
+"""Checks on what the user typed, done before any network call: STS would refuse the same
+values a round trip later, with a message that may echo them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import getpass
+import re
+from pathlib import Path
+
+from envgen.errors import UsageError
+
+DEFAULT_DURATION_SECONDS = 1800
+MIN_DURATION_SECONDS = 900
+MAX_DURATION_SECONDS = 43200
+
+# The shapes STS documents for each parameter.
+_PARTITION = r"arn:aws[a-z0-9-]*"
+ROLE_ARN = re.compile(_PARTITION + r":iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}")
+SAML_PROVIDER_ARN = re.compile(_PARTITION + r":iam::\d{12}:saml-provider/[\w.-]{1,128}")
+SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
+EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+SERIAL_NUMBER = re.compile(r"[\w+=/:,.@-]{9,256}")
+TOKEN_CODE = re.compile(r"\d{6}")
+# SAMLAssertion is limited to 100,000 characters by STS, WebIdentityToken to 20,000.
+MAX_SAML_ASSERTION = 100_000
+MIN_WEB_IDENTITY_TOKEN = 4
+MAX_WEB_IDENTITY_TOKEN = 20_000
+
+
+def _check(pattern: re.Pattern[str], value: str | None, option: str, shape: str) -> str | None:
+    if value is None:
+        return None
+    if not pattern.fullmatch(value):
+        raise UsageError(f"{option}: not {shape}")
+    return value
+
+
+def role_arn(value: str | None, option: str = "--role-arn") -> str | None:
+    return _check(ROLE_ARN, value, option, "a role ARN like arn:aws:iam::123456789012:role/NAME")
+
+
+def principal_arn(value: str | None, option: str = "--principal-arn") -> str | None:
+    return _check(
+        SAML_PROVIDER_ARN, value, option,
+        "a SAML provider ARN like arn:aws:iam::123456789012:saml-provider/NAME",
+    )
+
+
+def session_name(value: str | None) -> str | None:
+    return _check(
+        SESSION_NAME, value, "--role-session-name",
+        "a session name: 2 to 64 letters, digits or + = , . @ _ -",
+    )
+
+
+def external_id(value: str | None) -> str | None:
+    return _check(
+        EXTERNAL_ID, value, "--external-id",
+        "an external id: 2 to 1224 letters, digits or + = , . @ : / _ -",
+    )
+
+
+def serial_number(value: str | None) -> str | None:
+    return _check(
+        SERIAL_NUMBER, value, "--serial-number",
+        "an MFA device: its ARN (arn:aws:iam::123456789012:mfa/NAME) or a hardware serial",
+    )
+
+
+def token_code(value: str | None, origin: str = "--token-code") -> str | None:
+    if value is not None and not TOKEN_CODE.fullmatch(value):
+        # The code itself is left out: it is a credential, however short-lived.
+        raise UsageError(f"{origin}: an MFA code is exactly 6 digits")
+    return value
+
+
+def duration(value: int | None, option: str = "--duration-seconds") -> int | None:
+    if value is not None and not MIN_DURATION_SECONDS <= value <= MAX_DURATION_SECONDS:
+        raise UsageError(
+            f"{option} {value} is out of range; give {MIN_DURATION_SECONDS} to "
+            f"{MAX_DURATION_SECONDS} seconds (15 minutes to 12 hours)"
+        )
+    return value
+
+
+def endpoint_url(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s]*)?", value):
+        raise UsageError("--endpoint-url: give a URL like https://sts.eu-west-1.amazonaws.com")
+    return value
+
+
+def default_session_name() -> str:
+    """`envgen-<login name>`, so CloudTrail shows who assumed the role."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError, ImportError):
+        user = ""
+    cleaned = re.sub(r"[^\w+=,.@-]", "-", user, flags=re.ASCII).strip("-")
+    return f"envgen-{cleaned}"[:64] if cleaned else "envgen"
+
+
+def read_secret_value(value: str, option: str) -> str:
+    """VALUE itself, the content of file://PATH, or stdin for `-`; surrounding whitespace dropped."""
+    if value == "-":
+        import sys
+
+        text = sys.stdin.read()
+        origin = "standard input"
+    elif value.startswith("file://"):
+        path = Path(value[len("file://"):]).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise UsageError(f"{option}: {path}: no such file") from None
+        except IsADirectoryError:
+            raise UsageError(f"{option}: {path}: is a directory") from None
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or "not UTF-8 text"
+            raise UsageError(f"{option}: {path}: cannot read it ({reason})") from None
+        origin = str(path)
+    else:
+        text, origin = value, option
+    text = text.strip()
+    if not text:
+        raise UsageError(f"{option}: {origin} is empty")
+    return text
+
+
+def saml_assertion_bytes(encoded: str) -> bytes:
+    """Decode the base64 SAMLResponse strictly: a stray character means a damaged copy-paste."""
+    compact = "".join(encoded.split())
+    if len(compact) > MAX_SAML_ASSERTION:
+        raise UsageError(
+            f"--saml-assertion: {len(compact)} characters, more than STS accepts "
+            f"({MAX_SAML_ASSERTION})"
+        )
+    try:
+        decoded = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise UsageError(
+            "--saml-assertion: not base64; give the SAMLResponse value exactly as the identity "
+            "provider posted it (or file://PATH, or - for stdin)"
+        ) from None
+    if not decoded:
+        raise UsageError("--saml-assertion: decodes to nothing")
+    return decoded
+
+
+def web_identity_token(token: str) -> str:
+    if not MIN_WEB_IDENTITY_TOKEN <= len(token) <= MAX_WEB_IDENTITY_TOKEN:
+        raise UsageError(
+            f"--web-identity-token: {len(token)} characters; STS accepts "
+            f"{MIN_WEB_IDENTITY_TOKEN} to {MAX_WEB_IDENTITY_TOKEN}"
+        )
+    if any(character.isspace() for character in token):
+        raise UsageError("--web-identity-token: a token holds no spaces or line breaks")
+    return token
