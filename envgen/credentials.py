@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timezone
 
-from envgen.errors import EnvgenError
+from envgen.errors import EnvgenError, UsageError
 
 ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
@@ -36,16 +36,24 @@ def format_expiration(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_expiration(text: str) -> datetime:
-    """Read an ISO 8601 expiry; a time without a zone is taken as UTC, as STS means it."""
+_TIME_CHARACTERS = frozenset("0123456789-:.+TZtz ")
+
+
+def parse_expiration(text: str, field: str = "expiration") -> datetime:
+    """Read an ISO 8601 expiry; a time without a zone is taken as UTC, as STS means it.
+
+    `field` names where the text came from, for the error message.
+    """
     cleaned = text.strip()
     if cleaned.endswith(("Z", "z")):
         cleaned = cleaned[:-1] + "+00:00"
     try:
         moment = datetime.fromisoformat(cleaned)
     except ValueError:
-        raise EnvgenError(
-            f"expiration {text!r} is not an ISO 8601 time; write it like 2030-01-31T12:00:00Z"
+        # Echo only what could be a time: a key pasted into the wrong field must not be shown.
+        shown = f" {text.strip()!r}" if set(text.strip()) <= _TIME_CHARACTERS else ""
+        raise UsageError(
+            f"{field}{shown} is not an ISO 8601 time; write it like 2030-01-31T12:00:00Z"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)

@@ -20,7 +20,12 @@ ACCEPTED_SHAPES = (
 def read_source(source: str) -> tuple[str, str]:
     """The text of SOURCE (`-` for stdin) and a name for it in messages."""
     if source == "-":
-        return sys.stdin.read(), "standard input"
+        # Bytes, decoded here: the text-mode stdin would follow the locale,
+        # and its decoding error would quote the offending bytes.
+        try:
+            return sys.stdin.buffer.read().decode("utf-8-sig"), "standard input"
+        except UnicodeDecodeError:
+            raise UsageError("standard input: not UTF-8 text; give a JSON document") from None
     path = Path(source)
     try:
         return path.read_text(encoding="utf-8-sig"), str(path)
@@ -40,9 +45,11 @@ def _credentials_object(document: Any, origin: str) -> dict[str, Any]:
         if "AccessKeyId" in document:
             version = document.get("Version", 1)
             if version != 1:
+                # Only a number is echoed: the document around it holds secrets.
+                shown = f" {version}" if isinstance(version, int) else ""
                 raise UsageError(
-                    f"{origin}: credential_process Version {version!r} is not supported; "
-                    "only Version 1 exists"
+                    f"{origin}: credential_process Version{shown} is not supported; "
+                    "give a Version 1 document"
                 )
             return document
     raise UsageError(f"{origin}: holds no AccessKeyId; give {ACCEPTED_SHAPES}")
@@ -68,15 +75,20 @@ def parse_document(text: str, origin: str, region: str | None = None) -> Credent
             f"{origin}: not valid JSON ({error.msg} at line {error.lineno} column "
             f"{error.colno}); give {ACCEPTED_SHAPES}"
         ) from None
+    except RecursionError:
+        raise UsageError(f"{origin}: JSON nested too deeply; give {ACCEPTED_SHAPES}") from None
     fields = _credentials_object(document, origin)
+    access_key_id = _text_field(fields, "AccessKeyId", origin, required=True) or ""
+    secret_access_key = _text_field(fields, "SecretAccessKey", origin, required=True) or ""
+    session_token = _text_field(fields, "SessionToken", origin, required=False)
     expiration_text = _text_field(fields, "Expiration", origin, required=False)
-    return Credentials(
-        access_key_id=_text_field(fields, "AccessKeyId", origin, required=True) or "",
-        secret_access_key=_text_field(fields, "SecretAccessKey", origin, required=True) or "",
-        session_token=_text_field(fields, "SessionToken", origin, required=False),
-        expiration=parse_expiration(expiration_text) if expiration_text else None,
-        region=region,
+    expiration = (
+        parse_expiration(expiration_text, f"{origin}: Expiration") if expiration_text else None
     )
+    try:
+        return Credentials(access_key_id, secret_access_key, session_token, expiration, region)
+    except EnvgenError as error:
+        raise UsageError(f"{origin}: {error.message}") from None
 
 
 def from_source(source: str, region: str | None = None) -> Credentials:
@@ -100,7 +112,7 @@ def from_flags(
         access_key_id=access_key_id,
         secret_access_key=secret_access_key,
         session_token=session_token,
-        expiration=parse_expiration(expiration) if expiration else None,
+        expiration=parse_expiration(expiration, "--expiration") if expiration else None,
         region=region,
     )
 
