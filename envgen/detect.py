@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from pathlib import PureWindowsPath, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from envgen.dialects import SHELLS, Dialect, shell_named
 
@@ -25,7 +25,41 @@ def _fallback_name(environ: dict[str, str] | os._Environ[str], windows: bool) ->
     return _executable_name(shell, windows=False) if shell else None
 
 
+def _retitled_shell(pid: int, depth: int = 10) -> str | None:
+    """A shell among the nearest ancestors that has rewritten its process title.
+
+    xonsh replaces its /proc cmdline with one space-joined title
+    ("xonsh --no-rc -c ..."). shellingham splits cmdline at NULs, so it takes
+    that whole title for a path, skips xonsh and reports the shell that
+    started it. The walk stops at the first ancestor shellingham reads right.
+    """
+    proc = Path("/proc")
+    for _ in range(depth):
+        try:
+            cmdline = (proc / str(pid) / "cmdline").read_bytes()
+            stat = (proc / str(pid) / "stat").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            return None
+        fields = cmdline.rstrip(b"\0").split(b"\0")
+        title = fields[0].decode("utf-8", errors="replace")
+        if len(fields) == 1 and " " in title:
+            name = _executable_name(title.split()[0], windows=False)
+            if name in SHELLS:
+                return name
+        elif _executable_name(title, windows=False) in SHELLS:
+            return None
+        # The parent pid follows the parenthesised command name, which may hold spaces.
+        parent = stat.rpartition(")")[2].split()[1:2]
+        if not parent or parent[0] in ("0", "1"):
+            return None
+        pid = int(parent[0])
+    return None
+
+
 def _detected_name() -> str | None:
+    retitled = _retitled_shell(os.getppid())
+    if retitled:
+        return retitled
     import shellingham
 
     try:
