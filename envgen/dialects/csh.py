@@ -1,8 +1,46 @@
 """tcsh and csh."""
 
-from envgen.dialects.base import Dialect, is_never_carriable
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from envgen.credentials import Changes
+from envgen.dialects.base import Dialect, UnsupportedValue, is_never_carriable
+from envgen.render import render_template
+
+if TYPE_CHECKING:
+    from envgen.persist.places import UserPlaces
 
 _CSH_ESCAPES = {"'": "'\\''", "\\": "'\\\\'", "!": "\\!"}
+
+# BSD csh (Debian's and Ubuntu's csh) takes each line of backquoted output as
+# one word of less than PATH_MAX bytes (4090 at most on Linux) and stops with
+# "Word too long" past it. A longer value is therefore built up in a shell
+# variable from lines short enough for every csh, the BSDs' 1024-byte
+# PATH_MAX included.
+CSH_LINE_BYTES = 900
+# Any word BSD csh builds, the expanded value included, holds at most
+# BUFSIZ - 5 bytes (8187 with glibc). tcsh has no such limit, and is the csh
+# of macOS and FreeBSD, where `--shell tcsh` carries longer values.
+BSD_CSH_WORD_BYTES = 8187
+# The shell variable a long value is built up in, unset again at once.
+VALUE_HOLDER = "envgen_value"
+# tcsh outside a UTF-8 locale loses bytes of non-ASCII text that it reads from
+# backquotes past this many bytes, and a lost closing quote would let the rest
+# of the line run as code.
+TCSH_BYTE_LOCALE_OUTPUT_BYTES = 4096
+
+
+def _locale_is_utf8() -> bool:
+    # The locale tcsh runs in is the one it handed down to envgen.
+    for variable in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = os.environ.get(variable)
+        if value:
+            return value.lower().replace("-", "").endswith("utf8")
+    return False
+
 
 class CshDialect(Dialect):
     family = "csh"
@@ -20,3 +58,65 @@ class CshDialect(Dialect):
         # inside quotes escapes, so it is written outside them as `\\`; a
         # quote closes, is escaped, and reopens as in POSIX shells.
         return "'" + "".join(_CSH_ESCAPES.get(char, char) for char in value) + "'"
+
+    def check(self, variable: str, value: str) -> None:
+        super().check(variable, value)
+        size = len(value.encode("utf-8"))
+        if self.name == "csh" and size > BSD_CSH_WORD_BYTES:
+            raise UnsupportedValue(
+                f"{variable} is {size} bytes long, and BSD csh holds at most "
+                f"{BSD_CSH_WORD_BYTES} bytes in a word; refusing rather than cutting it "
+                f"(if your csh is tcsh, use --shell tcsh){self.advice}"
+            )
+
+    def quoted_pieces(self, value: str) -> list[str]:
+        """The value as one quoted word, or as quoted pieces that each fit a short line."""
+        whole = self.quote(value)
+        if len(whole.encode("utf-8")) <= CSH_LINE_BYTES:
+            return [whole]
+        pieces: list[str] = []
+        piece: list[str] = []
+        size = 0
+        for char in value:
+            char_size = len(_CSH_ESCAPES.get(char, char).encode("utf-8"))
+            if piece and size + char_size > CSH_LINE_BYTES:
+                pieces.append(self.quote("".join(piece)))
+                piece, size = [], 0
+            piece.append(char)
+            size += char_size
+        pieces.append(self.quote("".join(piece)))
+        return pieces
+
+    def render(self, changes: Changes) -> str:
+        assignments = []
+        for variable, value in changes.assignments.items():
+            self.check(variable, value)
+            assignments.append((variable, self.quoted_pieces(value)))
+        text = render_template(
+            "csh/set.j2", assignments=assignments, unsets=changes.unsets, holder=VALUE_HOLDER
+        )
+        if self.name == "tcsh" and len(text.encode("utf-8")) > TCSH_BYTE_LOCALE_OUTPUT_BYTES:
+            self.refuse_non_ascii_outside_utf8(changes)
+        return text
+
+    def refuse_non_ascii_outside_utf8(self, changes: Changes) -> None:
+        if _locale_is_utf8():
+            return
+        for variable, value in changes.assignments.items():
+            if not value.isascii():
+                raise UnsupportedValue(
+                    f"{variable} holds non-ASCII text, which tcsh outside a UTF-8 locale "
+                    f"does not read back whole from output over "
+                    f"{TCSH_BYTE_LOCALE_OUTPUT_BYTES} bytes; refusing rather than changing "
+                    f"the value (set LC_ALL=C.UTF-8 first){self.advice}"
+                )
+
+    persist_file_name = "persist.csh"
+
+    def startup_file(self, places: UserPlaces) -> Path:
+        # tcsh reads ~/.tcshrc, or ~/.cshrc only when there is no ~/.tcshrc;
+        # csh reads ~/.cshrc alone.
+        tcshrc, cshrc = places.home / ".tcshrc", places.home / ".cshrc"
+        if self.name == "tcsh" and (tcshrc.exists() or not cshrc.exists()):
+            return tcshrc
+        return cshrc
