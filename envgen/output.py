@@ -6,12 +6,18 @@ import dataclasses
 import os
 import shlex
 import sys
+from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from envgen.credentials import Changes, Credentials, SECRET_VARIABLES
 from envgen.detect import detect_shell
 from envgen.dialects import Dialect, format_named
+from envgen.errors import UsageError
 from envgen.sources.imported import refuse_expired
+
+if TYPE_CHECKING:
+    from envgen.persist import SideEffect
 
 # Options whose values are secrets: masked wherever envgen echoes a command line.
 SECRET_OPTIONS = frozenset(
@@ -66,33 +72,71 @@ def say(message: str) -> None:
     print(f"envgen: {message}", file=sys.stderr)
 
 
+def describe_duration(seconds: int) -> str:
+    """A span in the two largest units that matter: `2 days 3 h`, `4 h 5 min`, `6 min`, `7 s`."""
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        unit = "day" if days == 1 else "days"
+        return f"{days} {unit} {hours} h" if hours and days < 7 else f"{days} {unit}"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min"
+    return f"{seconds} s"
+
+
 def describe_expiry(expiration: datetime, now: datetime | None = None) -> str:
     now = now or datetime.now(timezone.utc)
     seconds = int((expiration - now).total_seconds())
     local = expiration.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").strip()
     if seconds <= 0:
         return f"expired at {local}"
-    hours, rest = divmod(seconds, 3600)
-    minutes = rest // 60
-    left = f"{hours} h {minutes} min" if hours else f"{minutes} min" if minutes else f"{seconds} s"
-    return f"expire at {local} ({left} left)"
+    return f"expire in {describe_duration(seconds)} (at {local})"
 
 
-def emit(changes: Changes, request: OutputRequest, argv: list[str]) -> Dialect:
-    """Render everything first, so a refusal leaves stdout empty; then write it."""
+def emit(
+    changes: Changes,
+    request: OutputRequest,
+    argv: list[str],
+    *,
+    effects: Sequence[SideEffect] = (),
+    expiration: datetime | None = None,
+) -> Dialect:
+    """Render everything first, so a refusal leaves stdout empty and no file changed;
+    then make the side effects, then write stdout."""
     dialect = choose_dialect(request)
     text = dialect.render(changes)
+    effects = list(effects)
+    if request.persist:
+        from envgen.persist import plan_persistence
+
+        persistence = plan_persistence(dialect, changes)
+        text += persistence.output
+        effects.append(persistence)
     carries_secrets = any(name in SECRET_VARIABLES for name in changes.assignments)
     if carries_secrets and sys.stdout.isatty() and not request.show_secrets:
         hint = dialect.apply_hint(masked_command_line(argv)) if dialect.is_shell else (
             masked_command_line(argv) + " > FILE"
         )
+        action = f"apply them in {dialect.name}" if dialect.is_shell else "save them"
         say(
-            "not printing credentials to a terminal; apply them with: "
+            f"not printing credentials to a terminal; {action} with: "
             f"{hint}   (or add --show-secrets to print them here)"
         )
+        # Status 0: nothing failed, and the user got what a terminal should show.
         return dialect
+    for effect in effects:
+        effect.apply()
     write_stdout(text)
+    for effect in effects:
+        if not effect.keeps:
+            say(effect.report)
+        elif expiration is not None:
+            say(f"{effect.report}; the credentials {describe_expiry(expiration)}")
+        else:
+            say(f"{effect.report}; no expiry known")
     return dialect
 
 
@@ -103,7 +147,17 @@ def deliver(
     whose: str | None = None,
 ) -> None:
     refuse_expired(credentials)
-    emit(Changes.from_credentials(credentials), request, argv)
+    changes = Changes.from_credentials(credentials)
+    effects: list[SideEffect] = []
+    if request.save_profile is not None:
+        from envgen.persist.shared_credentials import ProfileSave
+
+        profile = ProfileSave.plan(request.save_profile, credentials, request.force)
+        changes = profile.changes()
+        effects.append(profile)
+    elif request.force:
+        raise UsageError("--force goes with --save-profile NAME")
+    emit(changes, request, argv, effects=effects, expiration=credentials.expiration)
     if credentials.expiration is not None:
         subject = f"credentials for {whose}" if whose else "these credentials"
         say(f"{subject} {describe_expiry(credentials.expiration)}")

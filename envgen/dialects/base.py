@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envgen.credentials import Changes
-from envgen.errors import EnvgenError
+from envgen.errors import EnvgenError, UsageError
 from envgen.render import render_template
+
+if TYPE_CHECKING:
+    from envgen.persist.places import UserPlaces
 
 
 class UnsupportedValue(EnvgenError):
@@ -19,7 +24,10 @@ def describe_character(char: str) -> str:
     code = f"U+{ord(char):04X}"
     if char in names:
         return f"{names[char]} ({code})"
-    if unicodedata.category(char) in ("Cc", "Cs"):
+    category = unicodedata.category(char)
+    if category == "Cs":
+        return f"a lone surrogate ({code})"
+    if category == "Cc":
         return f"a control character ({code})"
     return f"{char!r} ({code})"
 
@@ -85,6 +93,40 @@ class Dialect:
 
     def apply_hint(self, command: str) -> str:
         return self.apply.format(command=command)
+
+    # --persist comes in two kinds. A shell that keeps variables itself (fish's
+    # universal variables, the Windows user environment) answers True in
+    # persists_in_output and renders the commands from <family>/persist.j2.
+    # Every other shell names its startup file, where <family>/persist-block.j2
+    # applies the managed file `persist_file_name` that envgen writes.
+    persist_file_name: str = ""
+
+    def persists_in_output(self, places: UserPlaces) -> bool:
+        return False
+
+    def persisted_in(self, places: UserPlaces) -> str:
+        """Where the output's own commands keep the variables, for the message on stderr."""
+        raise NotImplementedError
+
+    def render_persist(self, changes: Changes, places: UserPlaces) -> str:
+        return render_template(
+            f"{self.family}/persist.j2",
+            assignments=self.quoted(changes.assignments),
+            unsets=changes.unsets,
+        )
+
+    def startup_file(self, places: UserPlaces) -> Path:
+        raise UsageError(f"--persist is not available for {self.name}")
+
+    def render_startup_block(self, managed_file: Path) -> str:
+        return render_template(
+            f"{self.family}/persist-block.j2", path=self.quote_path(str(managed_file))
+        )
+
+    def quote_path(self, path: str) -> str:
+        """A path as a literal in the shell's startup file."""
+        self.check("the path of envgen's managed file", path)
+        return self.quote(path)
 
 
 def names_of(dialects: Iterable[Dialect]) -> str:

@@ -1,6 +1,14 @@
 """elvish."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from envgen.dialects.base import Dialect
+
+if TYPE_CHECKING:
+    from envgen.persist.places import UserPlaces
 
 
 class ElvishDialect(Dialect):
@@ -10,3 +18,14 @@ class ElvishDialect(Dialect):
     def quote(self, value: str) -> str:
         # Elvish single quotes are verbatim, newlines included; `''` is the only escape.
         return "'" + value.replace("'", "''") + "'"
+
+    persist_file_name = "persist.elv"
+
+    def startup_file(self, places: UserPlaces) -> Path:
+        # Elvish up to 0.19 still reads ~/.elvish/rc.elv when it exists.
+        legacy = places.home / ".elvish" / "rc.elv"
+        if legacy.exists():
+            return legacy
+        if places.windows and places.environ.get("APPDATA"):
+            return Path(places.environ["APPDATA"]) / "elvish" / "rc.elv"
+        return places.config_home / "elvish" / "rc.elv"

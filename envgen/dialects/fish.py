@@ -1,6 +1,13 @@
 """fish."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from envgen.dialects.base import Dialect
+
+if TYPE_CHECKING:
+    from envgen.persist.places import UserPlaces
 
 
 class FishDialect(Dialect):
@@ -12,3 +19,10 @@ class FishDialect(Dialect):
         # In fish's single quotes only `\\` and `\'` are escapes, and a
         # newline may stand literally.
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def persists_in_output(self, places: UserPlaces) -> bool:
+        # Universal variables (`set -Ux`) are fish's own way to outlive a session.
+        return True
+
+    def persisted_in(self, places: UserPlaces) -> str:
+        return f"fish's universal variables ({places.config_home / 'fish' / 'fish_variables'})"

@@ -1,6 +1,14 @@
 """bash, zsh, sh, dash, ash and ksh: one quoting rule serves the whole POSIX family."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from envgen.dialects.base import Dialect
+
+if TYPE_CHECKING:
+    from envgen.persist.places import UserPlaces
 
 
 class PosixDialect(Dialect):
@@ -14,3 +22,14 @@ class PosixDialect(Dialect):
         # shell, newlines included; `$'...'` would be shorter but dash prints
         # it literally. A quote closes, is escaped, and reopens.
         return "'" + value.replace("'", "'\\''") + "'"
+
+    persist_file_name = "persist.sh"
+
+    def startup_file(self, places: UserPlaces) -> Path:
+        if self.name == "bash":
+            return places.home / ".bashrc"
+        if self.name == "zsh":
+            return (places.variable_path("ZDOTDIR") or places.home) / ".zshrc"
+        # sh, dash, ash and ksh: an interactive shell reads the file $ENV
+        # names, a login shell reads ~/.profile (and passes what it exports on).
+        return places.variable_path("ENV") or places.home / ".profile"

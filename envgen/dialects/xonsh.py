@@ -1,6 +1,14 @@
 """xonsh."""
 
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from envgen.dialects.base import Dialect
+
+if TYPE_CHECKING:
+    from envgen.persist.places import UserPlaces
 
 
 class XonshDialect(Dialect):
@@ -13,3 +21,8 @@ class XonshDialect(Dialect):
         # non-ASCII character, so the literal stays on one line whatever
         # the terminal's encoding.
         return ascii(value)
+
+    persist_file_name = "persist.xsh"
+
+    def startup_file(self, places: UserPlaces) -> Path:
+        return places.home / ".xonshrc"

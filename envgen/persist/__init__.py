@@ -1,0 +1,52 @@
+"""Keeping credentials beyond the current session: --persist, clear --persist, --save-profile.
+
+One module per mechanism: in_output (commands in the output itself: fish,
+the Windows user environment), startup_file (a managed file and a block in
+the shell's startup file), shared_credentials (a profile in the AWS shared
+credentials file). Each plan is made, and every value checked, before
+anything is written; `apply` then does the writing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from envgen.errors import UsageError
+from envgen.persist.in_output import InOutputPersistence
+from envgen.persist.places import UserPlaces
+from envgen.persist.startup_file import StartupFilePersistence
+
+if TYPE_CHECKING:
+    from envgen.credentials import Changes
+    from envgen.dialects.base import Dialect
+
+__all__ = ["SideEffect", "UserPlaces", "plan_persistence"]
+
+
+class SideEffect(Protocol):
+    """A write beyond stdout, planned (every value checked) before anything is written."""
+
+    output: str  # shell code the output carries for it
+
+    @property
+    def keeps(self) -> bool: ...  # False when it removes what was kept
+
+    @property
+    def report(self) -> str: ...  # one line for stderr, once applied
+
+    def apply(self) -> None: ...
+
+
+def plan_persistence(
+    dialect: Dialect, changes: Changes, places: UserPlaces | None = None
+) -> SideEffect:
+    """How `dialect` keeps `changes` for future sessions; with no assignments, how it forgets."""
+    places = places or UserPlaces.current()
+    if not dialect.is_shell:
+        raise UsageError(
+            f"--persist keeps variables for a shell; --format {dialect.name} has none "
+            "(use --format shell)"
+        )
+    if dialect.persists_in_output(places):
+        return InOutputPersistence.plan(dialect, changes, places)
+    return StartupFilePersistence.plan(dialect, changes, places)

@@ -1,0 +1,39 @@
+"""--persist for shells that keep variables themselves: the output carries the commands.
+
+fish keeps universal variables (`set -Ux`), and Windows keeps the user
+environment (HKCU\\Environment, through SETX and REG in cmd or
+SetEnvironmentVariable in PowerShell). For these the persistence happens when
+the user applies the output, so there is nothing for envgen to write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from envgen.credentials import Changes
+    from envgen.dialects.base import Dialect
+    from envgen.persist.places import UserPlaces
+
+
+@dataclasses.dataclass(frozen=True)
+class InOutputPersistence:
+    output: str
+    report: str
+    keeps: bool
+
+    @classmethod
+    def plan(cls, dialect: Dialect, changes: Changes, places: UserPlaces) -> InOutputPersistence:
+        where = dialect.persisted_in(places)
+        if changes.assignments:
+            report = (
+                f"the output also keeps {', '.join(changes.assignments)} for future "
+                f"{dialect.name} sessions in {where}"
+            )
+        else:
+            report = f"the output also removes envgen's variables from {where}"
+        return cls(dialect.render_persist(changes, places), report, bool(changes.assignments))
+
+    def apply(self) -> None:
+        """Nothing to do here: the shell does it when it runs the output."""

@@ -1,0 +1,214 @@
+"""--persist for shells that read a startup file: a managed file, and one block that applies it.
+
+The variables go into a file of their own under envgen's config directory,
+private from the moment it exists. The shell's startup file gets one block,
+between two marker lines, that applies that file when it is there. Nothing
+else in the startup file changes: a second --persist replaces the managed
+file and leaves the block as it is, and `clear --persist` removes both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from envgen.errors import EnvgenError
+from envgen.persist import atomic
+
+if TYPE_CHECKING:
+    from envgen.credentials import Changes
+    from envgen.dialects.base import Dialect
+    from envgen.persist.places import UserPlaces
+
+BEGIN_MARKER = "# >>> envgen --persist >>>"
+END_MARKER = "# <<< envgen --persist <<<"
+# Added to the begin marker when the file's last line had no newline and the
+# block had to end it: removing the block then takes that newline away too,
+# so the file comes back byte-for-byte.
+ENDED_LINE_NOTE = " (envgen ended the line above)"
+BLOCK_COMMENT = "# Written by `envgen --persist`; `envgen clear --persist` removes it."
+
+
+def _lines(text: str) -> list[str]:
+    # Only `\n` ends a line for a shell; str.splitlines() would also split at
+    # form feeds and Unicode separators and so move bytes around.
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+
+
+def _content(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Block:
+    first: int  # index of the begin marker line
+    last: int  # index of the end marker line
+    ended_line: bool
+    newline: str  # how its lines end, and so the line end it may have added
+
+
+def _blocks(lines: list[str], where: Path) -> list[_Block]:
+    blocks: list[_Block] = []
+    begin: int | None = None
+    for number, line in enumerate(lines):
+        content = _content(line)
+        if content.startswith(BEGIN_MARKER):
+            if begin is not None:
+                raise _unbalanced(where, begin)
+            begin = number
+        elif content == END_MARKER:
+            if begin is None:
+                raise EnvgenError(
+                    f"{where} line {number + 1}: an envgen end marker without its begin "
+                    "marker; remove the envgen lines by hand and try again"
+                )
+            ended = _content(lines[begin]).endswith(ENDED_LINE_NOTE)
+            newline = "\r\n" if lines[begin].endswith("\r\n") else "\n"
+            blocks.append(_Block(begin, number, ended, newline))
+            begin = None
+    if begin is not None:
+        raise _unbalanced(where, begin)
+    return blocks
+
+
+def _unbalanced(where: Path, begin: int) -> EnvgenError:
+    return EnvgenError(
+        f"{where} line {begin + 1}: an envgen begin marker without its end marker; "
+        "remove the envgen lines by hand and try again"
+    )
+
+
+def _newline_of(text: str) -> str:
+    first = re.search(r"\r?\n", text)
+    return first.group(0) if first else "\n"
+
+
+def with_block(text: str, body: str, where: Path) -> str:
+    """`text` with exactly one envgen block holding `body`, every other byte unchanged."""
+    lines = _lines(text)
+    blocks = _blocks(lines, where)
+    newline = blocks[0].newline if blocks else _newline_of(text)
+    ended_line = blocks[0].ended_line if blocks else bool(text) and not text.endswith("\n")
+    block = [BEGIN_MARKER + (ENDED_LINE_NOTE if ended_line else ""), BLOCK_COMMENT]
+    block += _content(body).split("\n") if body.strip() else []
+    block.append(END_MARKER)
+    block_lines = [line.rstrip("\r") + newline for line in block]
+    if not blocks:
+        prefix = text + newline if ended_line else text
+        return prefix + "".join(block_lines)
+    kept = _without(lines, blocks[1:])
+    # Earlier blocks shift nothing: only later ones were dropped.
+    first = blocks[0]
+    return "".join(kept[: first.first] + block_lines + kept[first.last + 1 :])
+
+
+def _without(lines: list[str], blocks: list[_Block]) -> list[str]:
+    dropped = {n for block in blocks for n in range(block.first, block.last + 1)}
+    return [line for n, line in enumerate(lines) if n not in dropped]
+
+
+def without_block(text: str, where: Path) -> str:
+    """`text` with every envgen block removed, as it was before the first was added."""
+    lines = _lines(text)
+    blocks = _blocks(lines, where)
+    if not blocks:
+        return text
+    remaining = "".join(_without(lines, blocks))
+    last = blocks[-1]
+    if last.ended_line and last.last == len(lines) - 1 and remaining.endswith(last.newline):
+        remaining = remaining[: -len(last.newline)]
+    return remaining
+
+
+def _decode(data: bytes) -> str:
+    # Whatever the encoding, the bytes outside the block go back as they came.
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+@dataclasses.dataclass
+class StartupFilePersistence:
+    """Keep (or, with no assignments, remove) a shell's variables through its startup file."""
+
+    shell: str
+    managed_file: Path
+    managed_text: str | None  # None removes the managed file and the block
+    startup_file: Path
+    block_body: str
+    variables: tuple[str, ...]
+    output: str = ""
+    outcome: str = ""
+
+    @classmethod
+    def plan(
+        cls, dialect: Dialect, changes: Changes, places: UserPlaces
+    ) -> StartupFilePersistence:
+        startup_file = dialect.startup_file(places)
+        managed_file = places.envgen_directory / dialect.persist_file_name
+        # Rendered now, before anything is written: a refused value stops
+        # the command while the user's files are still untouched.
+        managed_text = dialect.render(changes) if changes.assignments else None
+        return cls(
+            shell=dialect.name,
+            managed_file=managed_file,
+            managed_text=managed_text,
+            startup_file=startup_file,
+            block_body=dialect.render_startup_block(managed_file),
+            variables=tuple(changes.assignments),
+        )
+
+    @property
+    def keeps(self) -> bool:
+        return self.managed_text is not None
+
+    def apply(self) -> None:
+        atomic.make_directory(self.managed_file.parent)
+        # One lock for every managed file and startup block: sh and ksh, say,
+        # may share ~/.profile.
+        with atomic.locked(self.managed_file.parent / "persist"):
+            if self.managed_text is None:
+                self._remove()
+            else:
+                self._keep(self.managed_text)
+
+    def _keep(self, managed_text: str) -> None:
+        # The startup file is read and checked first: a block envgen cannot
+        # place must not leave a managed file behind that nothing applies.
+        startup = atomic.real_target(self.startup_file)
+        before = atomic.read_existing(startup)
+        text = _decode(before) if before is not None else ""
+        after = with_block(text, self.block_body, self.startup_file)
+        atomic.replace_file(self.managed_file, _encode(managed_text), atomic.PRIVATE_MODE)
+        if before is None:
+            atomic.make_directory(startup.parent, mode=0o755)
+        if after != text or before is None:
+            mode = atomic.existing_mode(startup, atomic.new_file_mode())
+            atomic.replace_file(self.startup_file, _encode(after), mode)
+        self.outcome = (
+            f"kept {', '.join(self.variables)} for future {self.shell} sessions in "
+            f"{self.managed_file}, applied by {self.startup_file}"
+        )
+
+    def _remove(self) -> None:
+        startup = atomic.real_target(self.startup_file)
+        before = atomic.read_existing(startup)
+        text = _decode(before) if before is not None else ""
+        after = without_block(text, self.startup_file)
+        removed = [str(self.managed_file)] if atomic.remove_file(self.managed_file) else []
+        if after != text:
+            mode = atomic.existing_mode(startup, atomic.new_file_mode())
+            atomic.replace_file(self.startup_file, _encode(after), mode)
+            removed.append(f"the envgen block in {self.startup_file}")
+        if removed:
+            self.outcome = f"removed {' and '.join(removed)}"
+        else:
+            self.outcome = f"nothing kept for future {self.shell} sessions to remove"
+
+    @property
+    def report(self) -> str:
+        return self.outcome

@@ -1,0 +1,102 @@
+"""The marker block in a startup file: added once, replaced in place, removed without a trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from envgen.errors import EnvgenError
+from envgen.persist.startup_file import BEGIN_MARKER, END_MARKER, with_block, without_block
+from envgen_process import assert_failed_cleanly, run_envgen
+
+WHERE = Path("/home/user/.bashrc")
+BODY = "if [ -r '/x/persist.sh' ]; then . '/x/persist.sh'; fi\n"
+OTHER_BODY = "if [ -r '/y/persist.sh' ]; then . '/y/persist.sh'; fi\n"
+
+# Startup files as users have them: any bytes (decoded the way envgen decodes them), lines
+# ending in LF or CRLF or not at all, stray CRs, form feeds and Unicode line separators that
+# only `\n` must be taken to end a line.
+_line = st.text(
+    st.sampled_from(list("ab #'\"\\\r\x0c\u2028\u0085\udcff\x00\t$")), max_size=12
+)
+startup_texts = st.lists(
+    st.tuples(_line, st.sampled_from(["\n", "\r\n"])), max_size=8
+).flatmap(
+    lambda lines: st.tuples(st.just("".join(a + b for a, b in lines)), _line)
+).map("".join).filter(lambda text: ">>> envgen" not in text and "<<< envgen" not in text)
+
+
+@settings(max_examples=200)
+@given(startup_texts)
+@example("ends in a bare CR\r")
+@example("crlf\r\nthen a bare CR\r")
+@example("")
+def test_block_comes_and_goes_without_a_trace(text: str) -> None:
+    once = with_block(text, BODY, WHERE)
+    assert once.count(BEGIN_MARKER) == 1 and once.count(END_MARKER) == 1
+    assert once.startswith(text)
+    assert without_block(once, WHERE) == text
+    # A second --persist replaces the block: one block, the rest as it was.
+    twice = with_block(once, OTHER_BODY, WHERE)
+    assert twice.count(BEGIN_MARKER) == 1
+    assert "/x/" not in twice and "/y/" in twice
+    assert without_block(twice, WHERE) == text
+
+
+def test_block_in_the_middle_is_replaced_where_it_stands() -> None:
+    before = "# top\n"
+    after = "alias x=y\n# bottom\n"
+    text = with_block(before, BODY, WHERE) + after
+    replaced = with_block(text, OTHER_BODY, WHERE)
+    assert replaced.startswith(before) and replaced.endswith(after)
+    assert without_block(replaced, WHERE) == before + after
+
+
+def test_lines_appended_after_the_block_survive_its_removal() -> None:
+    text = with_block("no newline at the end", BODY, WHERE) + "echo appended\n"
+    assert without_block(text, WHERE) == "no newline at the end\necho appended\n"
+
+
+def test_several_blocks_become_one() -> None:
+    block = with_block("", BODY, WHERE)
+    text = "a\n" + block + "b\n" + block + "c\n"
+    once = with_block(text, OTHER_BODY, WHERE)
+    assert once.count(BEGIN_MARKER) == 1
+    assert once.startswith("a\n" + BEGIN_MARKER) and once.endswith("b\nc\n")
+
+
+def test_crlf_file_gets_a_crlf_block() -> None:
+    text = with_block("rem one\r\nrem two\r\n", BODY, WHERE)
+    assert "\n" not in text.replace("\r\n", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (f"a\n{BEGIN_MARKER}\nb\n", 2),
+        (f"a\nb\n{END_MARKER}\n", 3),
+        (f"{BEGIN_MARKER}\n{BEGIN_MARKER}\n{END_MARKER}\n", 1),
+    ],
+)
+def test_broken_markers_are_not_guessed_at(text: str, line: int) -> None:
+    for edit in (lambda: with_block(text, BODY, WHERE), lambda: without_block(text, WHERE)):
+        with pytest.raises(EnvgenError, match=f"line {line}"):
+            edit()
+
+
+def test_broken_marker_in_a_startup_file_changes_nothing(clean_env: dict[str, str]) -> None:
+    home = Path(clean_env["HOME"])
+    broken = f"# mine\n{BEGIN_MARKER}\nexport X=1\n".encode()
+    (home / ".bashrc").write_bytes(broken)
+    result = run_envgen(
+        ["import", "--access-key-id", "AKIAEXAMPLE", "--secret-access-key", "secret",
+         "--persist", "--shell", "bash"],
+        clean_env,
+    )
+    message = assert_failed_cleanly(result)
+    assert ".bashrc line 2" in message
+    assert (home / ".bashrc").read_bytes() == broken
+    assert not (Path(clean_env["XDG_CONFIG_HOME"]) / "envgen" / "persist.sh").exists()
