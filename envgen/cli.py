@@ -1,7 +1,7 @@
 """The typer layer: option declarations, thin commands, and the one place errors become exits."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: typer evaluates every annotation of
+# every command on each start, and string annotations cost it twice the time.
 import os
 import sys
 import traceback
@@ -10,10 +10,12 @@ from typing import Annotated, Optional
 import typer
 
 from envgen import __version__
+from envgen.completion import complete_profile_names
 from envgen.credentials import Changes
-from envgen.dialects import FORMAT_CHOICES, SHELLS
-from envgen.errors import EnvgenError
-from envgen.output import OutputRequest, deliver, emit, environ_region, say
+from envgen.dialects import FORMAT_CHOICES, SHELLS, format_named
+from envgen.errors import EnvgenError, UsageError
+from envgen.output import OutputRequest, choose_dialect, deliver, emit, environ_region, say
+from envgen.plain_params import convert_plainly
 
 DEBUG_VARIABLE = "ENVGEN_DEBUG"
 
@@ -148,6 +150,9 @@ def import_command(
 ) -> None:
     from envgen.sources import imported
 
+    # Check the output options first: a typo there must not wait for stdin.
+    request = OutputRequest(shell, format, show_secrets, persist, save_profile, force)
+    choose_dialect(request)
     region = region or environ_region()
     key_flags = (access_key_id, secret_access_key, session_token, expiration)
     if source is not None and any(flag is not None for flag in key_flags):
@@ -165,7 +170,6 @@ def import_command(
         credentials = imported.from_flags(
             access_key_id, secret_access_key, session_token, expiration, region
         )
-    request = OutputRequest(shell, format, show_secrets, persist, save_profile, force)
     deliver(credentials, request, _argv())
 
 
@@ -179,8 +183,240 @@ def clear_command(
     persist: Annotated[
         bool, typer.Option("--persist", help="Also remove what --persist kept for future sessions.")
     ] = False,
+    # Accepted only to answer `--format json|dotenv` with the reason, not "no such option".
+    format: Annotated[str, typer.Option("--format", hidden=True)] = "shell",
 ) -> None:
+    if format_named(format) is not None:
+        raise UsageError(
+            f"--format {format}: clear writes shell code that unsets variables, which a "
+            f"{format} document cannot do; drop --format"
+        )
     emit(Changes.clearing(), OutputRequest(shell=shell, persist=persist), _argv())
+
+
+# Options of the commands that call STS, declared once: `assume` and `exec` share them all.
+RoleArnOption = Annotated[
+    Optional[str],
+    typer.Option("--role-arn", help="Role to assume (arn:aws:iam::ACCOUNT:role/NAME).",
+                 show_default=False),
+]
+SessionNameOption = Annotated[
+    Optional[str],
+    typer.Option("--role-session-name",
+                 help="Name of the role session, shown in CloudTrail. Default: envgen-<login name> "
+                 "(a profile's role: its role_session_name).", show_default=False),
+]
+DurationOption = Annotated[
+    Optional[int],
+    typer.Option("--duration-seconds", metavar="SECONDS",
+                 help="Lifetime, 900 to 43200. Default: 1800. A profile's role uses its "
+                 "duration_seconds (else STS's default), as the AWS CLI does, so both share "
+                 "cached credentials.", show_default=False),
+]
+ExternalIdOption = Annotated[
+    Optional[str],
+    typer.Option("--external-id", help="External id the role's trust policy requires.",
+                 show_default=False),
+]
+SerialNumberOption = Annotated[
+    Optional[str],
+    typer.Option("--serial-number", help="MFA device ARN or serial (default: the profile's "
+                 "mfa_serial).", show_default=False),
+]
+TokenCodeOption = Annotated[
+    Optional[str],
+    typer.Option("--token-code", help="The 6-digit MFA code; asked on the terminal when needed "
+                 "and not given.", show_default=False),
+]
+EndpointUrlOption = Annotated[
+    Optional[str],
+    typer.Option("--endpoint-url", help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, "
+                 "AWS_ENDPOINT_URL, the profile's endpoint_url, else the region's.",
+                 show_default=False),
+]
+ProfileArgument = Annotated[
+    Optional[str],
+    typer.Argument(metavar="[PROFILE]", help="AWS config profile. Default: $AWS_PROFILE, else "
+                   "the default credential chain.", show_default=False,
+                   autocompletion=complete_profile_names),
+]
+
+
+@app.command(
+    "assume",
+    help="Temporary credentials for a role (AssumeRole), or a session token for long-term keys.",
+    epilog=APPLY_EXAMPLES.format(cmd="assume PROFILE"),
+)
+def assume_command(
+    profile: ProfileArgument = None,
+    role_arn: RoleArnOption = None,
+    role_session_name: SessionNameOption = None,
+    duration_seconds: DurationOption = None,
+    external_id: ExternalIdOption = None,
+    serial_number: SerialNumberOption = None,
+    token_code: TokenCodeOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+    shell: ShellOption = None,
+    format: FormatOption = "shell",
+    show_secrets: ShowSecretsOption = False,
+    persist: PersistOption = False,
+    save_profile: SaveProfileOption = None,
+    force: ForceOption = False,
+) -> None:
+    from envgen import cache
+    from envgen.sources import assume
+
+    options = assume.role_options(
+        role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
+    )
+    where = assume.place(profile, region, endpoint_url)
+    # A profile's role still fresh in the shared cache is answered without botocore.
+    issued = cache.cached_assumption(where, options) or assume.assume(where, options)
+    request = OutputRequest(shell, format, show_secrets, persist, save_profile, force)
+    deliver(issued.credentials, request, _argv(), whose=issued.whose)
+
+
+@app.command(
+    "saml",
+    help="Temporary credentials from a SAML assertion (AssumeRoleWithSAML), no broker needed.",
+    epilog=APPLY_EXAMPLES.format(cmd="saml --saml-assertion file://saml.b64"),
+)
+def saml_command(
+    saml_assertion: Annotated[
+        str,
+        typer.Option("--saml-assertion", metavar="VALUE",
+                     help="The base64 SAMLResponse, file://PATH, or - for stdin.",
+                     show_default=False),
+    ],
+    role_arn: Annotated[
+        Optional[str],
+        typer.Option("--role-arn", help="Role to assume, when the assertion grants several.",
+                     show_default=False),
+    ] = None,
+    principal_arn: Annotated[
+        Optional[str],
+        typer.Option("--principal-arn", help="SAML provider ARN. Default: the one paired with "
+                     "the role in the assertion.", show_default=False),
+    ] = None,
+    duration_seconds: Annotated[
+        Optional[int],
+        typer.Option("--duration-seconds", metavar="SECONDS", help="Lifetime, 900 to 43200. "
+                     "Default: 1800, capped by the assertion's SessionDuration.",
+                     show_default=False),
+    ] = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+    shell: ShellOption = None,
+    format: FormatOption = "shell",
+    show_secrets: ShowSecretsOption = False,
+    persist: PersistOption = False,
+    save_profile: SaveProfileOption = None,
+    force: ForceOption = False,
+) -> None:
+    from envgen.sources import assume, saml
+
+    issued = saml.assume_with_assertion(
+        assume.place(None, region, endpoint_url),
+        saml_assertion, role_arn, principal_arn, duration_seconds,
+    )
+    request = OutputRequest(shell, format, show_secrets, persist, save_profile, force)
+    deliver(issued.credentials, request, _argv(), whose=issued.whose)
+
+
+@app.command(
+    "web-identity",
+    help="Temporary credentials from an OIDC token (AssumeRoleWithWebIdentity), e.g. in CI.",
+    epilog=APPLY_EXAMPLES.format(
+        cmd="web-identity --role-arn ARN --web-identity-token file://token"
+    ),
+)
+def web_identity_command(
+    web_identity_token: Annotated[
+        str,
+        typer.Option("--web-identity-token", metavar="VALUE",
+                     help="The token, file://PATH, or - for stdin.", show_default=False),
+    ],
+    role_arn: Annotated[
+        Optional[str],
+        typer.Option("--role-arn", help="Role to assume (required).", show_default=False),
+    ] = None,
+    role_session_name: SessionNameOption = None,
+    duration_seconds: DurationOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+    shell: ShellOption = None,
+    format: FormatOption = "shell",
+    show_secrets: ShowSecretsOption = False,
+    persist: PersistOption = False,
+    save_profile: SaveProfileOption = None,
+    force: ForceOption = False,
+) -> None:
+    from envgen.sources import assume, web_identity
+
+    issued = web_identity.assume_with_token(
+        assume.place(None, region, endpoint_url),
+        role_arn, web_identity_token, role_session_name, duration_seconds,
+    )
+    request = OutputRequest(shell, format, show_secrets, persist, save_profile, force)
+    deliver(issued.credentials, request, _argv(), whose=issued.whose)
+
+
+@app.command("whoami", help="Show whose credentials are in effect (GetCallerIdentity).")
+def whoami_command(
+    json_output: Annotated[
+        bool, typer.Option("--json", help='Print {"Account", "Arn", "UserId"} as JSON.')
+    ] = False,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+) -> None:
+    from envgen.output import write_stdout
+    from envgen.sources import assume, identity
+
+    found = identity.lookup(assume.place(None, region, endpoint_url))
+    write_stdout(identity.as_json(found) if json_output else identity.as_text(found))
+
+
+@app.command(
+    "exec",
+    help="Run a command with temporary credentials in its environment; the shell is untouched.",
+    epilog="Example: envgen exec prod -- aws s3 ls",
+)
+def exec_command(
+    words: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="[PROFILE] -- CMD [ARGS]...", show_default=False,
+                       help="Profile to assume (as for assume), then -- and the command."),
+    ] = None,
+    role_arn: RoleArnOption = None,
+    role_session_name: SessionNameOption = None,
+    duration_seconds: DurationOption = None,
+    external_id: ExternalIdOption = None,
+    serial_number: SerialNumberOption = None,
+    token_code: TokenCodeOption = None,
+    endpoint_url: EndpointUrlOption = None,
+    region: RegionOption = None,
+) -> None:
+    from envgen import cache
+    from envgen.sources import assume
+
+    raw = _argv()
+    if "--" not in raw:
+        raise UsageError("put -- before the command: envgen exec [PROFILE] -- CMD [ARGS]...")
+    # Click drops the `--`; the raw command line says how many words follow it.
+    words = words or []
+    count = len(raw) - raw.index("--") - 1
+    profiles, command = words[: len(words) - count], words[len(words) - count :]
+    if len(profiles) > 1:
+        raise UsageError(f"one PROFILE at most before --, not {len(profiles)}")
+    options = assume.role_options(
+        role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
+    )
+    if not command:
+        raise UsageError("give the command to run after --: envgen exec [PROFILE] -- CMD ARGS...")
+    where = assume.place(profiles[0] if profiles else None, region, endpoint_url)
+    issued = cache.cached_assumption(where, options) or assume.assume(where, options)
+    raise typer.Exit(assume.run(command, assume.child_environment(issued.credentials)))
 
 
 def _report(error: BaseException) -> int:
@@ -199,9 +435,19 @@ def _report(error: BaseException) -> int:
     return code
 
 
+def _usage_message(problem: typer.TyperException) -> str:
+    # An unknown option gets the same "Did you mean" as an unknown command:
+    # the closest match (click lists them closest first), not a sorted list.
+    possibilities = [p for p in getattr(problem, "possibilities", None) or () if p != "--help"]
+    if possibilities:
+        return f"{problem.message}. Did you mean {possibilities[0]}?"  # type: ignore[attr-defined]
+    return problem.format_message()  # type: ignore[attr-defined]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run envgen; every failure ends here as one line on stderr and a non-zero exit."""
     command = typer.main.get_command(app)
+    convert_plainly(command)
     try:
         result = command.main(args=argv, prog_name="envgen", standalone_mode=False)
     except typer.TyperException as problem:
@@ -209,7 +455,7 @@ def main(argv: list[str] | None = None) -> None:
         if type(problem).__name__ == "NoArgsIsHelpError":
             print(problem.format_message(), file=sys.stderr)
         else:
-            say("error: " + " ".join(problem.format_message().split()) + " (see envgen --help)")
+            say("error: " + " ".join(_usage_message(problem).split()) + " (see envgen --help)")
         sys.exit(getattr(problem, "exit_code", 2))
     except typer.Exit as done:
         sys.exit(done.exit_code)

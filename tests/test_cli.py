@@ -1,0 +1,351 @@
+"""The envgen executable as users meet it: streams, exit codes, usage errors, the terminal rule."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import envgen
+from conftest import ENVGEN
+from envgen import cli
+from envgen.credentials import MANAGED_VARIABLES, Changes
+from envgen.dialects import SHELLS
+from envgen.output import describe_expiry
+from envgen_process import (
+    ACCESS_KEY_ID,
+    FUTURE,
+    SECRET,
+    TOKEN,
+    assert_failed_cleanly,
+    run_envgen,
+    run_on_a_terminal,
+    sts_document,
+)
+
+POSIX_LINE = re.compile(r"^(export [A-Z_]+='[^']*'|unset [A-Z_]+)$")
+
+
+@pytest.fixture
+def creds_file(tmp_path: Path) -> Path:
+    path = tmp_path / "creds.json"
+    path.write_text(sts_document())
+    return path
+
+
+def stderr_lines(result: subprocess.CompletedProcess[bytes]) -> list[str]:
+    return result.stderr.decode().splitlines()
+
+
+# --- success: stdout is shell code and nothing else -----------------------------------------
+
+
+def test_stdout_holds_only_shell_code_and_stderr_only_envgen_lines(
+    creds_file: Path, clean_env: dict[str, str]
+) -> None:
+    result = run_envgen(["import", str(creds_file), "--shell", "bash"], clean_env)
+    assert result.returncode == 0
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == len(MANAGED_VARIABLES)
+    assert all(POSIX_LINE.match(line) for line in lines), lines
+    assert result.stdout.endswith(b"\n") and b"\r" not in result.stdout
+    assert all(line.startswith("envgen: ") for line in stderr_lines(result))
+    # Not a terminal: nothing about terminals, only when the credentials expire.
+    [line] = stderr_lines(result)
+    assert line.startswith("envgen: these credentials expire in ")
+    assert "days (at 2099-01-31 12:00:00" in line
+
+
+def test_format_json_prints_the_credential_process_document(
+    creds_file: Path, clean_env: dict[str, str]
+) -> None:
+    result = run_envgen(["import", str(creds_file), "--format", "json"], clean_env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "Version": 1,
+        "AccessKeyId": ACCESS_KEY_ID,
+        "SecretAccessKey": SECRET,
+        "SessionToken": TOKEN,
+        "Expiration": FUTURE,
+    }
+
+
+def test_format_dotenv_prints_only_assignments(creds_file: Path, clean_env: dict[str, str]) -> None:
+    result = run_envgen(["import", str(creds_file), "--format", "dotenv"], clean_env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert f"AWS_SECRET_ACCESS_KEY='{SECRET}'" in lines
+    assert all(re.match(r"^[A-Z_]+='[^']*'$", line) for line in lines), lines
+
+
+def test_clear_unsets_every_managed_variable(clean_env: dict[str, str]) -> None:
+    result = run_envgen(["clear", "--shell", "bash"], clean_env)
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout.decode().splitlines() == [f"unset {name}" for name in MANAGED_VARIABLES]
+
+
+@pytest.mark.parametrize("shell", list(SHELLS))
+def test_clear_names_every_managed_variable_in_every_shell(shell: str) -> None:
+    text = SHELLS[shell].render(Changes.clearing())
+    positions = [text.find(name) for name in MANAGED_VARIABLES]
+    assert -1 not in positions, text
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("format_name", ["json", "dotenv"])
+def test_clear_refuses_a_document_format(format_name: str, clean_env: dict[str, str]) -> None:
+    result = run_envgen(["clear", "--format", format_name], clean_env)
+    message = assert_failed_cleanly(result)
+    assert message.startswith(f"--format {format_name}: clear writes shell code")
+    assert result.returncode == 2
+
+
+def test_clear_accepts_the_shell_format(clean_env: dict[str, str]) -> None:
+    result = run_envgen(["clear", "--format", "shell", "--shell", "fish"], clean_env)
+    assert result.returncode == 0
+    assert result.stdout.decode().splitlines()[0] == "set -e -g -- AWS_ACCESS_KEY_ID"
+
+
+def test_envgen_shell_variable_chooses_the_dialect(clean_env: dict[str, str]) -> None:
+    result = run_envgen(["clear"], {**clean_env, "ENVGEN_SHELL": "tcsh"})
+    assert result.stdout.decode().startswith("unsetenv AWS_ACCESS_KEY_ID")
+
+
+def test_an_unknown_shell_lists_the_valid_ones(clean_env: dict[str, str]) -> None:
+    message = assert_failed_cleanly(run_envgen(["clear", "--shell", "bsh"], clean_env))
+    assert message == f"--shell: unknown shell 'bsh'; choose one of: {', '.join(SHELLS)}"
+    from_variable = run_envgen(["clear"], {**clean_env, "ENVGEN_SHELL": "command.com"})
+    assert assert_failed_cleanly(from_variable).startswith(
+        "ENVGEN_SHELL: unknown shell 'command.com'; choose one of: bash, zsh"
+    )
+
+
+# --- failure: non-zero, empty stdout, one line on stderr ------------------------------------
+
+
+def test_a_refused_value_leaves_stdout_empty(tmp_path: Path, clean_env: dict[str, str]) -> None:
+    path = tmp_path / "creds.json"
+    # The token is valid up to the NUL, so a writer that streamed would have printed lines.
+    path.write_text(sts_document(SessionToken=TOKEN + "\u0000tail"))
+    result = run_envgen(["import", str(path), "--shell", "bash"], clean_env)
+    message = assert_failed_cleanly(result)
+    assert "AWS_SESSION_TOKEN contains a NUL byte" in message
+    assert "bash" in message
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["imprt", "creds.json"], "No such command 'imprt'. Did you mean 'import'?"),
+        (["claer"], "No such command 'claer'. Did you mean 'clear'?"),
+        (["import", "creds.json", "--shel", "bash"], "No such option: --shel. Did you mean --shell?"),
+        (["import", "--acess-key-id", ACCESS_KEY_ID],
+         "No such option: --acess-key-id. Did you mean --access-key-id?"),
+        (["import", "creds.json", "--show-secret"],
+         "No such option: --show-secret. Did you mean --show-secrets?"),
+        (["--verison"], "No such option: --verison. Did you mean --version?"),
+        (["import", "creds.json", "-q"], "No such option: -q"),
+        (["import", "--shell"], "Option '--shell' requires an argument."),
+        (["import", "a.json", "b.json"], "Got unexpected extra argument(s) (b.json)"),
+        (["import", "creds.json", "--format", "yaml"],
+         "--format: unknown format 'yaml'; choose one of: shell, json, dotenv"),
+    ],
+)
+def test_usage_errors_are_one_line_with_a_suggestion(
+    args: list[str], expected: str, clean_env: dict[str, str]
+) -> None:
+    result = run_envgen(args, clean_env)
+    assert assert_failed_cleanly(result).startswith(expected)
+    assert result.returncode == 2
+
+
+def test_no_arguments_prints_usage_to_stderr(clean_env: dict[str, str]) -> None:
+    result = run_envgen([], clean_env)
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert result.stderr.decode().startswith("Usage: envgen")
+
+
+def test_debug_variable_adds_the_traceback(clean_env: dict[str, str]) -> None:
+    result = run_envgen(["import", "nowhere.json"], {**clean_env, "ENVGEN_DEBUG": "1"})
+    stderr = result.stderr.decode()
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert stderr.startswith("Traceback (most recent call last):")
+    assert stderr.splitlines()[-1] == (
+        "envgen: error: nowhere.json: no such file; give a JSON file, or - to read stdin"
+    )
+
+
+def test_an_unexpected_failure_is_one_line_naming_only_its_type(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], creds_file: Path
+) -> None:
+    from envgen.sources import imported
+
+    def broken(source: str, region: str | None = None) -> None:
+        raise RuntimeError(f"failed while holding {SECRET}")
+
+    monkeypatch.setattr(imported, "from_source", broken)
+    monkeypatch.delenv("ENVGEN_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["import", str(creds_file), "--shell", "bash"])
+    assert exit_info.value.code == 70
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "envgen: error: unexpected RuntimeError; run again with ENVGEN_DEBUG=1 for the traceback\n"
+    )
+
+
+# --- help, version, module entry point ------------------------------------------------------
+
+
+def test_help_lists_the_commands(clean_env: dict[str, str]) -> None:
+    result = run_envgen(["--help"], clean_env)
+    assert result.returncode == 0
+    text = result.stdout.decode()
+    assert text.startswith("Usage: envgen")
+    assert "import" in text and "clear" in text
+
+
+def test_import_help_names_every_shell_and_the_idioms(clean_env: dict[str, str]) -> None:
+    result = run_envgen(["import", "-h"], clean_env)
+    assert result.returncode == 0
+    text = " ".join(result.stdout.decode().split())
+    for name in SHELLS:
+        assert name in text
+    assert 'eval "$(envgen import creds.json)"' in text
+    assert "envgen import creds.json | source" in text
+
+
+def test_version(clean_env: dict[str, str]) -> None:
+    result = run_envgen(["--version"], clean_env)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, f"envgen {envgen.__version__}\n".encode(), b""
+    )
+
+
+def test_python_dash_m_envgen_runs_the_same_cli(creds_file: Path, clean_env: dict[str, str]) -> None:
+    module = subprocess.run(
+        [sys.executable, "-m", "envgen", "import", str(creds_file), "--shell", "fish"],
+        capture_output=True, env=clean_env, timeout=60,
+    )
+    script = run_envgen(["import", str(creds_file), "--shell", "fish"], clean_env)
+    assert module.returncode == 0, module.stderr
+    assert module.stdout == script.stdout
+    assert module.stdout.startswith(b"set -gx -- AWS_ACCESS_KEY_ID ")
+    failing = subprocess.run(
+        [sys.executable, "-m", "envgen", "imprt"], capture_output=True, env=clean_env, timeout=60
+    )
+    assert_failed_cleanly(failing)
+
+
+# --- the terminal rule ----------------------------------------------------------------------
+
+
+def run_with_terminal_stdout(args: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    return run_on_a_terminal([ENVGEN, *args], env)
+
+
+def test_a_terminal_gets_no_secrets_but_the_idiom_to_apply_them(
+    creds_file: Path, clean_env: dict[str, str]
+) -> None:
+    status, shown, stderr = run_with_terminal_stdout(
+        ["import", str(creds_file), "--shell", "bash"], clean_env
+    )
+    # Nothing failed: the user is told how to apply the output, so the status stays 0.
+    assert status == 0
+    assert shown == ""
+    lines = stderr.splitlines()
+    assert lines[0] == (
+        "envgen: not printing credentials to a terminal; apply them in bash with: "
+        f'eval "$(envgen import {creds_file} --shell bash)"   '
+        "(or add --show-secrets to print them here)"
+    )
+    assert lines[1].startswith("envgen: these credentials expire in ")
+    assert SECRET not in stderr and TOKEN not in stderr
+
+
+def test_show_secrets_prints_them_on_a_terminal(
+    creds_file: Path, clean_env: dict[str, str]
+) -> None:
+    status, shown, stderr = run_with_terminal_stdout(
+        ["import", str(creds_file), "--shell", "bash", "--show-secrets"], clean_env
+    )
+    assert status == 0
+    assert shown.splitlines()[:3] == [
+        f"export AWS_ACCESS_KEY_ID='{ACCESS_KEY_ID}'",
+        f"export AWS_SECRET_ACCESS_KEY='{SECRET}'",
+        f"export AWS_SESSION_TOKEN='{TOKEN}'",
+    ]
+    assert "not printing" not in stderr
+
+
+def test_the_terminal_hint_masks_secrets_given_as_flags(clean_env: dict[str, str]) -> None:
+    status, shown, stderr = run_with_terminal_stdout(
+        ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", SECRET,
+         f"--session-token={TOKEN}", "--shell", "fish"],
+        clean_env,
+    )
+    assert (status, shown) == (0, "")
+    assert SECRET not in stderr and TOKEN not in stderr
+    assert stderr.splitlines()[0] == (
+        "envgen: not printing credentials to a terminal; apply them in fish with: "
+        f"envgen import --access-key-id {ACCESS_KEY_ID} --secret-access-key ... "
+        "--session-token=... --shell fish | source   (or add --show-secrets to print them here)"
+    )
+
+
+def test_the_terminal_hint_for_a_document_format_redirects_to_a_file(
+    creds_file: Path, clean_env: dict[str, str]
+) -> None:
+    status, shown, stderr = run_with_terminal_stdout(
+        ["import", str(creds_file), "--format", "json"], clean_env
+    )
+    assert (status, shown) == (0, "")
+    assert f"save them with: envgen import {creds_file} --format json > FILE" in stderr
+
+
+def test_clear_prints_to_a_terminal_as_it_holds_no_secret(clean_env: dict[str, str]) -> None:
+    status, shown, stderr = run_with_terminal_stdout(["clear", "--shell", "bash"], clean_env)
+    assert (status, stderr) == (0, "")
+    assert shown.splitlines() == [
+        f"unset {name}" for name in MANAGED_VARIABLES
+    ]
+
+
+# --- the expiry line --------------------------------------------------------------------------
+
+NOW = datetime(2030, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("left", "expected"),
+    [
+        (timedelta(seconds=42), "42 s"),
+        (timedelta(minutes=59, seconds=59), "59 min"),
+        (timedelta(hours=1), "1 h"),
+        (timedelta(hours=11, minutes=59, seconds=30), "11 h 59 min"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=1, hours=12, minutes=30), "1 day 12 h"),
+        (timedelta(days=6, hours=23), "6 days 23 h"),
+        (timedelta(days=36, hours=5), "36 days"),
+        (timedelta(days=26329, hours=11), "26329 days"),
+    ],
+)
+def test_the_expiry_line_says_how_long_in_the_two_largest_units(
+    left: timedelta, expected: str
+) -> None:
+    text = describe_expiry(NOW + left, now=NOW)
+    assert text.startswith(f"expire in {expected} (at ")
+    local = (NOW + left).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    assert f"(at {local}" in text
+
+
+def test_the_expiry_line_for_a_past_time() -> None:
+    assert describe_expiry(NOW - timedelta(seconds=1), now=NOW).startswith("expired at ")
