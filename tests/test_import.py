@@ -185,7 +185,9 @@ def test_a_missing_file_says_what_to_give(tmp_path: Path, clean_env: dict[str, s
 
 def test_a_directory_says_what_to_give(tmp_path: Path, clean_env: dict[str, str]) -> None:
     result = run_envgen(["import", str(tmp_path)], clean_env)
-    assert assert_failed_cleanly(result) == f"{tmp_path}: is a directory; give a JSON file"
+    assert assert_failed_cleanly(result) == (
+        f"{tmp_path}: is a directory; give a JSON file, or - to read stdin"
+    )
 
 
 def test_an_unreadable_path_says_why(tmp_path: Path, clean_env: dict[str, str]) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from envgen.credentials import Credentials, format_expiration, parse_expiration
 from envgen.errors import EnvgenError, UsageError
+from envgen.sources.text_input import read_text
 
 ACCEPTED_SHAPES = (
     "the output of `aws sts assume-role`, `assume-role-with-saml` or `get-session-token`, "
@@ -20,22 +19,8 @@ ACCEPTED_SHAPES = (
 def read_source(source: str) -> tuple[str, str]:
     """The text of SOURCE (`-` for stdin) and a name for it in messages."""
     if source == "-":
-        # Bytes, decoded here: the text-mode stdin would follow the locale,
-        # and its decoding error would quote the offending bytes.
-        try:
-            return sys.stdin.buffer.read().decode("utf-8-sig"), "standard input"
-        except UnicodeDecodeError:
-            raise UsageError("standard input: not UTF-8 text; give a JSON document") from None
-    path = Path(source)
-    try:
-        return path.read_text(encoding="utf-8-sig"), str(path)
-    except FileNotFoundError:
-        raise UsageError(f"{source}: no such file; give a JSON file, or - to read stdin") from None
-    except IsADirectoryError:
-        raise UsageError(f"{source}: is a directory; give a JSON file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or "not UTF-8 text"
-        raise UsageError(f"{source}: cannot read it ({reason})") from None
+        return read_text(source, hint="; give a JSON document")
+    return read_text(source, hint="; give a JSON file, or - to read stdin")
 
 
 def _credentials_object(document: Any, origin: str) -> dict[str, Any]:

@@ -7,9 +7,9 @@ import base64
 import binascii
 import getpass
 import re
-from pathlib import Path
 
 from envgen.errors import UsageError
+from envgen.sources.text_input import read_text
 
 DEFAULT_DURATION_SECONDS = 1800
 MIN_DURATION_SECONDS = 900
@@ -103,23 +103,8 @@ def default_session_name() -> str:
 
 def read_secret_value(value: str, option: str) -> str:
     """VALUE itself, the content of file://PATH, or stdin for `-`; surrounding whitespace dropped."""
-    if value == "-":
-        import sys
-
-        text = sys.stdin.read()
-        origin = "standard input"
-    elif value.startswith("file://"):
-        path = Path(value[len("file://"):]).expanduser()
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise UsageError(f"{option}: {path}: no such file") from None
-        except IsADirectoryError:
-            raise UsageError(f"{option}: {path}: is a directory") from None
-        except (OSError, UnicodeDecodeError) as error:
-            reason = getattr(error, "strerror", None) or "not UTF-8 text"
-            raise UsageError(f"{option}: {path}: cannot read it ({reason})") from None
-        origin = str(path)
+    if value == "-" or value.startswith("file://"):
+        text, origin = read_text(value.removeprefix("file://"), label=option)
     else:
         text, origin = value, option
     text = text.strip()
