@@ -224,16 +224,7 @@ def cached_assumption(
         profile.get("role_arn")
     ):
         return None
-    overrides = {
-        key: value
-        for key, value in (
-            ("role_session_name", options.session_name),
-            ("duration_seconds", options.duration_seconds),
-            ("external_id", options.external_id),
-            ("mfa_serial", options.serial_number),
-        )
-        if value is not None
-    }
+    overrides = options.profile_overrides()
     arguments = assume_role_arguments({**profiles, name: {**profile, **overrides}}, name)
     if arguments is None:
         return None

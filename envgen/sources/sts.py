@@ -89,6 +89,16 @@ class RoleOptions:
     serial_number: str | None = None
     token_code: str | None = None
 
+    def profile_overrides(self) -> dict[str, str | int]:
+        """What the command line lays over a role profile, under the profile's own key names."""
+        laid_over = (
+            ("role_session_name", self.session_name),
+            ("duration_seconds", self.duration_seconds),
+            ("external_id", self.external_id),
+            ("mfa_serial", self.serial_number),
+        )
+        return {key: value for key, value in laid_over if value is not None}
+
 
 @dataclasses.dataclass(frozen=True)
 class Issued:
@@ -290,16 +300,7 @@ def assume(place: Place, options: RoleOptions) -> Issued:
         if options.role_arn is None and profile_role is not None:
             # The profile's own keys, overridden only by what the command line says, go to
             # botocore as a profile: its cache key is then the AWS CLI's for the same settings.
-            overrides = {
-                key: value
-                for key, value in (
-                    ("role_session_name", options.session_name),
-                    ("duration_seconds", options.duration_seconds),
-                    ("external_id", options.external_id),
-                    ("mfa_serial", options.serial_number),
-                )
-                if value is not None
-            }
+            overrides = options.profile_overrides()
             provider = _install_resolver(session, place, region, cache, prompter, overrides)
             # The profile's role itself, even when keys in the environment would come first
             # in the credential chain.
