@@ -12,7 +12,7 @@ import typer
 from envgen import __version__
 from envgen.completion import complete_profile_names
 from envgen.credentials import Changes
-from envgen.dialects import FORMAT_CHOICES, SHELLS, format_named
+from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
 from envgen.output import OutputRequest, choose_dialect, deliver, emit, environ_region, say
 from envgen.plain_params import convert_plainly
@@ -53,6 +53,7 @@ ShellOption = Annotated[
     Optional[str],
     typer.Option(
         "--shell",
+        metavar="NAME",
         help=f"Shell to write for: {', '.join(SHELLS)}. Default: $ENVGEN_SHELL, else detected.",
         show_default=False,
     ),
@@ -61,8 +62,10 @@ FormatOption = Annotated[
     str,
     typer.Option(
         "--format",
-        help="shell (code for the shell), json (a credential_process document) "
-        "or dotenv (a .env file).",
+        metavar="FORMAT",
+        help="shell (code for the shell), "
+        + ", ".join(f"{name} ({fmt.summary})" for name, fmt in FORMATS.items())
+        + ".",
     ),
 ]
 ShowSecretsOption = Annotated[

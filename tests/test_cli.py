@@ -108,7 +108,9 @@ def test_clear_refuses_a_document_format(format_name: str, clean_env: dict[str, 
 def test_clear_accepts_the_shell_format(clean_env: dict[str, str]) -> None:
     result = run_envgen(["clear", "--format", "shell", "--shell", "fish"], clean_env)
     assert result.returncode == 0
-    assert result.stdout.decode().splitlines()[0] == "set -e -g -- AWS_ACCESS_KEY_ID"
+    assert result.stdout.decode().splitlines()[0] == (
+        "if set -q -g -- AWS_ACCESS_KEY_ID; set -e -g -- AWS_ACCESS_KEY_ID; end"
+    )
 
 
 def test_envgen_shell_variable_chooses_the_dialect(clean_env: dict[str, str]) -> None:

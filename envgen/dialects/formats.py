@@ -14,6 +14,7 @@ class CredentialProcessFormat(Dialect):
 
     family = "json"
     is_shell = False
+    summary = "a credential_process document"
     advice = ""
 
     def render(self, changes: Changes) -> str:
@@ -41,6 +42,7 @@ class DotenvFormat(Dialect):
 
     family = "dotenv"
     is_shell = False
+    summary = "a .env file"
     advice = "; --format json carries any value"
 
     def forbids(self, char: str) -> bool:
