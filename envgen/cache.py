@@ -29,7 +29,7 @@ from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
 from envgen.credentials import Credentials
 
 if TYPE_CHECKING:
-    from envgen.sources.sts import Issued, Place, RoleOptions
+    from envgen.sources.role_request import Issued, Place, RoleOptions
 
 CACHE_DIR = os.path.join("~", ".aws", "cli", "cache")
 
@@ -232,7 +232,7 @@ def cached_assumption(
     credentials = fresh_credentials(read_cache_entry(role_cache_key(arguments), cache_dir), region)
     if credentials is None:
         return None
-    from envgen.sources.sts import Issued
+    from envgen.sources.role_request import Issued
 
     return Issued(credentials, f"{profile['role_arn']} (profile {name})")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from envgen import cache, config_files
-from envgen.sources.sts import Place, RoleOptions
+from envgen.sources.role_request import Place, RoleOptions
 
 ROLE = "arn:aws:iam::123456789012:role/{}"
 BASE_KEYS = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = base-secret\n"

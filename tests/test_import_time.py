@@ -8,7 +8,6 @@ botocore path prints. Speed itself is measured by benchmarks/run.py, not here.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from envgen.credentials import MANAGED_VARIABLES, Credentials
 from envgen.errors import EnvgenError, UsageError
 from envgen.sources import validation
-from envgen.sources.sts import Issued, Place, RoleOptions
+from envgen.sources.role_request import Issued, Place, RoleOptions
 
 REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+)+")
 

@@ -7,7 +7,7 @@ import os
 
 from envgen.credentials import CREDENTIAL_EXPIRATION, parse_expiration
 from envgen.errors import EnvgenError
-from envgen.sources.sts import Place
+from envgen.sources.role_request import Place
 
 
 def lookup(where: Place) -> dict[str, str]:

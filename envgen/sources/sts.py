@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import dataclasses
 import logging
 import os
 import re
@@ -23,6 +22,7 @@ from typing import Any
 from envgen.credentials import CREDENTIAL_EXPIRATION, Credentials, parse_expiration
 from envgen.errors import EnvgenError, UsageError
 from envgen.sources import terminal, validation
+from envgen.sources.role_request import Issued, Place, RoleOptions
 
 # An unreachable endpoint must fail in seconds, not after botocore's default 60 s reads and
 # several retries: two attempts at most, each bounded.
@@ -69,41 +69,6 @@ ADVICE = {
 }
 # Codes whose AWS message names only ARNs and actions, never a submitted value: worth quoting.
 QUOTABLE_CODES = frozenset({"AccessDenied", "RegionDisabled", "AccessDeniedException"})
-
-
-@dataclasses.dataclass(frozen=True)
-class Place:
-    """Which configuration to start from and where STS is."""
-
-    profile: str | None = None
-    region: str | None = None
-    endpoint_url: str | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class RoleOptions:
-    role_arn: str | None = None
-    session_name: str | None = None
-    duration_seconds: int | None = None
-    external_id: str | None = None
-    serial_number: str | None = None
-    token_code: str | None = None
-
-    def profile_overrides(self) -> dict[str, str | int]:
-        """What the command line lays over a role profile, under the profile's own key names."""
-        laid_over = (
-            ("role_session_name", self.session_name),
-            ("duration_seconds", self.duration_seconds),
-            ("external_id", self.external_id),
-            ("mfa_serial", self.serial_number),
-        )
-        return {key: value for key, value in laid_over if value is not None}
-
-
-@dataclasses.dataclass(frozen=True)
-class Issued:
-    credentials: Credentials
-    whose: str
 
 
 def cache_directory() -> Path:

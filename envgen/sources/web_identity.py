@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from envgen.errors import UsageError
 from envgen.sources import validation
-from envgen.sources.sts import Issued, Place
+from envgen.sources.role_request import Issued, Place
 
 
 def assume_with_token(
