@@ -90,9 +90,11 @@ def prepare_home(home: Path, sts_url: str) -> dict[str, str]:
         f"[default]\naws_access_key_id = {ACCESS_KEY_ID}\n"
         f"aws_secret_access_key = {SECRET_ACCESS_KEY}\n"
     )
+    # PYTHONDONTWRITEBYTECODE would make every run compile the sources it imports, which an
+    # installed envgen (pip writes the bytecode) never does: the warm-up run writes it here.
     env = {
         key: value for key, value in os.environ.items()
-        if not key.startswith(("AWS_", "ENVGEN_", "_ENVGEN_"))
+        if not key.startswith(("AWS_", "ENVGEN_", "_ENVGEN_")) and key != "PYTHONDONTWRITEBYTECODE"
     }
     env.update(
         HOME=str(home),
