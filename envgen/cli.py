@@ -376,6 +376,9 @@ def whoami_command(
     from envgen.output import write_stdout
     from envgen.sources import assume, identity
 
+    warning = identity.expired_warning()
+    if warning:
+        say(warning)
     found = identity.lookup(assume.place(None, region, endpoint_url))
     write_stdout(identity.as_json(found) if json_output else identity.as_text(found))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timezone
 
 from envgen.credentials import CREDENTIAL_EXPIRATION, parse_expiration
 from envgen.errors import EnvgenError
@@ -16,16 +17,38 @@ def lookup(where: Place) -> dict[str, str]:
     return sts.caller_identity(where)
 
 
-def time_left() -> str | None:
+def _expiration() -> datetime | None:
     text = os.environ.get(CREDENTIAL_EXPIRATION)
     if not text:
         return None
+    try:
+        return parse_expiration(text)
+    except EnvgenError:
+        return None
+
+
+def time_left() -> str | None:
+    if not os.environ.get(CREDENTIAL_EXPIRATION):
+        return None
+    expiration = _expiration()
+    if expiration is None:
+        return f"unknown ({CREDENTIAL_EXPIRATION} is not an ISO 8601 time)"
     from envgen.output import describe_expiry
 
-    try:
-        return describe_expiry(parse_expiration(text))
-    except EnvgenError:
-        return f"unknown ({CREDENTIAL_EXPIRATION} is not an ISO 8601 time)"
+    return describe_expiry(expiration)
+
+
+def expired_warning() -> str | None:
+    """A warning when the credentials in effect say they have expired, whatever STS answers."""
+    expiration = _expiration()
+    if expiration is None or expiration > datetime.now(timezone.utc):
+        return None
+    from envgen.output import describe_expiry
+
+    return (
+        f"warning: the credentials in effect {describe_expiry(expiration)}; "
+        "get new ones (envgen assume, saml or import)"
+    )
 
 
 def as_json(identity: dict[str, str]) -> str:

@@ -335,6 +335,19 @@ def test_whoami_plain_and_json(sts_env, sts: StsServer):
     assert sts.log.counts() == {"GetCallerIdentity": 2}
 
 
+def test_whoami_warns_when_the_credentials_in_effect_have_expired(sts_env, sts: StsServer):
+    expired = dict(sts_env, AWS_CREDENTIAL_EXPIRATION="2001-02-03T04:05:06Z")
+    result = run_envgen(["whoami", "--json"], expired)
+    assert result.returncode == 0, result.stderr.decode()
+    assert set(json.loads(result.stdout)) == {"Account", "Arn", "UserId"}
+    warning = result.stderr.decode()
+    assert warning.startswith("envgen: warning: the credentials in effect expired at 2001-02-0")
+    assert warning.count("\n") == 1
+
+    fresh = run_envgen(["whoami"], dict(sts_env, AWS_CREDENTIAL_EXPIRATION="2099-01-01T00:00:00Z"))
+    assert fresh.stderr == b""
+
+
 def test_exec_runs_the_command_with_the_role_and_passes_its_status(sts_env, sts: StsServer):
     env = dict(sts_env, AWS_SESSION_EXPIRATION="stale", AWS_PROFILE_UNRELATED="kept")
     result = run_envgen(
