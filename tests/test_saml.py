@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 
@@ -84,6 +85,14 @@ EXTERNAL_DTD = b'<?xml version="1.0"?><!DOCTYPE r SYSTEM "http://127.0.0.1:9/evi
 def test_dtds_and_entities_are_refused_unexpanded(document):
     with pytest.raises(UsageError, match="DTD"):
         saml.parse_assertion(document)
+
+
+def test_billion_laughs_is_refused_before_any_expansion():
+    # Expanding it would take gigabytes and minutes; refusing the DTD takes no time at all.
+    started = time.monotonic()
+    with pytest.raises(UsageError, match="DTD"):
+        saml.parse_assertion(BILLION_LAUGHS)
+    assert time.monotonic() - started < 1
 
 
 def test_choose_role():
