@@ -19,25 +19,17 @@ from envgen.plain_params import convert_plainly
 
 DEBUG_VARIABLE = "ENVGEN_DEBUG"
 
-APPLY_EXAMPLES = """\
-Apply the output in your shell:
-
-  bash, zsh, sh, ksh:  eval "$(envgen {cmd})"
-
-  fish:                envgen {cmd} | source
-
-  tcsh, csh:           eval "`envgen {cmd}`"
-
-  PowerShell:          envgen {cmd} | Invoke-Expression
-
-  cmd:                 FOR /F "delims=" %i IN ('envgen {cmd}') DO @%i
-
-  elvish:              eval (envgen {cmd} | slurp)
-
-  xonsh:               execx($(envgen {cmd}))
-
-  nushell:             envgen {cmd} | from json | load-env
-"""
+def apply_examples(command: str) -> str:
+    """Help text: how each shell applies `envgen COMMAND`, from the dialect registry."""
+    idioms: dict[str, list[str]] = {}
+    for name, dialect in SHELLS.items():
+        idioms.setdefault(dialect.apply_hint(f"envgen {command}"), []).append(name)
+    # `\b` keeps click from re-wrapping the lines of the paragraph that follows it.
+    labels = {idiom: ", ".join(names) + ":" for idiom, names in idioms.items()}
+    width = max(len(label) for label in labels.values())
+    lines = ["\b", "Apply the output in your shell:"]
+    lines += [f"  {label:<{width}}  {idiom}" for idiom, label in labels.items()]
+    return "\n".join(lines)
 
 app = typer.Typer(
     name="envgen",
@@ -120,7 +112,7 @@ def _argv() -> list[str]:
 @app.command(
     "import",
     help="Export credentials you already have (JSON file, - for stdin, or key flags); no AWS call.",
-    epilog=APPLY_EXAMPLES.format(cmd="import creds.json"),
+    epilog=apply_examples("import creds.json"),
 )
 def import_command(
     source: Annotated[
@@ -179,7 +171,7 @@ def import_command(
 @app.command(
     "clear",
     help="Unset every variable envgen manages.",
-    epilog=APPLY_EXAMPLES.format(cmd="clear"),
+    epilog=apply_examples("clear"),
 )
 def clear_command(
     shell: ShellOption = None,
@@ -248,7 +240,7 @@ ProfileArgument = Annotated[
 @app.command(
     "assume",
     help="Temporary credentials for a role (AssumeRole), or a session token for long-term keys.",
-    epilog=APPLY_EXAMPLES.format(cmd="assume PROFILE"),
+    epilog=apply_examples("assume PROFILE"),
 )
 def assume_command(
     profile: ProfileArgument = None,
@@ -283,7 +275,7 @@ def assume_command(
 @app.command(
     "saml",
     help="Temporary credentials from a SAML assertion (AssumeRoleWithSAML), no broker needed.",
-    epilog=APPLY_EXAMPLES.format(cmd="saml --saml-assertion file://saml.b64"),
+    epilog=apply_examples("saml --saml-assertion file://saml.b64"),
 )
 def saml_command(
     saml_assertion: Annotated[
@@ -330,8 +322,8 @@ def saml_command(
 @app.command(
     "web-identity",
     help="Temporary credentials from an OIDC token (AssumeRoleWithWebIdentity), e.g. in CI.",
-    epilog=APPLY_EXAMPLES.format(
-        cmd="web-identity --role-arn ARN --web-identity-token file://token"
+    epilog=apply_examples(
+        "web-identity --role-arn ARN --web-identity-token file://token"
     ),
 )
 def web_identity_command(

@@ -351,3 +351,26 @@ def test_the_expiry_line_says_how_long_in_the_two_largest_units(
 
 def test_the_expiry_line_for_a_past_time() -> None:
     assert describe_expiry(NOW - timedelta(seconds=1), now=NOW).startswith("expired at ")
+
+
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [
+        ("import", "import creds.json"),
+        ("clear", "clear"),
+        ("assume", "assume PROFILE"),
+        ("saml", "saml --saml-assertion file://saml.b64"),
+        ("web-identity", "web-identity --role-arn ARN --web-identity-token file://token"),
+    ],
+)
+def test_help_shows_how_every_shell_applies_the_output(
+    command: str, example: str, clean_env: dict[str, str]
+) -> None:
+    result = run_envgen([command, "--help"], clean_env)
+    assert result.returncode == 0
+    help_text = result.stdout.decode()
+    for name, dialect in SHELLS.items():
+        idiom = dialect.apply_hint(f"envgen {example}")
+        line = next((line for line in help_text.splitlines() if line.endswith(idiom)), None)
+        assert line is not None, f"{name}: {idiom}"
+        assert name in line.split(":")[0].strip().split(", ")
