@@ -175,15 +175,21 @@ PROFILE_SHAPES = {
 LEFT = re.compile(r"\(\d+ (h \d+ )?min left\)|\(\d+ s left\)")
 
 
+def write_aws_files(clean_env: dict[str, str], config: str) -> Path:
+    """The config for one profile shape and the base keys; returns the ~/.aws folder."""
+    aws = Path(clean_env["HOME"]) / ".aws"
+    aws.mkdir()
+    Path(clean_env["AWS_CONFIG_FILE"]).write_text(config)
+    Path(clean_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text("[base]\n" + BASE_KEYS)
+    return aws
+
+
 @pytest.mark.parametrize("shape", list(PROFILE_SHAPES))
 def test_cache_hit_answers_without_botocore_exactly_as_botocore_does(
     shape: str, clean_env: dict[str, str], sts_url: str, tmp_path: Path
 ) -> None:
     config, profile, flags = PROFILE_SHAPES[shape]
-    aws = Path(clean_env["HOME"]) / ".aws"
-    aws.mkdir()
-    Path(clean_env["AWS_CONFIG_FILE"]).write_text(config)
-    Path(clean_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text("[base]\n" + BASE_KEYS)
+    aws = write_aws_files(clean_env, config)
     command = ["assume", profile, *flags, "--shell", "bash"]
 
     miss, miss_modules = run_probed(
@@ -213,10 +219,7 @@ def test_an_expiring_entry_goes_back_to_sts(
     clean_env: dict[str, str], sts_url: str, tmp_path: Path
 ) -> None:
     config, profile, _ = PROFILE_SHAPES["one role"]
-    aws = Path(clean_env["HOME"]) / ".aws"
-    aws.mkdir()
-    Path(clean_env["AWS_CONFIG_FILE"]).write_text(config)
-    Path(clean_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text("[base]\n" + BASE_KEYS)
+    aws = write_aws_files(clean_env, config)
     env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
     first, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
     assert first.returncode == 0, first.stderr
@@ -239,10 +242,7 @@ def test_exec_uses_the_cache_without_botocore_too(
     clean_env: dict[str, str], sts_url: str, tmp_path: Path
 ) -> None:
     config, profile, _ = PROFILE_SHAPES["one role"]
-    aws = Path(clean_env["HOME"]) / ".aws"
-    aws.mkdir()
-    Path(clean_env["AWS_CONFIG_FILE"]).write_text(config)
-    Path(clean_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text("[base]\n" + BASE_KEYS)
+    write_aws_files(clean_env, config)
     filled, _ = run_probed(
         ["assume", profile, "--format", "json"],
         {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}, tmp_path,
