@@ -27,6 +27,7 @@ from envgen.credentials import (
     Credentials,
     format_expiration,
 )
+from envgen.config_files import CREDENTIALS_FILE_VARIABLE, credentials_file_path
 from envgen.dialects.base import describe_character
 from envgen.errors import EnvgenError, UsageError
 from envgen.persist import atomic
@@ -35,7 +36,6 @@ from envgen.persist.places import UserPlaces
 if TYPE_CHECKING:
     from configupdater import ConfigUpdater
 
-FILE_VARIABLE = "AWS_SHARED_CREDENTIALS_FILE"
 PROFILE_VARIABLE = "AWS_PROFILE"
 
 # The variables that would shadow the profile if they stayed set.
@@ -54,7 +54,10 @@ LONG_TERM_KEYS = ("aws_access_key_id", "aws_secret_access_key")
 
 
 def credentials_file(places: UserPlaces) -> Path:
-    return places.variable_path(FILE_VARIABLE) or places.home / ".aws" / "credentials"
+    # The very file botocore (and so the AWS CLI) reads: its variable, expanded as botocore does.
+    if CREDENTIALS_FILE_VARIABLE in places.environ:
+        return Path(credentials_file_path(places.environ))
+    return places.home / ".aws" / "credentials"
 
 
 def check_profile_name(name: str) -> None:

@@ -272,3 +272,15 @@ def test_twenty_concurrent_saves_lose_nothing(clean_env: dict[str, str]) -> None
         assert profiles[name]["aws_session_token"] == TOKEN
     assert path.read_bytes().startswith(PRECIOUS.encode())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_file_is_the_one_botocore_reads_variables_expanded(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    # botocore expands $VARIABLES as well as ~ in AWS_SHARED_CREDENTIALS_FILE.
+    place = tmp_path / "elsewhere"
+    env = dict(clean_env, CREDS_DIR=str(place),
+               AWS_SHARED_CREDENTIALS_FILE="$CREDS_DIR/credentials")
+    result = _save(env, "fresh")
+    assert result.returncode == 0, result.stderr.decode()
+    assert _botocore_profiles(place / "credentials")["fresh"]["aws_session_token"] == TOKEN
