@@ -14,7 +14,7 @@ from envgen.completion import complete_profile_names
 from envgen.credentials import Changes
 from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
-from envgen.output import OutputRequest, choose_dialect, deliver, emit, environ_region, say
+from envgen.output import OutputRequest, deliver, emit, environ_region, prepare, say, write_stdout
 from envgen.plain_params import convert_plainly
 
 DEBUG_VARIABLE = "ENVGEN_DEBUG"
@@ -105,8 +105,13 @@ def _root(
     pass
 
 
+# The words envgen was run with, as `main` received them: for `exec`, which must know what
+# followed `--`, and for the hint that repeats the command line.
+_arguments: list[str] = []
+
+
 def _argv() -> list[str]:
-    return sys.argv[1:]
+    return _arguments
 
 
 @app.command(
@@ -146,8 +151,7 @@ def import_command(
     from envgen.sources import imported
 
     # Check the output options first: a typo there must not wait for stdin.
-    request = OutputRequest(shell, format, show_secrets, persist, save_profile, force)
-    choose_dialect(request)
+    request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
     region = region or environ_region()
     key_flags = (access_key_id, secret_access_key, session_token, expiration)
     if source is not None and any(flag is not None for flag in key_flags):
@@ -186,7 +190,7 @@ def clear_command(
             f"--format {format}: clear writes shell code that unsets variables, which a "
             f"{format} document cannot do; drop --format"
         )
-    emit(Changes.clearing(), OutputRequest(shell=shell, persist=persist), _argv())
+    emit(Changes.clearing(), prepare(OutputRequest(shell=shell, persist=persist)), _argv())
 
 
 # Options of the commands that call STS, declared once: `assume` and `exec` share them all.
@@ -259,16 +263,13 @@ def assume_command(
     save_profile: SaveProfileOption = None,
     force: ForceOption = False,
 ) -> None:
-    from envgen import cache
     from envgen.sources import assume
 
+    request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
     options = assume.role_options(
         role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
     )
-    where = assume.place(profile, region, endpoint_url)
-    # A profile's role still fresh in the shared cache is answered without botocore.
-    issued = cache.cached_assumption(where, options) or assume.assume(where, options)
-    request = OutputRequest(shell, format, show_secrets, persist, save_profile, force)
+    issued = assume.issue(assume.place(profile, region, endpoint_url), options)
     deliver(issued.credentials, request, _argv(), whose=issued.whose)
 
 
@@ -311,11 +312,11 @@ def saml_command(
 ) -> None:
     from envgen.sources import assume, saml
 
+    request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
     issued = saml.assume_with_assertion(
         assume.place(None, region, endpoint_url),
         saml_assertion, role_arn, principal_arn, duration_seconds,
     )
-    request = OutputRequest(shell, format, show_secrets, persist, save_profile, force)
     deliver(issued.credentials, request, _argv(), whose=issued.whose)
 
 
@@ -349,11 +350,11 @@ def web_identity_command(
 ) -> None:
     from envgen.sources import assume, web_identity
 
+    request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
     issued = web_identity.assume_with_token(
         assume.place(None, region, endpoint_url),
         role_arn, web_identity_token, role_session_name, duration_seconds,
     )
-    request = OutputRequest(shell, format, show_secrets, persist, save_profile, force)
     deliver(issued.credentials, request, _argv(), whose=issued.whose)
 
 
@@ -365,7 +366,6 @@ def whoami_command(
     endpoint_url: EndpointUrlOption = None,
     region: RegionOption = None,
 ) -> None:
-    from envgen.output import write_stdout
     from envgen.sources import assume, identity
 
     warning = identity.expired_warning()
@@ -395,7 +395,6 @@ def exec_command(
     endpoint_url: EndpointUrlOption = None,
     region: RegionOption = None,
 ) -> None:
-    from envgen import cache
     from envgen.sources import assume
 
     raw = _argv()
@@ -413,7 +412,7 @@ def exec_command(
     if not command:
         raise UsageError("give the command to run after --: envgen exec [PROFILE] -- CMD ARGS...")
     where = assume.place(profiles[0] if profiles else None, region, endpoint_url)
-    issued = cache.cached_assumption(where, options) or assume.assume(where, options)
+    issued = assume.issue(where, options)
     raise typer.Exit(assume.run(command, assume.child_environment(issued.credentials)))
 
 
@@ -444,10 +443,11 @@ def _usage_message(problem: typer.TyperException) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run envgen; every failure ends here as one line on stderr and a non-zero exit."""
+    _arguments[:] = sys.argv[1:] if argv is None else argv
     command = typer.main.get_command(app)
     convert_plainly(command)
     try:
-        result = command.main(args=argv, prog_name="envgen", standalone_mode=False)
+        result = command.main(args=list(_arguments), prog_name="envgen", standalone_mode=False)
     except typer.TyperException as problem:
         # Usage errors from the parser: one line that names the fix, help one step away.
         if type(problem).__name__ == "NoArgsIsHelpError":

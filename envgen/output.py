@@ -40,6 +40,25 @@ def choose_dialect(request: OutputRequest) -> Dialect:
     return format_named(request.format) or detect_shell(request.shell)
 
 
+def prepare(request: OutputRequest) -> OutputRequest:
+    """Check the output options before any input is read or any request is made, so a typo
+    costs no MFA prompt and no trip to STS; the shell found is named in the request, so it
+    is detected once."""
+    dialect = choose_dialect(request)
+    if request.persist and not dialect.is_shell:
+        raise UsageError(
+            f"--persist keeps variables for a shell; --format {dialect.name} has none "
+            "(use --format shell)"
+        )
+    if request.save_profile is not None:
+        from envgen.persist.shared_credentials import check_profile_name
+
+        check_profile_name(request.save_profile)
+    elif request.force:
+        raise UsageError("--force goes with --save-profile NAME")
+    return dataclasses.replace(request, shell=dialect.name) if dialect.is_shell else request
+
+
 def masked_command_line(argv: list[str]) -> str:
     shown: list[str] = []
     hide_next = False

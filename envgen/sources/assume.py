@@ -41,7 +41,14 @@ def role_options(
     )
 
 
-def assume(where: Place, options: RoleOptions) -> Issued:
+def issue(where: Place, options: RoleOptions) -> Issued:
+    """Credentials for `assume` and `exec`: a profile's role still fresh in the shared cache
+    is answered without loading botocore; anything else goes to STS."""
+    from envgen import cache
+
+    cached = cache.cached_assumption(where, options)
+    if cached is not None:
+        return cached
     from envgen.sources import sts
 
     return sts.assume(where, options)

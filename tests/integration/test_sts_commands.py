@@ -434,6 +434,15 @@ def test_unreachable_endpoint_fails_with_one_line(sts_env):
         (["web-identity", "--web-identity-token", "tok", "--role-arn", role_arn("D")],
          "--web-identity-token"),
         (["web-identity", "--web-identity-token", "token"], "--role-arn"),
+        (["assume", "--role-arn", role_arn("Dev"), "--shell", "bogus"], "--shell"),
+        (["assume", "--role-arn", role_arn("Dev"), "--format", "yaml"], "--format"),
+        (["assume", "--role-arn", role_arn("Dev"), "--force"], "--force"),
+        (["assume", "--role-arn", role_arn("Dev"), "--persist", "--format", "json"],
+         "--persist"),
+        (["assume", "--role-arn", role_arn("Dev"), "--save-profile", "[x]"], "--save-profile"),
+        (["saml", "--saml-assertion", "PG5vdCB4bWw=", "--shell", "bogus"], "--shell"),
+        (["web-identity", "--web-identity-token", "token", "--role-arn", role_arn("Dev"),
+          "--format", "yaml"], "--format"),
     ],
 )
 def test_invalid_input_is_refused_before_any_network_call(sts_env, sts: StsServer, args, named):
