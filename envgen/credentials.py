@@ -91,6 +91,14 @@ class Credentials:
             return False
         return self.expiration <= (now or datetime.now(timezone.utc))
 
+    def refuse_if_expired(self) -> None:
+        """Expired credentials are refused, never exported: every AWS call would fail with them."""
+        if self.expiration is not None and self.is_expired():
+            raise EnvgenError(
+                f"these credentials expired at {format_expiration(self.expiration)}; "
+                "get new ones (sign in again, or assume or import fresh ones)"
+            )
+
     def environment(self) -> dict[str, str]:
         """The variables these credentials set, in MANAGED_VARIABLES order."""
         values: dict[str, str | None] = {

@@ -14,7 +14,6 @@ from envgen.credentials import Changes, Credentials, SECRET_VARIABLES
 from envgen.detect import detect_shell
 from envgen.dialects import Dialect, format_named
 from envgen.errors import UsageError
-from envgen.sources.imported import refuse_expired
 
 if TYPE_CHECKING:
     from envgen.persist import SideEffect
@@ -165,7 +164,7 @@ def deliver(
     argv: list[str],
     whose: str | None = None,
 ) -> None:
-    refuse_expired(credentials)
+    credentials.refuse_if_expired()
     changes = Changes.from_credentials(credentials)
     effects: list[SideEffect] = []
     if request.save_profile is not None:

@@ -205,7 +205,8 @@ def test_already_expired_credentials_name_their_expiry(
     path.write_text(sts_document(Expiration="2001-02-03T04:05:06+00:00"))
     message = assert_failed_cleanly(run_envgen(["import", str(path), "--shell", "bash"], clean_env))
     assert message == (
-        "these credentials expired at 2001-02-03T04:05:06Z; get new ones and import those"
+        "these credentials expired at 2001-02-03T04:05:06Z; get new ones (sign in again, or "
+        "assume or import fresh ones)"
     )
 
 

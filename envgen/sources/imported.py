@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
-from envgen.credentials import Credentials, format_expiration, parse_expiration
+from envgen.credentials import Credentials, parse_expiration
 from envgen.errors import EnvgenError, UsageError
 from envgen.sources.text_input import read_text
 
@@ -100,13 +99,3 @@ def from_flags(
         expiration=parse_expiration(expiration, "--expiration") if expiration else None,
         region=region,
     )
-
-
-def refuse_expired(credentials: Credentials, now: datetime | None = None) -> Credentials:
-    if credentials.is_expired(now):
-        assert credentials.expiration is not None
-        raise EnvgenError(
-            f"these credentials expired at {format_expiration(credentials.expiration)}; "
-            "get new ones and import those"
-        )
-    return credentials
