@@ -155,13 +155,10 @@ def import_command(
     region = region or environ_region()
     key_flags = (access_key_id, secret_access_key, session_token, expiration)
     if source is not None and any(flag is not None for flag in key_flags):
-        raise EnvgenError(
-            "give SOURCE or the key flags, not both", exit_code=2
-        )
+        raise UsageError("give SOURCE or the key flags, not both")
     if source is None and all(flag is None for flag in key_flags):
-        raise EnvgenError(
-            "give a JSON file, - for stdin, or --access-key-id and --secret-access-key",
-            exit_code=2,
+        raise UsageError(
+            "give a JSON file, - for stdin, or --access-key-id and --secret-access-key"
         )
     if source is not None:
         credentials = imported.from_source(source, region)

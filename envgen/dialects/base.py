@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -127,7 +127,3 @@ class Dialect:
         """A path as a literal in the shell's startup file."""
         self.check("the path of envgen's managed file", path)
         return self.quote(path)
-
-
-def names_of(dialects: Iterable[Dialect]) -> str:
-    return ", ".join(d.name for d in dialects)

@@ -43,7 +43,6 @@ class DotenvFormat(Dialect):
     family = "dotenv"
     is_shell = False
     summary = "a .env file"
-    advice = "; --format json carries any value"
 
     def forbids(self, char: str) -> bool:
         # Single quotes are the only quoting both readers take literally, and

@@ -36,14 +36,6 @@ def _terminal() -> Iterator[tuple[TextIO, TextIO]]:
         yield reader, writer
 
 
-def has_terminal() -> bool:
-    try:
-        with _terminal():
-            return True
-    except NoTerminal:
-        return False
-
-
 def ask_mfa_code(serial: str, given: str | None) -> str:
     """The code given on the command line, or one typed at the terminal."""
     if given is not None:
@@ -84,4 +76,4 @@ def prompter_for(given: str | None):  # type: ignore[no-untyped-def]
     return prompt
 
 
-__all__ = ["NoTerminal", "ask_mfa_code", "has_terminal", "pick", "prompter_for"]
+__all__ = ["NoTerminal", "ask_mfa_code", "pick", "prompter_for"]
