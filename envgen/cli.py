@@ -14,7 +14,16 @@ from envgen.completion import complete_profile_names
 from envgen.credentials import Changes
 from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
-from envgen.output import OutputRequest, deliver, emit, environ_region, prepare, say, write_stdout
+from envgen.output import (
+    OutputRequest,
+    deliver,
+    emit,
+    environ_region,
+    guard_standard_streams,
+    prepare,
+    say,
+    write_stdout,
+)
 from envgen.plain_params import convert_plainly
 
 DEBUG_VARIABLE = "ENVGEN_DEBUG"
@@ -440,6 +449,7 @@ def _usage_message(problem: typer.TyperException) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run envgen; every failure ends here as one line on stderr and a non-zero exit."""
+    guard_standard_streams()
     _arguments[:] = sys.argv[1:] if argv is None else argv
     command = typer.main.get_command(app)
     convert_plainly(command)

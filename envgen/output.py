@@ -8,7 +8,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from envgen.credentials import Changes, Credentials, SECRET_VARIABLES
 from envgen.detect import detect_shell
@@ -43,6 +43,7 @@ def prepare(request: OutputRequest) -> OutputRequest:
     """Check the output options before any input is read or any request is made, so a typo
     costs no MFA prompt and no trip to STS; the shell found is named in the request, so it
     is detected once."""
+    _stdout()
     dialect = choose_dialect(request)
     if request.persist and not dialect.is_shell:
         raise UsageError(
@@ -78,16 +79,40 @@ def masked_command_line(argv: list[str]) -> str:
     return "envgen " + shlex.join(shown)
 
 
+def _stdout() -> TextIO:
+    if sys.stdout is None:
+        raise UsageError("stdout is closed: there is nowhere to write the output to")
+    return sys.stdout
+
+
 def write_stdout(text: str) -> None:
+    stdout = _stdout()
     # Bytes, not text mode: every dialect's output ends lines with `\n` alone,
     # since a `\r` would stay in the last value under Git Bash and the like.
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.flush()
+    stdout.buffer.write(text.encode("utf-8"))
+    stdout.flush()
 
 
 def say(message: str) -> None:
     """One line for the human, on stderr, never on the stream the shell evaluates."""
-    print(f"envgen: {message}", file=sys.stderr)
+    if sys.stderr is not None:
+        print(f"envgen: {message}", file=sys.stderr)
+
+
+def guard_standard_streams() -> None:
+    """Python sends text meant for a missing stderr to stdout, which the shell evaluates,
+    and a closed descriptor 0, 1 or 2 would be taken by the next file envgen opens. Each
+    closed one is therefore filled with the null device before anything else happens."""
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != descriptor:
+                os.dup2(null, descriptor)
+                os.close(null)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as envgen
 
 
 def describe_duration(seconds: int) -> str:
@@ -134,7 +159,8 @@ def emit(
         text += persistence.output
         effects.append(persistence)
     carries_secrets = any(name in SECRET_VARIABLES for name in changes.assignments)
-    if carries_secrets and sys.stdout.isatty() and not request.show_secrets:
+    stdout_is_terminal = sys.stdout is not None and sys.stdout.isatty()
+    if carries_secrets and stdout_is_terminal and not request.show_secrets:
         hint = dialect.apply_hint(masked_command_line(argv)) if dialect.is_shell else (
             masked_command_line(argv) + " > FILE"
         )
