@@ -137,7 +137,8 @@ class StartupFilePersistence:
 
     shell: str
     managed_file: Path
-    managed_text: str | None  # None removes the managed file and the block
+    # The shell code holding the secrets; None removes the managed file and the block.
+    managed_text: str | None = dataclasses.field(repr=False)
     startup_file: Path
     block_body: str
     variables: tuple[str, ...]
@@ -177,18 +178,19 @@ class StartupFilePersistence:
                 self._keep(self.managed_text)
 
     def _keep(self, managed_text: str) -> None:
-        # The startup file is read and checked first: a block envgen cannot
-        # place must not leave a managed file behind that nothing applies.
+        # The block goes in first: a block envgen cannot place must neither leave new
+        # secrets in a file nothing applies nor replace the values kept before. A block
+        # whose managed file is missing or old applies what is there, when it is there.
         startup = atomic.real_target(self.startup_file)
         before = atomic.read_existing(startup)
         text = _decode(before) if before is not None else ""
         after = with_block(text, self.block_body, self.startup_file)
-        atomic.replace_file(self.managed_file, _encode(managed_text), atomic.PRIVATE_MODE)
         if before is None:
             atomic.make_directory(startup.parent, mode=0o755)
         if after != text or before is None:
             mode = atomic.existing_mode(startup, atomic.new_file_mode())
             atomic.replace_file(self.startup_file, _encode(after), mode)
+        atomic.replace_file(self.managed_file, _encode(managed_text), atomic.PRIVATE_MODE)
         self.outcome = (
             f"kept {', '.join(self.variables)} for future {self.shell} sessions in "
             f"{self.managed_file}, applied by {self.startup_file}"

@@ -100,3 +100,22 @@ def test_broken_marker_in_a_startup_file_changes_nothing(clean_env: dict[str, st
     assert ".bashrc line 2" in message
     assert (home / ".bashrc").read_bytes() == broken
     assert not (Path(clean_env["XDG_CONFIG_HOME"]) / "envgen" / "persist.sh").exists()
+
+
+def test_a_startup_file_that_cannot_be_written_leaves_the_kept_values_alone(
+    clean_env: dict[str, str]
+) -> None:
+    managed = Path(clean_env["XDG_CONFIG_HOME"]) / "envgen" / "persist.sh"
+    managed.parent.mkdir(parents=True)
+    kept = b"export AWS_SECRET_ACCESS_KEY='kept-before'\n"
+    managed.write_bytes(kept)
+    managed.chmod(0o600)
+    # A HOME where a startup file can be looked for but not written, even by root.
+    env = dict(clean_env, HOME="/proc")
+    result = run_envgen(
+        ["import", "--access-key-id", "AKIDNEW", "--secret-access-key", "new-secret",
+         "--session-token", "new-token", "--shell", "bash", "--persist"],
+        env,
+    )
+    assert_failed_cleanly(result)
+    assert managed.read_bytes() == kept
