@@ -155,7 +155,11 @@ def with_profile(
         return text + separator + "".join(line + newline for line in lines)
     section = updater[name]
     holds_keys = any(section.has_option(key) for key in LONG_TERM_KEYS)
-    holds_token = any(section.has_option(key) for key in SESSION_TOKEN_KEYS)
+    # An empty token is no token to botocore: such a profile holds long-term keys.
+    holds_token = any(
+        section.has_option(key) and (section[key].value or "").strip()
+        for key in SESSION_TOKEN_KEYS
+    )
     if holds_keys and not holds_token and not force:
         raise EnvgenError(
             f"profile {name} in {where} holds long-term keys (no aws_session_token); "

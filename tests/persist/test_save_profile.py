@@ -284,3 +284,18 @@ def test_the_file_is_the_one_botocore_reads_variables_expanded(
     result = _save(env, "fresh")
     assert result.returncode == 0, result.stderr.decode()
     assert _botocore_profiles(place / "credentials")["fresh"]["aws_session_token"] == TOKEN
+
+
+def test_an_empty_session_token_does_not_make_long_term_keys_replaceable(
+    clean_env: dict[str, str]
+) -> None:
+    # botocore reads an empty token as none: the profile holds long-term keys.
+    path = _credentials_file(clean_env)
+    before = (
+        "[work]\naws_access_key_id = AKIALONGTERMEXAMPLE\n"
+        f"aws_secret_access_key = {LONG_TERM_SECRET}\naws_session_token =\n"
+    ).encode()
+    _write(path, before, 0o600)
+    message = assert_failed_cleanly(_save(clean_env, "work"))
+    assert "holds long-term keys" in message
+    assert path.read_bytes() == before
