@@ -57,7 +57,13 @@ def parse_expiration(text: str, field: str = "expiration") -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise UsageError(
+            f"{field} lies outside the years 1 to 9999 once in UTC; write it like "
+            "2030-01-31T12:00:00Z"
+        ) from None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +172,15 @@ def test_a_secret_pasted_as_the_expiration_is_not_echoed() -> None:
         parse_expiration(SECRET)
     assert SECRET not in caught.value.message
     assert "not an ISO 8601 time" in caught.value.message
+
+
+def test_plans_and_options_holding_secrets_do_not_show_them() -> None:
+    from envgen.persist.in_output import InOutputPersistence
+    from envgen.persist.startup_file import StartupFilePersistence
+    from envgen.sources.role_request import RoleOptions
+
+    kept = InOutputPersistence("set -Ux -- AWS_SECRET_ACCESS_KEY 'SeCrEt'", "kept", True)
+    startup = StartupFilePersistence("bash", Path("/m"), "export X='SeCrEt'", Path("/s"), "b", ())
+    options = RoleOptions(token_code="123456")
+    for value in (kept, startup, options):
+        assert "SeCrEt" not in repr(value) and "123456" not in repr(value)

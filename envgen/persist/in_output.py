@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass(frozen=True)
 class InOutputPersistence:
-    output: str
+    output: str = dataclasses.field(repr=False)  # shell code holding the secrets
     report: str
     keeps: bool
 

@@ -24,7 +24,7 @@ class RoleOptions:
     duration_seconds: int | None = None
     external_id: str | None = None
     serial_number: str | None = None
-    token_code: str | None = None
+    token_code: str | None = dataclasses.field(default=None, repr=False)
 
     def profile_overrides(self) -> dict[str, str | int]:
         """What the command line lays over a role profile, under the profile's own key names."""
