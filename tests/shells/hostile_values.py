@@ -117,3 +117,20 @@ def value_text(excluded: str = NEVER_CARRIED, max_size: int = 40) -> st.SearchSt
     fragments = st.sampled_from([f for f in HOSTILE_FRAGMENTS if not set(f) & set(excluded)])
     spliced = st.lists(st.one_of(plain, fragments), min_size=1, max_size=6).map("".join)
     return st.one_of(plain, spliced)
+
+
+def environment_after_import(
+    unrelated: dict[str, str], secret: str, token: str | None
+) -> dict[str, str]:
+    """The environment once envgen's output for AKIDEXAMPLE / `secret` / `token`, expiring at
+    the end of 2099, has been applied over one holding `unrelated` and stale AWS variables."""
+    environment = {
+        **unrelated,
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_CREDENTIAL_EXPIRATION": "2099-12-31T23:59:59Z",
+        "AWS_SESSION_EXPIRATION": "2099-12-31T23:59:59Z",
+    }
+    if token is not None:
+        environment["AWS_SESSION_TOKEN"] = token
+    return environment

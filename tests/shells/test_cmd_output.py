@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hostile_values import HOSTILE_IDS, HOSTILE_VALUES, value_text
+from hostile_values import HOSTILE_IDS, HOSTILE_VALUES, environment_after_import, value_text
 
 from conftest import ENVGEN
 from envgen.credentials import Changes, Credentials
@@ -62,16 +62,7 @@ def render(secret: str, token: str | None = "token") -> str:
 
 
 def expected_environment(secret: str, token: str | None = "token") -> dict[str, str]:
-    environment = {
-        "PATH": "C:\\Windows",
-        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": secret,
-        "AWS_CREDENTIAL_EXPIRATION": "2099-12-31T23:59:59Z",
-        "AWS_SESSION_EXPIRATION": "2099-12-31T23:59:59Z",
-    }
-    if token is not None:
-        environment["AWS_SESSION_TOKEN"] = token
-    return environment
+    return environment_after_import({"PATH": "C:\\Windows"}, secret, token)
 
 
 STALE = {"PATH": "C:\\Windows", "AWS_SESSION_TOKEN": "stale", "AWS_REGION": "stale-region"}

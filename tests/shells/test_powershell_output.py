@@ -11,7 +11,7 @@ import pytest
 import tree_sitter
 import tree_sitter_powershell
 from hypothesis import given, settings
-from hostile_values import HOSTILE_IDS, HOSTILE_VALUES, value_text
+from hostile_values import HOSTILE_IDS, HOSTILE_VALUES, environment_after_import, value_text
 from powershell_eval import PowerShellError, evaluate, split_lines, statement_lines
 
 from conftest import ENVGEN
@@ -60,16 +60,7 @@ def render(name: str, secret: str, token: str | None, region: str | None = None)
 
 
 def expected_environment(secret: str, token: str | None) -> dict[str, str]:
-    environment = {
-        "UNRELATED": "kept",
-        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-        "AWS_SECRET_ACCESS_KEY": secret,
-        "AWS_CREDENTIAL_EXPIRATION": "2099-12-31T23:59:59Z",
-        "AWS_SESSION_EXPIRATION": "2099-12-31T23:59:59Z",
-    }
-    if token is not None:
-        environment["AWS_SESSION_TOKEN"] = token
-    return environment
+    return environment_after_import({"UNRELATED": "kept"}, secret, token)
 
 
 def check_output(secret: str, token: str | None, name: str = "powershell") -> None:
