@@ -26,11 +26,13 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
-from envgen.credentials import Credentials
+from envgen.credentials import Credentials, environ_region
 
 if TYPE_CHECKING:
     from envgen.sources.role_request import Issued, Place, RoleOptions
 
+# The AWS CLI's cache for assumed-role credentials (awscli's assumerole CACHE_DIR), shared by
+# botocore's path and the cached one.
 CACHE_DIR = os.path.join("~", ".aws", "cli", "cache")
 
 # botocore refreshes a cached assumed role once less than 15 minutes are left
@@ -228,14 +230,10 @@ def cached_assumption(
     arguments = assume_role_arguments({**profiles, name: {**profile, **overrides}}, name)
     if arguments is None:
         return None
-    region = place.region or botocore_region(profile, environ) or _environ_region(environ)
+    region = place.region or botocore_region(profile, environ) or environ_region(environ)
     credentials = fresh_credentials(read_cache_entry(role_cache_key(arguments), cache_dir), region)
     if credentials is None:
         return None
     from envgen.sources.role_request import Issued
 
     return Issued(credentials, f"{profile['role_arn']} (profile {name})")
-
-
-def _environ_region(environ: Mapping[str, str]) -> str | None:
-    return environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None

@@ -11,14 +11,13 @@ import typer
 
 from envgen import __version__
 from envgen.completion import complete_profile_names
-from envgen.credentials import Changes
+from envgen.credentials import Changes, environ_region
 from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
 from envgen.output import (
     OutputRequest,
     deliver,
     emit,
-    environ_region,
     guard_standard_streams,
     prepare,
     say,
@@ -49,7 +48,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Shared option declarations, declared once and reused by every credential command.
+# Options declared once and named in every command that takes them: typer has no option groups.
 ShellOption = Annotated[
     Optional[str],
     typer.Option(
@@ -199,7 +198,7 @@ def clear_command(
     emit(Changes.clearing(), prepare(OutputRequest(shell=shell, persist=persist)), _argv())
 
 
-# Options of the commands that call STS, declared once: `assume` and `exec` share them all.
+# Options of the commands that call STS, declared once in the same way.
 RoleArnOption = Annotated[
     Optional[str],
     typer.Option("--role-arn", help="Role to assume (arn:aws:iam::ACCOUNT:role/NAME).",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from envgen.errors import EnvgenError, UsageError
@@ -29,6 +31,11 @@ MANAGED_VARIABLES: tuple[str, ...] = (
 )
 
 SECRET_VARIABLES = frozenset({SECRET_ACCESS_KEY, SESSION_TOKEN})
+
+
+def environ_region(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The region already in effect, read as botocore reads it."""
+    return environ.get(REGION) or environ.get(DEFAULT_REGION) or None
 
 
 def format_expiration(moment: datetime) -> str:

@@ -207,7 +207,3 @@ def deliver(
         say(f"{subject} {describe_expiry(credentials.expiration)}")
     elif whose:
         say(f"credentials for {whose} (no expiry known)")
-
-
-def environ_region() -> str | None:
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None

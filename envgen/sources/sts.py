@@ -19,7 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from envgen.credentials import CREDENTIAL_EXPIRATION, Credentials, parse_expiration
+from envgen.credentials import (
+    CREDENTIAL_EXPIRATION,
+    Credentials,
+    environ_region,
+    parse_expiration,
+)
 from envgen.errors import EnvgenError, UsageError
 from envgen.sources import terminal, validation
 from envgen.sources.role_request import Issued, Place, RoleOptions
@@ -72,8 +77,10 @@ QUOTABLE_CODES = frozenset({"AccessDenied", "RegionDisabled", "AccessDeniedExcep
 
 
 def cache_directory() -> Path:
-    """The AWS CLI's cache for assumed-role credentials (awscli's assumerole CACHE_DIR)."""
-    return Path(os.path.expanduser(os.path.join("~", ".aws", "cli", "cache")))
+    """The AWS CLI's cache for assumed-role credentials, the one the cached path reads."""
+    from envgen.cache import CACHE_DIR
+
+    return Path(os.path.expanduser(CACHE_DIR))
 
 
 class RememberingCache:
@@ -167,7 +174,6 @@ def _profile_settings(session: Any) -> dict[str, Any]:
 
 
 def _region(session: Any, place: Place) -> str | None:
-    from envgen.output import environ_region
 
     return place.region or session.get_config_variable("region") or environ_region()
 
