@@ -97,9 +97,23 @@ RegionOption = Annotated[
 ]
 
 
+def version_line() -> str:
+    """envgen's version with the Python and botocore it runs on, the facts a bug report needs.
+
+    botocore's version comes from its installed metadata: importing botocore itself would
+    cost a third of a second and make `--version` the slowest command."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        botocore = f"botocore {version('botocore')}"
+    except PackageNotFoundError:
+        botocore = "botocore not installed"
+    return f"envgen {__version__} (Python {sys.version.split()[0]}, {botocore})"
+
+
 def _version(value: bool) -> None:
     if value:
-        print(f"envgen {__version__}")
+        print(version_line())
         raise typer.Exit()
 
 
@@ -107,7 +121,8 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option("--version", callback=_version, is_eager=True,
+                     help="Show the versions of envgen, Python and botocore."),
     ] = False,
 ) -> None:
     pass

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import platform
 import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -225,11 +227,10 @@ def test_import_help_names_every_shell_and_the_idioms(clean_env: dict[str, str])
     assert "envgen import creds.json | source" in text
 
 
-def test_version(clean_env: dict[str, str]) -> None:
+def test_version_names_envgen_python_and_botocore(clean_env: dict[str, str]) -> None:
     result = run_envgen(["--version"], clean_env)
-    assert (result.returncode, result.stdout, result.stderr) == (
-        0, f"envgen {envgen.__version__}\n".encode(), b""
-    )
+    expected = f"envgen {envgen.__version__} (Python {platform.python_version()}, botocore {version('botocore')})\n"
+    assert (result.returncode, result.stdout, result.stderr) == (0, expected.encode(), b"")
 
 
 def test_python_dash_m_envgen_runs_the_same_cli(creds_file: Path, clean_env: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -137,6 +138,8 @@ def test_completion_loads_neither_aws_nor_jinja(clean_env: dict[str, str], tmp_p
 def test_version_reports_without_aws(clean_env: dict[str, str], tmp_path: Path) -> None:
     result, modules = run_probed(["--version"], clean_env, tmp_path)
     assert result.stdout.startswith("envgen ")
+    # The botocore version comes from its package metadata, not from importing it.
+    assert f"botocore {version('botocore')})" in result.stdout
     assert loaded(modules, *AWS_MODULES) == []
 
 

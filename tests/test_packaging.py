@@ -126,3 +126,23 @@ def test_the_installed_module_runs_with_python_dash_m(
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"set -gx -- AWS_ACCESS_KEY_ID '{ACCESS_KEY_ID}'\n".encode())
+
+
+def test_the_installed_distribution_carries_the_mit_license(
+    installed_venv: Path, elsewhere: Path, clean_env: dict[str, str]
+) -> None:
+    probe = (
+        "from importlib.metadata import distribution\n"
+        "envgen = distribution('envgen')\n"
+        "print(envgen.metadata['License-Expression'] or envgen.metadata['License'])\n"
+        "licenses = [f for f in envgen.files if f.name == 'LICENSE']\n"
+        "print(licenses[0].read_text() if licenses else 'no LICENSE file')\n"
+    )
+    result = subprocess.run(
+        [str(installed_venv / "bin" / "python"), "-c", probe], capture_output=True, text=True,
+        cwd=elsewhere, env=clean_env, timeout=60, check=True,
+    )
+    expression, text = result.stdout.split("\n", 1)
+    assert expression == "MIT"
+    assert text.startswith("MIT License\n\nCopyright (c) 2026 the envgen authors\n")
+    assert text.rstrip("\n") == (REPOSITORY / "LICENSE").read_text().rstrip("\n")
