@@ -29,7 +29,9 @@ class PosixDialect(Dialect):
         if self.name == "bash":
             return places.home / ".bashrc"
         if self.name == "zsh":
-            return (places.variable_path("ZDOTDIR") or places.home) / ".zshrc"
+            return places.zsh_directory() / ".zshrc"
         # sh, dash, ash and ksh: an interactive shell reads the file $ENV
         # names, a login shell reads ~/.profile (and passes what it exports on).
-        return places.variable_path("ENV") or places.home / ".profile"
+        return places.env_file(self.name, expands_tilde=self.name == "ksh") or (
+            places.home / ".profile"
+        )
