@@ -2,6 +2,9 @@
 
     python benchmarks/run.py [--rounds N]
 
+Any python will do: one without envgen and moto hands over to the clone's .venv (which
+scripts/test makes).
+
 Starts moto's STS server on a free loopback port (scripts/local_sts.py; needs the
 test extras), makes a throw-away HOME with fake keys and a role profile, then
 runs every command below once per round, in turn, so that anything else the
@@ -36,6 +39,8 @@ PROFILE = "benchmark"
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 TARGETS = {"import": 0.6, "hit": 0.6, "miss": 1.2}
+# Set when this script has handed over to the clone's .venv, so it never does so twice.
+SWITCHED_VARIABLE = "ENVGEN_BENCHMARK_SWITCHED"
 
 BOTO3_ASSUME_ROLE = f"""\
 import boto3
@@ -136,7 +141,27 @@ def check_hit_is_fast_path(envgen: list[str], env: dict[str, str]) -> None:
         raise SystemExit("benchmark: `envgen assume PROFILE` was not answered from the cache")
 
 
+def use_an_interpreter_with_the_test_extras() -> None:
+    """Re-run under the clone's .venv when this interpreter lacks envgen or moto: the README's
+    `python benchmarks/run.py` then works with whichever python a newcomer types."""
+    from importlib.util import find_spec
+
+    if find_spec("envgen") is not None and find_spec("moto") is not None:
+        return
+    venv_python = REPOSITORY / ".venv" / "bin" / "python"
+    if venv_python.exists() and not os.environ.get(SWITCHED_VARIABLE):
+        print(f"benchmark: {sys.executable} lacks envgen's test extras; using {venv_python}",
+              file=sys.stderr)
+        os.environ[SWITCHED_VARIABLE] = "1"
+        os.execv(venv_python, [str(venv_python), str(Path(__file__).resolve()), *sys.argv[1:]])
+    raise SystemExit(
+        f"benchmark: {sys.executable} cannot import envgen and moto; run scripts/test once "
+        "(it makes .venv with envgen's test extras), then run this again"
+    )
+
+
 def main() -> int:
+    use_an_interpreter_with_the_test_extras()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=11, help="runs of each command (default 11)")
     rounds = parser.parse_args().rounds

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 from conftest import require_program
 
-TRY_IT = Path(__file__).resolve().parent.parent / "scripts" / "try-it"
+REPOSITORY = Path(__file__).resolve().parent.parent
+TRY_IT = REPOSITORY / "scripts" / "try-it"
+
+
+def executable(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o755)
+    return path
+
+
+def clone_with_venv(root: Path) -> Path:
+    """A clone's layout: its scripts, and a .venv whose python is the one running these tests
+    (it has envgen and moto)."""
+    clone = root / "clone"
+    (clone / "scripts").mkdir(parents=True)
+    for name in ("try-it", "local_sts.py"):
+        shutil.copy2(REPOSITORY / "scripts" / name, clone / "scripts" / name)
+    executable(clone / ".venv" / "bin" / "python", f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    return clone
 
 
 def test_try_it_assumes_a_role_and_cleans_up(clean_env: dict[str, str], tmp_path: Path) -> None:
@@ -34,3 +55,45 @@ def test_try_it_assumes_a_role_and_cleans_up(clean_env: dict[str, str], tmp_path
     assert endpoint is not None
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", int(endpoint.group(1)))) != 0
+
+
+def test_try_it_prefers_the_clones_venv_to_an_envgen_on_path(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    # An envgen installed with pipx or uv: its interpreter has no moto, and its envgen is not
+    # the clone's. try-it must use neither.
+    require_program("bash")
+    clone = clone_with_venv(tmp_path)
+    elsewhere = tmp_path / "pipx-bin"
+    refuse = '#!/bin/sh\necho "the wrong {} ran" >&2\nexit 97\n'
+    executable(elsewhere / "envgen", refuse.format("envgen"))
+    executable(elsewhere / "python", refuse.format("python"))
+    env = {**clean_env, "PATH": f"{elsewhere}:/usr/bin:/bin", "TMPDIR": str(tmp_path)}
+    env.pop("PYTHON", None)
+    result = subprocess.run(
+        [str(clone / "scripts" / "try-it")], env=env, capture_output=True, text=True,
+        timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "the wrong" not in result.stderr
+    assert "Arn:     arn:aws:sts::123456789012:assumed-role/try-it/" in result.stdout
+
+
+def test_try_it_without_moto_says_how_to_get_it(clean_env: dict[str, str], tmp_path: Path) -> None:
+    require_program("bash")
+    clone = tmp_path / "clone"
+    (clone / "scripts").mkdir(parents=True)
+    shutil.copy2(TRY_IT, clone / "scripts" / "try-it")
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True,
+                   timeout=120)
+    env = {**clean_env, "PYTHON": str(bare / "bin" / "python"), "TMPDIR": str(tmp_path)}
+    result = subprocess.run(
+        [str(clone / "scripts" / "try-it")], env=env, capture_output=True, text=True,
+        timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"try-it: {bare}/bin/python cannot import envgen and moto; run scripts/test once (it "
+        "makes .venv with envgen's test extras), or set PYTHON to an interpreter that has them\n"
+    )
