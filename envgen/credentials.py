@@ -38,6 +38,20 @@ def environ_region(environ: Mapping[str, str] = os.environ) -> str | None:
     return environ.get(REGION) or environ.get(DEFAULT_REGION) or None
 
 
+def lone_surrogate_in(value: str) -> str | None:
+    """The first lone surrogate in `value`, or None when the value is writable as UTF-8.
+
+    JSON's `\\udcff` escapes and undecodable command-line bytes both arrive as
+    lone surrogates; no file, environment block or shell can carry one, and
+    writing it anyway leaves bytes that the AWS SDKs cannot parse.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return value[error.start]
+    return None
+
+
 def format_expiration(moment: datetime) -> str:
     """ISO 8601 in UTC with a Z, the form the AWS CLI and SDKs write."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -90,10 +104,28 @@ class Credentials:
             )
         if self.expiration is not None and self.expiration.tzinfo is None:
             raise ValueError("expiration must be timezone-aware")
+        self._refuse_unwritable_text()
         if self.session_token == "":
             object.__setattr__(self, "session_token", None)
         if self.region == "":
             object.__setattr__(self, "region", None)
+
+    def _refuse_unwritable_text(self) -> None:
+        # Refused here, once for every output (shell code, JSON, a saved profile):
+        # the message names the field and the code point, never the value.
+        fields = {
+            ACCESS_KEY_ID: self.access_key_id,
+            SECRET_ACCESS_KEY: self.secret_access_key,
+            SESSION_TOKEN: self.session_token,
+            REGION: self.region,
+        }
+        for name, value in fields.items():
+            found = lone_surrogate_in(value) if value else None
+            if found is not None:
+                raise EnvgenError(
+                    f"{name} contains a lone surrogate (U+{ord(found):04X}), which is not "
+                    "text any file or shell can hold; give the value exactly as it was issued"
+                )
 
     @property
     def is_temporary(self) -> bool:

@@ -123,6 +123,17 @@ def test_empty_keys_are_refused_by_name(field: str) -> None:
     assert ("AccessKeyId" if field == "access_key_id" else "SecretAccessKey") in caught.value.message
 
 
+@pytest.mark.parametrize("field", ["access_key_id", "secret_access_key", "session_token", "region"])
+@pytest.mark.parametrize("surrogate", ["\udcff", "\ud800"])
+def test_a_lone_surrogate_is_refused_for_every_output(field: str, surrogate: str) -> None:
+    # Nothing can write it as UTF-8: no shell, no JSON document, no credentials file.
+    with pytest.raises(EnvgenError) as caught:
+        credentials(**{field: "AB" + surrogate + "CD"})
+    message = caught.value.message
+    assert "lone surrogate" in message and f"U+{ord(surrogate):04X}" in message
+    assert "AB" not in message
+
+
 def test_the_value_is_immutable() -> None:
     value = credentials()
     with pytest.raises(AttributeError):

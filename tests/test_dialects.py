@@ -398,6 +398,12 @@ def test_a_value_is_refused_exactly_when_the_target_may_refuse_it(name: str, val
 
 @pytest.mark.parametrize("name", ["bash", "fish", "powershell", "nu", "json"])
 def test_a_lone_surrogate_is_refused(name: str) -> None:
-    message = refusal_message(name, "a\ud800b")
+    # A credentials value refuses one itself; a dialect still refuses any it is handed.
+    dialect = SHELLS.get(name) or FORMATS[name]
+    handed = Credentials("AKIDEXAMPLE", "secret", "token")
+    object.__setattr__(handed, "session_token", "a\ud800b")
+    with pytest.raises(UnsupportedValue) as refusal:
+        dialect.render(Changes.from_credentials(handed))
+    message = refusal.value.message
     assert message.startswith("AWS_SESSION_TOKEN contains ")
     assert f"(U+D800), which {name} cannot carry exactly" in message

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envgen.credentials import Changes
+from envgen.credentials import Changes, lone_surrogate_in
 from envgen.errors import EnvgenError, UsageError
 from envgen.render import render_template
 
@@ -46,7 +46,7 @@ def refuse_characters(
 def is_never_carriable(char: str) -> bool:
     # No environment block holds a NUL, and a lone surrogate has no encoding
     # to travel through stdout as.
-    return char == "\0" or "\ud800" <= char <= "\udfff"
+    return char == "\0" or lone_surrogate_in(char) is not None
 
 
 class Dialect:

@@ -26,6 +26,7 @@ from envgen.credentials import (
     Changes,
     Credentials,
     format_expiration,
+    lone_surrogate_in,
 )
 from envgen.config_files import CREDENTIALS_FILE_VARIABLE, credentials_file_path
 from envgen.dialects.base import describe_character
@@ -66,7 +67,7 @@ def check_profile_name(name: str) -> None:
     if name != name.strip():
         raise UsageError("--save-profile: give the profile name without spaces at either end")
     for char in name:
-        if char in "[]" or char < " " or char == "\x7f":
+        if char in "[]" or char < " " or char == "\x7f" or lone_surrogate_in(char):
             raise UsageError(
                 f"--save-profile: the profile name contains {describe_character(char)}, "
                 "which cannot stand in a section header; choose another name"

@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVGEN, require_program
-from envgen_process import ACCESS_KEY_ID, FUTURE, SECRET, TOKEN, assert_failed_cleanly, run_envgen
+from envgen_process import (
+    ACCESS_KEY_ID,
+    FUTURE,
+    SECRET,
+    TOKEN,
+    assert_failed_cleanly,
+    run_envgen,
+    sts_document,
+)
 
 LONG_TERM_SECRET = "LongTermSecretKeyNeverToBeLost000000000000"
 
@@ -299,3 +307,48 @@ def test_an_empty_session_token_does_not_make_long_term_keys_replaceable(
     message = assert_failed_cleanly(_save(clean_env, "work"))
     assert "holds long-term keys" in message
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("surrogate", ["\\udcff", "\\ud800"])
+def test_a_lone_surrogate_is_refused_before_the_file_is_touched(
+    clean_env: dict[str, str], surrogate: str
+) -> None:
+    # JSON may spell a lone surrogate as an escape; written out, it would be a byte
+    # that is not UTF-8, and botocore could then read no profile of the file at all.
+    path = _credentials_file(clean_env)
+    _write(path, PRECIOUS.encode(), mode=0o600)
+    document = sts_document().replace(ACCESS_KEY_ID, ACCESS_KEY_ID[:4] + surrogate)
+    result = run_envgen(
+        ["import", "-", "--shell", "bash", "--save-profile", "work"], clean_env, stdin=document
+    )
+    message = assert_failed_cleanly(result)
+    assert result.returncode in (1, 2)
+    assert "lone surrogate" in message and "AWS_ACCESS_KEY_ID" in message
+    assert path.read_bytes() == PRECIOUS.encode()
+    assert _botocore_profiles(path)["default"]["aws_secret_access_key"] == LONG_TERM_SECRET
+
+
+@pytest.mark.parametrize("value", [b"ASIA\xff", b"\xed\xa0\x80"])
+def test_undecodable_command_line_values_are_refused_for_every_output(
+    clean_env: dict[str, str], value: bytes
+) -> None:
+    # Bytes that are not UTF-8 reach Python as lone surrogates too.
+    for output in (["--format", "json"], ["--shell", "bash", "--save-profile", "work"]):
+        result = subprocess.run(
+            [ENVGEN.encode(), b"import", b"--access-key-id", value, b"--secret-access-key",
+             SECRET.encode(), *(word.encode() for word in output)],
+            env=clean_env, capture_output=True, timeout=60,
+        )
+        assert "lone surrogate" in assert_failed_cleanly(result)
+    assert not _credentials_file(clean_env).exists()
+
+
+def test_a_profile_name_that_is_not_utf8_is_refused(clean_env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [ENVGEN.encode(), b"import", b"--access-key-id", ACCESS_KEY_ID.encode(),
+         b"--secret-access-key", SECRET.encode(), b"--shell", b"bash", b"--save-profile",
+         b"w\xffrk"],
+        env=clean_env, capture_output=True, timeout=60,
+    )
+    assert "lone surrogate" in assert_failed_cleanly(result)
+    assert not _credentials_file(clean_env).exists()
