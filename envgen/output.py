@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import select
 import shlex
+import stat
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
-from envgen.credentials import Changes, Credentials, SECRET_VARIABLES
+from envgen.credentials import Changes, Credentials, SECRET_VARIABLES, format_expiration
 from envgen.detect import detect_shell
 from envgen.dialects import Dialect, format_named
-from envgen.errors import UsageError
+from envgen.errors import EnvgenError, UsageError
 
 if TYPE_CHECKING:
     from envgen.persist import SideEffect
@@ -85,12 +87,61 @@ def _stdout() -> TextIO:
     return sys.stdout
 
 
-def write_stdout(text: str) -> None:
+def refuse_unread_stdout() -> None:
+    """Fail before any file changes when nobody can read the output: a pipe whose reader
+    has exited (`| head -c0`, a closed consumer) would take none of it, and the shell
+    would apply nothing of what was just kept or saved."""
     stdout = _stdout()
-    # Bytes, not text mode: every dialect's output ends lines with `\n` alone,
-    # since a `\r` would stay in the last value under Git Bash and the like.
-    stdout.buffer.write(text.encode("utf-8"))
-    stdout.flush()
+    try:
+        descriptor = stdout.fileno()
+        mode = os.fstat(descriptor).st_mode
+    except (OSError, ValueError):
+        return
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)) or not hasattr(select, "poll"):
+        return
+    # The write end of a pipe without readers polls as an error (Linux, the BSDs), a
+    # socket whose peer has gone as a hang-up; neither waits.
+    poller = select.poll()
+    poller.register(descriptor, select.POLLOUT)
+    for _descriptor, events in poller.poll(0):
+        if events & (select.POLLERR | select.POLLHUP):
+            raise EnvgenError(
+                "nothing reads envgen's output (stdout is a pipe whose reader has exited); "
+                "nothing was changed: apply the output the way envgen --help shows"
+            )
+
+
+def write_stdout(text: str, already_done: Sequence[str] = ()) -> None:
+    """Write the shell code; a stdout that fails to take it (a reader gone meanwhile, a
+    full disk) is one line naming whatever was already done, never a traceback."""
+    stdout = _stdout()
+    try:
+        # Bytes, not text mode: every dialect's output ends lines with `\n` alone,
+        # since a `\r` would stay in the last value under Git Bash and the like.
+        stdout.buffer.write(text.encode("utf-8"))
+        stdout.flush()
+    except OSError as error:
+        _silence_stdout()
+        reason = error.strerror or type(error).__name__
+        done = (
+            f"; already done, and left as it is: {'; '.join(already_done)}" if already_done else ""
+        )
+        raise EnvgenError(
+            f"could not write the output to stdout ({reason}), so the shell applied none of "
+            f"it{done}; run the command again with its output going to the shell"
+        ) from None
+
+
+def _silence_stdout() -> None:
+    # What stays in the buffer would be flushed again at exit, and fail again with a
+    # message of Python's own: point descriptor 1 at the null device and drop it.
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - until exit
+    except OSError:
+        pass
 
 
 def say(message: str) -> None:
@@ -133,7 +184,12 @@ def describe_duration(seconds: int) -> str:
 def describe_expiry(expiration: datetime, now: datetime | None = None) -> str:
     now = now or datetime.now(timezone.utc)
     seconds = int((expiration - now).total_seconds())
-    local = expiration.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    try:
+        local = expiration.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+    except (OverflowError, ValueError, OSError):
+        # East of UTC the last hours of year 9999 fall in year 10000, which no local
+        # time can show (and Windows refuses far dates): say it in UTC instead.
+        local = format_expiration(expiration)
     if seconds <= 0:
         return f"expired at {local}"
     return f"expire in {describe_duration(seconds)} (at {local})"
@@ -146,9 +202,11 @@ def emit(
     *,
     effects: Sequence[SideEffect] = (),
     expiration: datetime | None = None,
+    summary: Sequence[str] = (),
 ) -> Dialect:
-    """Render everything first, so a refusal leaves stdout empty and no file changed;
-    then make the side effects, then write stdout."""
+    """Render everything and word every message first, so a refusal or a failing message
+    leaves stdout empty and no file changed; then make the side effects, then write stdout,
+    then tell the human (`summary` last)."""
     dialect = choose_dialect(request)
     text = dialect.render(changes)
     effects = list(effects)
@@ -158,6 +216,8 @@ def emit(
         persistence = plan_persistence(dialect, changes)
         text += persistence.output
         effects.append(persistence)
+    messages = [_effect_message(effect, expiration) for effect in effects]
+    messages += summary
     carries_secrets = any(name in SECRET_VARIABLES for name in changes.assignments)
     stdout_is_terminal = sys.stdout is not None and sys.stdout.isatty()
     if carries_secrets and stdout_is_terminal and not request.show_secrets:
@@ -169,19 +229,27 @@ def emit(
             f"not printing credentials to a terminal; {action} with: "
             f"{hint}   (or add --show-secrets to print them here)"
         )
+        for message in summary:
+            say(message)
         # Status 0: nothing failed, and the user got what a terminal should show.
         return dialect
+    refuse_unread_stdout()
+    done: list[str] = []
     for effect in effects:
         effect.apply()
-    write_stdout(text)
-    for effect in effects:
-        if not effect.keeps:
-            say(effect.report)
-        elif expiration is not None:
-            say(f"{effect.report}; the credentials {describe_expiry(expiration)}")
-        else:
-            say(f"{effect.report}; no expiry known")
+        done.append(effect.report)
+    write_stdout(text, already_done=done)
+    for message in messages:
+        say(message)
     return dialect
+
+
+def _effect_message(effect: SideEffect, expiration: datetime | None) -> str:
+    if not effect.keeps:
+        return effect.report
+    if expiration is not None:
+        return f"{effect.report}; the credentials {describe_expiry(expiration)}"
+    return f"{effect.report}; no expiry known"
 
 
 def deliver(
@@ -201,9 +269,13 @@ def deliver(
         effects.append(profile)
     elif request.force:
         raise UsageError("--force goes with --save-profile NAME")
-    emit(changes, request, argv, effects=effects, expiration=credentials.expiration)
+    summary: list[str] = []
     if credentials.expiration is not None:
         subject = f"credentials for {whose}" if whose else "these credentials"
-        say(f"{subject} {describe_expiry(credentials.expiration)}")
+        summary.append(f"{subject} {describe_expiry(credentials.expiration)}")
     elif whose:
-        say(f"credentials for {whose} (no expiry known)")
+        summary.append(f"credentials for {whose} (no expiry known)")
+    emit(
+        changes, request, argv, effects=effects, expiration=credentials.expiration,
+        summary=summary,
+    )
