@@ -3,6 +3,7 @@
 # No `from __future__ import annotations` here: typer evaluates every annotation of
 # every command on each start, and string annotations cost it twice the time.
 import os
+import re
 import sys
 import traceback
 from typing import Annotated, Optional
@@ -14,6 +15,7 @@ from envgen.completion import complete_profile_names
 from envgen.credentials import Changes, environ_region
 from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
+from envgen.help_text import EnvgenCommand, EnvgenGroup
 from envgen.output import (
     OutputRequest,
     deliver,
@@ -41,6 +43,7 @@ def apply_examples(command: str) -> str:
 
 app = typer.Typer(
     name="envgen",
+    cls=EnvgenGroup,
     help="Temporary AWS credentials from STS, rendered exactly for the shell you are in.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -92,7 +95,8 @@ ForceOption = Annotated[
 ]
 RegionOption = Annotated[
     Optional[str],
-    typer.Option("--region", help="Region to export as AWS_REGION and AWS_DEFAULT_REGION.",
+    typer.Option("--region", metavar="REGION",
+                 help="Region to export as AWS_REGION and AWS_DEFAULT_REGION.",
                  show_default=False),
 ]
 
@@ -139,6 +143,7 @@ def _argv() -> list[str]:
 
 @app.command(
     "import",
+    cls=EnvgenCommand,
     help="Export credentials you already have (JSON file, - for stdin, or key flags); no AWS call.",
     epilog=apply_examples("import creds.json"),
 )
@@ -153,15 +158,19 @@ def import_command(
             show_default=False,
         ),
     ] = None,
-    access_key_id: Annotated[Optional[str], typer.Option(help="Access key id.")] = None,
+    access_key_id: Annotated[
+        Optional[str], typer.Option(metavar="KEY_ID", help="Access key id.", show_default=False)
+    ] = None,
     secret_access_key: Annotated[
-        Optional[str], typer.Option(help="Secret access key.", show_default=False)
+        Optional[str], typer.Option(metavar="VALUE", help="Secret access key.",
+                                    show_default=False)
     ] = None,
     session_token: Annotated[
-        Optional[str], typer.Option(help="Session token.", show_default=False)
+        Optional[str], typer.Option(metavar="VALUE", help="Session token.", show_default=False)
     ] = None,
     expiration: Annotated[
-        Optional[str], typer.Option(help="Expiry, ISO 8601 (e.g. 2030-01-31T12:00:00Z).")
+        Optional[str], typer.Option(metavar="TIME", show_default=False,
+                                    help="Expiry, ISO 8601 (e.g. 2030-01-31T12:00:00Z).")
     ] = None,
     region: RegionOption = None,
     shell: ShellOption = None,
@@ -194,6 +203,7 @@ def import_command(
 
 @app.command(
     "clear",
+    cls=EnvgenCommand,
     help="Unset every variable envgen manages.",
     epilog=apply_examples("clear"),
 )
@@ -216,12 +226,12 @@ def clear_command(
 # Options of the commands that call STS, declared once in the same way.
 RoleArnOption = Annotated[
     Optional[str],
-    typer.Option("--role-arn", help="Role to assume (arn:aws:iam::ACCOUNT:role/NAME).",
-                 show_default=False),
+    typer.Option("--role-arn", metavar="ARN",
+                 help="Role to assume (arn:aws:iam::ACCOUNT:role/NAME).", show_default=False),
 ]
 SessionNameOption = Annotated[
     Optional[str],
-    typer.Option("--role-session-name",
+    typer.Option("--role-session-name", metavar="NAME",
                  help="Name of the role session, shown in CloudTrail. Default: envgen-<login name> "
                  "(a profile's role: its role_session_name).", show_default=False),
 ]
@@ -234,22 +244,22 @@ DurationOption = Annotated[
 ]
 ExternalIdOption = Annotated[
     Optional[str],
-    typer.Option("--external-id", help="External id the role's trust policy requires.",
+    typer.Option("--external-id", metavar="ID", help="External id the role's trust policy requires.",
                  show_default=False),
 ]
 SerialNumberOption = Annotated[
     Optional[str],
-    typer.Option("--serial-number", help="MFA device ARN or serial (default: the profile's "
+    typer.Option("--serial-number", metavar="ARN", help="MFA device ARN or serial (default: the profile's "
                  "mfa_serial).", show_default=False),
 ]
 TokenCodeOption = Annotated[
     Optional[str],
-    typer.Option("--token-code", help="The 6-digit MFA code; asked on the terminal when needed "
+    typer.Option("--token-code", metavar="CODE", help="The 6-digit MFA code; asked on the terminal when needed "
                  "and not given.", show_default=False),
 ]
 EndpointUrlOption = Annotated[
     Optional[str],
-    typer.Option("--endpoint-url", help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, "
+    typer.Option("--endpoint-url", metavar="URL", help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, "
                  "AWS_ENDPOINT_URL, the profile's endpoint_url, else the region's.",
                  show_default=False),
 ]
@@ -263,6 +273,7 @@ ProfileArgument = Annotated[
 
 @app.command(
     "assume",
+    cls=EnvgenCommand,
     help="Temporary credentials for a role (AssumeRole), or a session token for long-term keys.",
     epilog=apply_examples("assume PROFILE"),
 )
@@ -295,6 +306,7 @@ def assume_command(
 
 @app.command(
     "saml",
+    cls=EnvgenCommand,
     help="Temporary credentials from a SAML assertion (AssumeRoleWithSAML), no broker needed.",
     epilog=apply_examples("saml --saml-assertion file://saml.b64"),
 )
@@ -307,12 +319,13 @@ def saml_command(
     ],
     role_arn: Annotated[
         Optional[str],
-        typer.Option("--role-arn", help="Role to assume, when the assertion grants several.",
+        typer.Option("--role-arn", metavar="ARN",
+                     help="Role to assume, when the assertion grants several.",
                      show_default=False),
     ] = None,
     principal_arn: Annotated[
         Optional[str],
-        typer.Option("--principal-arn", help="SAML provider ARN. Default: the one paired with "
+        typer.Option("--principal-arn", metavar="ARN", help="SAML provider ARN. Default: the one paired with "
                      "the role in the assertion.", show_default=False),
     ] = None,
     duration_seconds: Annotated[
@@ -342,6 +355,7 @@ def saml_command(
 
 @app.command(
     "web-identity",
+    cls=EnvgenCommand,
     help="Temporary credentials from an OIDC token (AssumeRoleWithWebIdentity), e.g. in CI.",
     epilog=apply_examples(
         "web-identity --role-arn ARN --web-identity-token file://token"
@@ -354,12 +368,26 @@ def web_identity_command(
                      help="The token, file://PATH, or - for stdin.", show_default=False),
     ],
     role_arn: Annotated[
+        str,
+        typer.Option("--role-arn", metavar="ARN", help="Role to assume.", show_default=False),
+    ],
+    role_session_name: Annotated[
         Optional[str],
-        typer.Option("--role-arn", help="Role to assume (required).", show_default=False),
+        typer.Option("--role-session-name", metavar="NAME", show_default=False,
+                     help="Name of the role session, shown in CloudTrail. "
+                     "Default: envgen-<login name>."),
     ] = None,
-    role_session_name: SessionNameOption = None,
-    duration_seconds: DurationOption = None,
-    endpoint_url: EndpointUrlOption = None,
+    duration_seconds: Annotated[
+        Optional[int],
+        typer.Option("--duration-seconds", metavar="SECONDS", show_default=False,
+                     help="Lifetime, 900 to 43200. Default: 1800."),
+    ] = None,
+    endpoint_url: Annotated[
+        Optional[str],
+        typer.Option("--endpoint-url", metavar="URL", show_default=False,
+                     help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, "
+                     "else the region's."),
+    ] = None,
     region: RegionOption = None,
     shell: ShellOption = None,
     format: FormatOption = "shell",
@@ -378,13 +406,18 @@ def web_identity_command(
     deliver(issued.credentials, request, _argv(), whose=issued.whose)
 
 
-@app.command("whoami", help="Show whose credentials are in effect (GetCallerIdentity).")
+@app.command("whoami", cls=EnvgenCommand, help="Show whose credentials are in effect (GetCallerIdentity).")
 def whoami_command(
     json_output: Annotated[
         bool, typer.Option("--json", help='Print {"Account", "Arn", "UserId"} as JSON.')
     ] = False,
     endpoint_url: EndpointUrlOption = None,
-    region: RegionOption = None,
+    region: Annotated[
+        Optional[str],
+        typer.Option("--region", metavar="REGION", show_default=False,
+                     help="Region of the STS endpoint to ask. Default: the region in effect "
+                     "(the profile's, AWS_REGION or AWS_DEFAULT_REGION), else us-east-1."),
+    ] = None,
 ) -> None:
     from envgen.sources import assume, identity
 
@@ -397,6 +430,7 @@ def whoami_command(
 
 @app.command(
     "exec",
+    cls=EnvgenCommand,
     help="Run a command with temporary credentials in its environment; the shell is untouched.",
     epilog="Example: envgen exec prod -- aws s3 ls",
 )
@@ -452,13 +486,73 @@ def _report(error: BaseException) -> int:
     return code
 
 
+# A word the parser did not expect is repeated in its message only when it looks like a
+# mistyped command or option name. Anything else may be a secret typed without its option
+# (a secret key, a token, an MFA code), and messages end up in terminals, logs and CI output.
+_NAME_LIKE = re.compile(r"-{0,2}[a-z][a-z0-9-]{0,30}")
+
+
+def _unexpected_word(problem: typer.TyperException) -> str | None:
+    """What the parser choked on, when its message quotes a word the user typed."""
+    name = getattr(problem, "option_name", None)
+    if type(problem).__name__ == "NoSuchOption" and isinstance(name, str):
+        return name
+    message = getattr(problem, "message", "")
+    if message.startswith("No such command "):
+        return message[len("No such command "):].split(".")[0].strip("'\"")
+    return None
+
+
+def _option_joined_to_value(problem: typer.TyperException, word: str) -> str | None:
+    """The option `word` starts with, as in `--session-tokenIQoJb3...` (the space forgotten)."""
+    command = getattr(getattr(problem, "ctx", None), "command", None)
+    names = [name for param in getattr(command, "params", ()) for name in param.opts]
+    starts = [name for name in names if name.startswith("--") and word.startswith(name)]
+    return max(starts, key=len) if starts else None
+
+
 def _usage_message(problem: typer.TyperException) -> str:
+    message = problem.message  # type: ignore[attr-defined]
+    if message.startswith("Got unexpected extra argument"):
+        return (
+            "more arguments than the command takes; the extra ones are not repeated here, "
+            "as they may be a secret typed without its option"
+        )
+    word = _unexpected_word(problem)
+    if word is not None and not _NAME_LIKE.fullmatch(word):
+        joined = _option_joined_to_value(problem, word)
+        if joined is not None:
+            return (
+                f"no such option: it begins with {joined}; put a space or = between the "
+                "option and its value (the value is not repeated here)"
+            )
+        what = "option" if word.startswith("-") else "command"
+        return (
+            f"no such {what}; the word given is not repeated here, as it may be a secret "
+            "typed without its option"
+        )
     # An unknown option gets the same "Did you mean" as an unknown command:
     # the closest match (click lists them closest first), not a sorted list.
     possibilities = [p for p in getattr(problem, "possibilities", None) or () if p != "--help"]
     if possibilities:
-        return f"{problem.message}. Did you mean {possibilities[0]}?"  # type: ignore[attr-defined]
+        return f"{message}. Did you mean {possibilities[0]}?"
     return problem.format_message()  # type: ignore[attr-defined]
+
+
+def _help_pointer(problem: typer.TyperException) -> str:
+    """`envgen assume --help` for a mistake in assume's options, `envgen --help` otherwise."""
+    path = getattr(getattr(problem, "ctx", None), "command_path", "")
+    if not path:
+        # Some parser errors come without their context: the command is the first word
+        # that names one.
+        words = _arguments[: _arguments.index("--")] if "--" in _arguments else _arguments
+        named = next((word for word in words if word in app_command_names()), None)
+        path = f"envgen {named}" if named else "envgen"
+    return f"see {path} --help"
+
+
+def app_command_names() -> set[str]:
+    return {command.name for command in app.registered_commands if command.name}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -474,7 +568,7 @@ def main(argv: list[str] | None = None) -> None:
         if type(problem).__name__ == "NoArgsIsHelpError":
             print(problem.format_message(), file=sys.stderr)
         else:
-            say("error: " + " ".join(_usage_message(problem).split()) + " (see envgen --help)")
+            say(f"error: {' '.join(_usage_message(problem).split())} ({_help_pointer(problem)})")
         sys.exit(getattr(problem, "exit_code", 2))
     except typer.Exit as done:
         sys.exit(done.exit_code)

@@ -153,9 +153,9 @@ def test_a_refused_value_leaves_stdout_empty(tmp_path: Path, clean_env: dict[str
         (["import", "creds.json", "--show-secret"],
          "No such option: --show-secret. Did you mean --show-secrets?"),
         (["--verison"], "No such option: --verison. Did you mean --version?"),
-        (["import", "creds.json", "-q"], "No such option: -q"),
+        (["import", "creds.json", "-x"], "No such option: -x"),
         (["import", "--shell"], "Option '--shell' requires an argument."),
-        (["import", "a.json", "b.json"], "Got unexpected extra argument(s) (b.json)"),
+        (["import", "a.json", "b.json"], "more arguments than the command takes"),
         (["import", "creds.json", "--format", "yaml"],
          "--format: unknown format 'yaml'; choose one of: shell, json, dotenv"),
     ],
@@ -414,3 +414,161 @@ def test_an_expiry_beyond_the_calendar_is_a_usage_error(clean_env: dict[str, str
                         clean_env)
     assert result.returncode == 2
     assert "outside the years 1 to 9999" in assert_failed_cleanly(result)
+
+
+# --- a word typed in the wrong place is never repeated --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        # A secret typed without its option lands as an extra argument...
+        (["import", "creds.json", SECRET],
+         "more arguments than the command takes; the extra ones are not repeated here, "
+         "as they may be a secret typed without its option (see envgen import --help)"),
+        (["assume", "prod", TOKEN],
+         "more arguments than the command takes; the extra ones are not repeated here, "
+         "as they may be a secret typed without its option (see envgen assume --help)"),
+        # ...or where the command belongs...
+        ([SECRET, "import"],
+         "no such command; the word given is not repeated here, as it may be a secret "
+         "typed without its option (see envgen --help)"),
+        (["123456"],
+         "no such command; the word given is not repeated here, as it may be a secret "
+         "typed without its option (see envgen --help)"),
+        # ...or glued to its option without the space.
+        (["import", "--access-key-id", ACCESS_KEY_ID, f"--secret-access-key{SECRET}"],
+         "no such option: it begins with --secret-access-key; put a space or = between the "
+         "option and its value (the value is not repeated here) (see envgen import --help)"),
+        (["import", f"--session-tokens={TOKEN}"],
+         "No such option: --session-tokens. Did you mean --session-token? "
+         "(see envgen import --help)"),
+        (["assume", f"--unknown={SECRET}"], "No such option: --unknown (see envgen assume --help)"),
+        (["assume", f"--show-secrets={SECRET}"],
+         "Option '--show-secrets' does not take a value. (see envgen assume --help)"),
+    ],
+)
+def test_usage_errors_never_repeat_a_stray_word(
+    args: list[str], expected: str, clean_env: dict[str, str]
+) -> None:
+    result = run_envgen(args, clean_env)
+    assert result.returncode == 2
+    assert assert_failed_cleanly(result, "123456") == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "pointer"),
+    [
+        (["assume", "--shel", "bash"], "(see envgen assume --help)"),
+        (["exec", "--role-arn"], "(see envgen exec --help)"),
+        (["whoami", "--json=yes"], "(see envgen whoami --help)"),
+        (["web-identity", "--web-identity-token", "file://token"],
+         "(see envgen web-identity --help)"),
+        (["--verison"], "(see envgen --help)"),
+    ],
+)
+def test_usage_errors_point_at_the_commands_own_help(
+    args: list[str], pointer: str, clean_env: dict[str, str]
+) -> None:
+    assert assert_failed_cleanly(run_envgen(args, clean_env)).endswith(pointer)
+
+
+# --- help text ------------------------------------------------------------------------------
+
+COMMANDS = ["import", "clear", "assume", "saml", "web-identity", "whoami", "exec"]
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_shows_no_type_labels_or_doubled_brackets(
+    command: str, clean_env: dict[str, str]
+) -> None:
+    result = run_envgen([command, "--help"] if command else ["--help"], clean_env)
+    assert result.returncode == 0
+    text = result.stdout.decode()
+    assert "[[" not in text and "]]" not in text
+    assert not re.search(r"<(str|int|bool|list\[str\]|float)>", text), text
+
+
+def test_help_usage_lines_read_as_written(clean_env: dict[str, str]) -> None:
+    usage = {
+        command: run_envgen([command, "--help"], clean_env).stdout.decode().splitlines()[0]
+        for command in ("import", "assume", "exec")
+    }
+    assert usage == {
+        "import": "Usage: envgen import [OPTIONS] [SOURCE]",
+        "assume": "Usage: envgen assume [OPTIONS] [PROFILE]",
+        "exec": "Usage: envgen exec [OPTIONS] [PROFILE] -- CMD [ARGS]...",
+    }
+
+
+def option_help(command: str, option: str, env: dict[str, str]) -> str:
+    """The help of one option, its wrapped lines joined."""
+    lines = run_envgen([command, "--help"], env).stdout.decode().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(option + " "))
+    text = [lines[start].strip()]
+    for line in lines[start + 1:]:
+        if not line.startswith(" " * 8) or line.strip().startswith("-"):
+            break
+        text.append(line.strip())
+    return " ".join(text)
+
+
+def test_whoami_region_help_says_where_it_asks_not_what_it_exports(
+    clean_env: dict[str, str]
+) -> None:
+    text = option_help("whoami", "--region", clean_env)
+    assert "export" not in text.lower()
+    assert "Region of the STS endpoint to ask" in text
+
+
+def test_web_identity_help_speaks_of_neither_profiles_nor_the_cache(
+    clean_env: dict[str, str]
+) -> None:
+    text = run_envgen(["web-identity", "--help"], clean_env).stdout.decode()
+    options = text.split("Options:")[1].split("Apply the output")[0]
+    assert "profile's" not in options and "cache" not in options, options
+    assert "duration_seconds" not in options and "role_session_name" not in options
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("web-identity", "--web-identity-token"), ("web-identity", "--role-arn"),
+     ("saml", "--saml-assertion")],
+)
+def test_required_options_are_marked(command: str, option: str, clean_env: dict[str, str]) -> None:
+    assert option_help(command, option, clean_env).endswith("[required]")
+
+
+def test_web_identity_without_role_arn_names_the_missing_option(
+    clean_env: dict[str, str]
+) -> None:
+    message = assert_failed_cleanly(
+        run_envgen(["web-identity", "--web-identity-token", "x"], clean_env)
+    )
+    assert message == "Missing option '--role-arn'. (see envgen web-identity --help)"
+
+
+@pytest.mark.parametrize(
+    ("program", "options"),
+    [("bash", ["-c"]), ("fish", ["--no-config", "-c"]), ("tcsh", ["-f", "-c"])],
+)
+def test_top_level_help_shows_the_idiom_of_the_shell_it_is_asked_from(
+    program: str, options: list[str], clean_env: dict[str, str]
+) -> None:
+    from conftest import require_program
+
+    path = require_program(program)
+    # Not the shell's last command, so it does not replace itself with envgen.
+    result = subprocess.run(
+        [path, *options, "envgen --help; echo done"], capture_output=True, env=clean_env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    dialect = SHELLS[program]
+    text = result.stdout.decode()
+    assert f"Apply the output in {program} (detected; --shell NAME writes for another):" in text
+    assert f"    {dialect.apply_hint('envgen assume PROFILE')}\n" in text
+    others = {d.apply_hint("envgen assume PROFILE") for d in SHELLS.values()} - {
+        dialect.apply_hint("envgen assume PROFILE")
+    }
+    assert not any(idiom in text for idiom in others)
