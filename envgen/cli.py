@@ -271,6 +271,14 @@ ProfileArgument = Annotated[
 ]
 
 
+ProfileOption = Annotated[
+    Optional[str],
+    typer.Option("--profile", metavar="NAME", help="AWS config profile, as with the AWS CLI "
+                 "(keys in the environment are then ignored). Default: $AWS_PROFILE.",
+                 show_default=False, autocompletion=complete_profile_names),
+]
+
+
 @app.command(
     "assume",
     cls=EnvgenCommand,
@@ -279,6 +287,7 @@ ProfileArgument = Annotated[
 )
 def assume_command(
     profile: ProfileArgument = None,
+    profile_option: ProfileOption = None,
     role_arn: RoleArnOption = None,
     role_session_name: SessionNameOption = None,
     duration_seconds: DurationOption = None,
@@ -300,7 +309,8 @@ def assume_command(
     options = assume.role_options(
         role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
     )
-    issued = assume.issue(assume.place(profile, region, endpoint_url), options)
+    where = assume.place(assume.one_profile(profile, profile_option), region, endpoint_url)
+    issued = assume.issue(where, options)
     deliver(issued.credentials, request, _argv(), whose=issued.whose)
 
 
@@ -411,6 +421,7 @@ def whoami_command(
     json_output: Annotated[
         bool, typer.Option("--json", help='Print {"Account", "Arn", "UserId"} as JSON.')
     ] = False,
+    profile: ProfileOption = None,
     endpoint_url: EndpointUrlOption = None,
     region: Annotated[
         Optional[str],
@@ -421,10 +432,12 @@ def whoami_command(
 ) -> None:
     from envgen.sources import assume, identity
 
-    warning = identity.expired_warning()
+    found = identity.lookup(assume.place(assume.one_profile(None, profile), region, endpoint_url))
+    # After the lookup, where keys in the environment that have expired end in one line; a
+    # named profile does not use them.
+    warning = identity.expired_warning() if profile is None else None
     if warning:
         say(warning)
-    found = identity.lookup(assume.place(None, region, endpoint_url))
     write_stdout(identity.as_json(found) if json_output else identity.as_text(found))
 
 
@@ -446,6 +459,7 @@ def exec_command(
     external_id: ExternalIdOption = None,
     serial_number: SerialNumberOption = None,
     token_code: TokenCodeOption = None,
+    profile_option: ProfileOption = None,
     endpoint_url: EndpointUrlOption = None,
     region: RegionOption = None,
 ) -> None:
@@ -465,7 +479,8 @@ def exec_command(
     )
     if not command:
         raise UsageError("give the command to run after --: envgen exec [PROFILE] -- CMD ARGS...")
-    where = assume.place(profiles[0] if profiles else None, region, endpoint_url)
+    profile = assume.one_profile(profiles[0] if profiles else None, profile_option)
+    where = assume.place(profile, region, endpoint_url)
     issued = assume.issue(where, options)
     raise typer.Exit(assume.run(command, assume.child_environment(issued.credentials)))
 

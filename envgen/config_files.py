@@ -96,3 +96,82 @@ def profile_names(environ: Mapping[str, str] = os.environ) -> list[str]:
     except ConfigUnreadable:
         pass
     return list(names)
+
+
+# A file larger than this is not an AWS config file; it is not read to find a line number.
+_MAX_SCANNED_BYTES = 4 * 1024 * 1024
+
+
+def _read_bounded(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as file:
+            return file.read(_MAX_SCANNED_BYTES)
+    except OSError:
+        return None
+
+
+def _undecodable_line(path: str) -> tuple[int | None, str]:
+    """The line holding the first byte the locale's encoding refuses (configparser reads with it)."""
+    import locale
+
+    encoding = locale.getpreferredencoding(False)
+    data = _read_bounded(path)
+    if data is not None:
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError as error:
+            return data[: error.start].count(b"\n") + 1, encoding
+        except LookupError:
+            pass
+    return None, encoding
+
+
+def _unnested_line(path: str) -> int | None:
+    """The first indented line under an empty `key =` that is not `key = value`: botocore
+    reads such a block as nested settings (`s3 =` then `  addressing_style = path`)."""
+    data = _read_bounded(path)
+    if data is None:
+        return None
+    nested = False
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", ";")):
+            continue
+        if not line[0].isspace():
+            key, delimiter, value = line.partition("=")
+            if not delimiter:
+                key, delimiter, value = line.partition(":")
+            nested = bool(delimiter) and not value.strip() and not key.startswith("[")
+        elif nested and "=" not in stripped:
+            return number
+    return None
+
+
+def describe_unreadable(path: str, error: BaseException) -> str:
+    """Which line of an AWS config or credentials file botocore could not read, and why, for an
+    error message: never the line's text, which may hold a key."""
+    line: int | None = getattr(error, "lineno", None)
+    errors = getattr(error, "errors", None)
+    if line is None and errors:
+        line = errors[0][0]
+    if isinstance(error, UnicodeDecodeError):
+        line, encoding = _undecodable_line(path)
+        what = f"is not {encoding} text"
+    elif isinstance(error, configparser.MissingSectionHeaderError):
+        what = "comes before any [section] header"
+    elif isinstance(error, configparser.DuplicateSectionError):
+        what = "repeats a [section] header that appears earlier in the file"
+    elif isinstance(error, configparser.DuplicateOptionError):
+        what = "sets a key its section has already set"
+    elif isinstance(error, configparser.ParsingError):
+        what = "is neither a [section] header nor a `key = value` setting"
+    elif isinstance(error, configparser.Error):
+        what = f"cannot be read ({type(error).__name__})"
+    elif isinstance(error, ValueError):
+        # botocore's reading of nested settings raises a bare ValueError.
+        line = _unnested_line(path)
+        what = "is indented under a setting but is not `key = value`"
+    else:
+        what = "cannot be read"
+    place = f"line {line}" if line else "a line"
+    return f"{path}: {place} {what}"

@@ -17,6 +17,20 @@ from envgen.sources.role_request import Issued, Place, RoleOptions
 REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+)+")
 
 
+def one_profile(positional: str | None, option: str | None) -> str | None:
+    """The profile named as PROFILE or with --profile (the AWS CLI's habit); both may be given
+    only when they agree."""
+    if positional is not None and option is not None and positional != option:
+        raise UsageError(
+            f"PROFILE {positional!r} and --profile {option!r} name different profiles; "
+            "give one of them"
+        )
+    named = option if option is not None else positional
+    if named is not None and not named.strip():
+        raise UsageError("the profile name is empty; give a profile of your AWS config files")
+    return named
+
+
 def place(profile: str | None, region: str | None, endpoint_url: str | None) -> Place:
     if region is not None and not REGION.fullmatch(region):
         raise UsageError(f"--region {region!r} is not a region name like eu-west-1")

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from envgen.credentials import CREDENTIAL_EXPIRATION, parse_expiration
+from envgen.credentials import (
+    ACCESS_KEY_ID,
+    CREDENTIAL_EXPIRATION,
+    SECRET_ACCESS_KEY,
+    SESSION_EXPIRATION,
+    SESSION_TOKEN,
+    parse_expiration,
+)
 from envgen.errors import EnvgenError
 from envgen.sources.role_request import Place
+
+# botocore reads only AWS_CREDENTIAL_EXPIRATION; envgen and other tools also write
+# AWS_SESSION_EXPIRATION, and either one in the past means the keys beside it are dead.
+EXPIRY_VARIABLES = (CREDENTIAL_EXPIRATION, SESSION_EXPIRATION)
+KEY_VARIABLES = (ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN)
 
 
 def lookup(where: Place) -> dict[str, str]:
@@ -25,6 +38,56 @@ def _expiration() -> datetime | None:
         return parse_expiration(text)
     except EnvgenError:
         return None
+
+
+def clear_hint(environ: Mapping[str, str] = os.environ) -> str:
+    """How to apply `envgen clear` in the shell envgen was run from."""
+    from envgen.detect import detect_shell
+
+    try:
+        # --shell is not asked: whatever the output is for, the keys live in this shell.
+        return detect_shell(environ=environ).apply_hint("envgen clear")
+    except EnvgenError:
+        return 'eval "$(envgen clear)"'
+
+
+def refuse_expired_environment(
+    environ: Mapping[str, str] = os.environ, now: datetime | None = None
+) -> None:
+    """Keys in the environment that their own expiry variable calls expired are refused with a
+    way out, before botocore refuses them with a bare RuntimeError (or sends them to STS)."""
+    if not environ.get(ACCESS_KEY_ID):
+        return
+    held = [name for name in KEY_VARIABLES if environ.get(name)]
+    now = now or datetime.now(timezone.utc)
+    for variable in EXPIRY_VARIABLES:
+        text = environ.get(variable)
+        if not text:
+            continue
+        try:
+            expiration = parse_expiration(text, field=variable)
+        except EnvgenError:
+            if variable != CREDENTIAL_EXPIRATION:
+                continue  # botocore ignores it; so does envgen, as long as the keys work
+            raise EnvgenError(
+                f"{variable} is not an ISO 8601 time, so the keys in {', '.join(held)} cannot "
+                f"be used; clear them in this shell with: {clear_hint(environ)}, or name a "
+                "profile with --profile NAME"
+            ) from None
+        if expiration <= now:
+            from envgen.output import describe_expiry
+
+            # botocore lets such keys win over AWS_PROFILE, as the AWS CLI does: say so.
+            beside = (
+                f" (they come before AWS_PROFILE={environ['AWS_PROFILE']}, as in the AWS CLI)"
+                if environ.get("AWS_PROFILE")
+                else ""
+            )
+            raise EnvgenError(
+                f"the credentials in {', '.join(held)} {describe_expiry(expiration, now)} "
+                f"(per {variable}){beside}; clear them in this shell with: "
+                f"{clear_hint(environ)}, then get new ones, or name a profile with --profile NAME"
+            )
 
 
 def time_left() -> str | None:

@@ -160,22 +160,61 @@ def _chosen_profile(place: Place) -> str | None:
     return place.profile or os.environ.get("AWS_PROFILE") or None
 
 
-def _profile_settings(session: Any) -> dict[str, Any]:
+# More names than this in an error line would bury the advice.
+MAX_LISTED_PROFILES = 20
+
+
+def unknown_profile(name: str, place: Place) -> EnvgenError:
+    """A profile the files do not define: which files were read, where the name came from,
+    and the profiles there are."""
+    from envgen.config_files import config_file_path, credentials_file_path, profile_names
+
+    named_by = (
+        " (named by AWS_PROFILE)"
+        if place.profile is None and os.environ.get("AWS_PROFILE") == name
+        else ""
+    )
+    known = profile_names()
+    if known:
+        listed = ", ".join(known[:MAX_LISTED_PROFILES])
+        if len(known) > MAX_LISTED_PROFILES:
+            listed += f" and {len(known) - MAX_LISTED_PROFILES} more"
+        choices = f"the profiles there: {listed}"
+    else:
+        choices = "they define no profiles"
+    return EnvgenError(
+        f"profile {name!r}{named_by} is in neither {config_file_path()} nor "
+        f"{credentials_file_path()}; {choices}"
+    )
+
+
+def _profile_settings(session: Any, place: Place) -> dict[str, Any]:
     from botocore.exceptions import ProfileNotFound
 
     try:
         return dict(session.get_scoped_config())
     except ProfileNotFound:
-        name = session.profile
-        raise EnvgenError(
-            f"profile {name!r} is in neither ~/.aws/config nor ~/.aws/credentials; "
-            "list them with: aws configure list-profiles"
-        ) from None
+        raise unknown_profile(session.profile, place) from None
 
 
 def _region(session: Any, place: Place) -> str | None:
 
     return place.region or session.get_config_variable("region") or environ_region()
+
+
+def _checked_environment_provider() -> Any:
+    """botocore's provider of keys in the environment, refusing keys that say they have expired
+    with a way out, where botocore would raise a bare RuntimeError."""
+    from botocore.credentials import EnvProvider
+
+    from envgen.sources import identity
+
+    class CheckedEnvProvider(EnvProvider):  # type: ignore[misc]
+        def load(self) -> Any:
+            identity.refuse_expired_environment()
+            return super().load()
+
+    return CheckedEnvProvider()
 
 
 def _install_resolver(
@@ -193,6 +232,11 @@ def _install_resolver(
     resolver = botocore_credentials.create_credential_resolver(
         session, cache=cache, region_name=region
     )
+    environment = _checked_environment_provider()
+    methods = [provider.METHOD for provider in resolver.providers]
+    if environment.METHOD in methods:
+        # Absent when a profile is named: botocore then ignores keys in the environment.
+        resolver.providers[methods.index(environment.METHOD)] = environment
     profile_name = session.profile or "default"
 
     def load_config() -> dict[str, Any]:
@@ -215,7 +259,7 @@ def _install_resolver(
         prompter=prompter,
         credential_sourcer=botocore_credentials.CanonicalNameCredentialSourcer(
             [
-                botocore_credentials.EnvProvider(),
+                environment,
                 resolver.get_provider("container-role"),
                 resolver.get_provider("iam-role"),
             ]
@@ -252,7 +296,7 @@ def assume(place: Place, options: RoleOptions) -> Issued:
     credentials themselves when they are already temporary."""
     with sts_errors(place):
         session = _session(_chosen_profile(place))
-        settings = _profile_settings(session)
+        settings = _profile_settings(session, place)
         region = _region(session, place)
         profile_name = session.profile or "default"
         profile_role = settings.get("role_arn") if "web_identity_token_file" not in settings else None
@@ -410,7 +454,7 @@ def caller_identity(place: Place) -> dict[str, str]:
     """GetCallerIdentity with the credentials in effect, found as the AWS CLI finds them."""
     with sts_errors(place):
         session = _session(place.profile)
-        _profile_settings(session)
+        _profile_settings(session, place)
         region = _region(session, place)
         from botocore.utils import JSONFileCache
 
@@ -472,9 +516,13 @@ def sts_errors(place: Place) -> Iterator[None]:
     except botocore_errors.NoCredentialsError:
         raise EnvgenError(f"no AWS credentials found; {HOW_TO_PROVIDE_CREDENTIALS}") from None
     except botocore_errors.ProfileNotFound as error:
+        raise unknown_profile(str(error.kwargs.get("profile")), place) from None
+    except botocore_errors.ConfigParseError as error:
+        from envgen.config_files import describe_unreadable
+
+        where = describe_unreadable(str(error.kwargs.get("path")), error.kwargs.get("error"))
         raise EnvgenError(
-            f"profile {error.kwargs.get('profile')!r} is in neither ~/.aws/config nor "
-            "~/.aws/credentials; list them with: aws configure list-profiles"
+            f"{where}; fix that line (botocore and the AWS CLI cannot read the file either)"
         ) from None
     except botocore_errors.PartialCredentialsError as error:
         raise EnvgenError(
