@@ -46,7 +46,7 @@ def prepare(request: OutputRequest) -> OutputRequest:
     costs no MFA prompt and no trip to STS; the shell found is named in the request, so it
     is detected once."""
     _stdout()
-    dialect = choose_dialect(request)
+    dialect = format_named(request.format) or detect_shell(request.shell, warn=say)
     if request.persist and not dialect.is_shell:
         raise UsageError(
             f"--persist keeps variables for a shell; --format {dialect.name} has none "

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,11 +18,12 @@ from envgen.detect import _fallback_name, detect_shell
 from envgen.dialects import SHELLS
 from envgen.errors import UsageError
 from envgen_process import SECRET, TOKEN, run_envgen, run_on_a_terminal, sts_document
+from shells.pty_session import TerminalSession
 
 
 @pytest.fixture
 def shellingham_finds(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Make the process walk answer `name`, or fail when given None."""
+    """Make the process walk (shellingham's on Windows) answer `name`, or nothing for None."""
 
     def answer(name: str | None) -> None:
         def detect_shell_stub(pid: object = None, max_depth: int = 10) -> tuple[str, str]:
@@ -28,7 +32,7 @@ def shellingham_finds(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyp
             return name, f"/usr/bin/{name}"
 
         monkeypatch.setattr(shellingham, "detect_shell", detect_shell_stub)
-        monkeypatch.setattr(detect, "_retitled_shell", lambda pid, depth=10: None)
+        monkeypatch.setattr(detect, "caller_shell", lambda pid=None: name)
 
     return answer
 
@@ -123,8 +127,8 @@ def test_a_detection_crash_falls_back(
         raise broken
 
     monkeypatch.setattr(shellingham, "detect_shell", detect_shell_stub)
-    monkeypatch.setattr(detect, "_retitled_shell", lambda pid, depth=10: None)
-    assert detect_shell(None, environ={"SHELL": "/bin/ksh"}, windows=False).name == "ksh"
+    environ = {"COMSPEC": r"C:\Program Files\PowerShell\7\pwsh.exe"}
+    assert detect_shell(None, environ=environ, windows=True).name == "pwsh"
 
 
 @pytest.mark.parametrize(("requested", "source"), [("bsh", "--shell"), ("cmd.exe", "ENVGEN_SHELL")])
@@ -227,3 +231,258 @@ def test_a_real_shell_is_detected_in_substitutions_pipes_and_on_a_terminal(
         f"envgen: not printing credentials to a terminal; apply them in {shell} with: "
         f"{apply_import}   (or add --show-secrets to print them here)"
     ]
+
+
+# --- a process is known by its program, not its title or $SHELL ----------------------------
+
+
+def _process(argv: tuple[str, ...], executable: str | None, command: str | None = None):  # type: ignore[no-untyped-def]
+    return detect.Process(pid=100, parent=99, argv=argv, executable=executable, command=command)
+
+
+@pytest.mark.parametrize(
+    ("argv", "executable", "command", "expected"),
+    [
+        # login and terminal emulators start the shell as `-name`, name being /bin/csh's here.
+        (("-csh",), "/usr/bin/tcsh", "tcsh", "tcsh"),
+        (("-csh",), "/usr/bin/bsd-csh", "csh", "csh"),
+        (("-bash",), "/usr/bin/bash", "bash", "bash"),
+        (("-ksh",), "/usr/bin/ksh93", "ksh", "ksh"),
+        (("-fish",), "/usr/bin/fish", "fish", "fish"),
+        # Any POSIX shell started as sh runs in POSIX mode.
+        (("-sh",), "/usr/bin/dash", "sh", "sh"),
+        (("sh", "-c", "eval"), "/usr/bin/bash", "sh", "sh"),
+        (("dash",), "/usr/bin/dash", "dash", "dash"),
+        # busybox runs the applet argv[0] (or its first argument) names.
+        (("-ash",), "/usr/bin/busybox", "ash", "ash"),
+        (("/bin/sh",), "/bin/busybox", "sh", "sh"),
+        (("busybox", "ash", "script"), "/usr/bin/busybox", "busybox", "ash"),
+        (("timeout", "5", "envgen"), "/usr/bin/busybox", "timeout", None),
+        # xonsh is a Python program, under its own title or not.
+        (("/usr/bin/python3", "/usr/bin/xonsh", "--no-rc"), "/usr/bin/python3.11", "xonsh",
+         "xonsh"),
+        (("xonsh --no-rc -c envgen import",), "/usr/bin/python3.11", "xonsh", "xonsh"),
+        (("python3", "-X", "dev", "-m", "xonsh"), "/usr/bin/python3.11", "python3", "xonsh"),
+        (("python3", "-m", "pytest"), "/usr/bin/python3.11", "python3", None),
+        (("python3", "-c", "import xonsh"), "/usr/bin/python3.11", "python3", None),
+        # rbash is bash's restricted mode; bash output needs nothing it forbids.
+        (("-rbash",), "/usr/bin/bash", "rbash", "bash"),
+        (("rbash",), None, None, "bash"),
+        # Shells envgen writes nothing for are named, even under a known shell's name.
+        (("ksh",), "/usr/bin/mksh", "ksh", "mksh"),
+        (("-yash",), "/usr/bin/yash", "yash", "yash"),
+        (("rc", "-l"), None, "rc", "rc"),
+        # Where the program cannot be read (another user's, or ps only), its names decide.
+        (("-zsh",), None, None, "zsh"),
+        (("-csh",), None, "tcsh", "tcsh"),
+        (("fish",), "/opt/fish/bin/fish-3.7.1", "fish", "fish"),
+        # Intermediaries are no shells.
+        (("sudo", "envgen", "import"), None, "sudo", None),
+        (("sshd: user@pts/0",), None, "sshd", None),
+        (("/usr/bin/env", "envgen"), "/usr/bin/env", "env", None),
+        (("make", "credentials"), "/usr/bin/make", "make", None),
+        (("tmux",), "/usr/bin/tmux", "tmux: server", None),
+        (("script", "-q", "log"), "/usr/bin/script", "script", None),
+        (("login", "--", "user"), "/usr/bin/login", "login", None),
+        (("/usr/bin/gnome-terminal-server",), "/usr/libexec/gnome-terminal-server",
+         "gnome-terminal-", None),
+    ],
+)
+def test_a_process_is_known_by_its_program(
+    argv: tuple[str, ...], executable: str | None, command: str | None, expected: str | None
+) -> None:
+    assert detect.shell_of(_process(argv, executable, command)) == expected
+
+
+def test_a_login_shell_is_not_taken_for_the_shell_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHELL", "/bin/bash")
+    walk = [_process(("python3", "-m", "envgen"), "/usr/bin/python3.11"),
+            _process(("-csh",), "/usr/bin/tcsh", "tcsh")]
+    monkeypatch.setattr(detect, "ancestors", lambda pid: iter(walk))
+    assert detect.detect_shell(None, environ={"SHELL": "/bin/bash"}, windows=False).name == "tcsh"
+
+
+# --- an unknown shell nearer than a known one -----------------------------------------------
+
+
+def test_an_unknown_shell_is_refused_rather_than_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    walk = [_process(("timeout", "9", "envgen"), "/usr/bin/timeout", "timeout"),
+            _process(("mksh",), "/usr/bin/mksh", "mksh"),
+            _process(("-fish",), "/usr/bin/fish", "fish")]
+    monkeypatch.setattr(detect, "ancestors", lambda pid: iter(walk))
+    with pytest.raises(UsageError) as caught:
+        detect_shell(None, environ={"SHELL": "/usr/bin/fish"}, windows=False)
+    assert caught.value.message == (
+        "envgen was started from mksh, a shell it writes no code for; name the shell that "
+        f"will run the output with --shell ({', '.join(SHELLS)}) or ENVGEN_SHELL"
+    )
+    # Naming the shell is the way out.
+    assert detect_shell("sh", environ={}, windows=False) is SHELLS["sh"]
+    assert detect_shell(None, environ={"ENVGEN_SHELL": "sh"}, windows=False) is SHELLS["sh"]
+
+
+def test_without_any_shell_among_the_ancestors_the_fallback_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    walk = [_process(("cron",), "/usr/sbin/cron", "cron")]
+    monkeypatch.setattr(detect, "ancestors", lambda pid: iter(walk))
+    assert detect_shell(None, environ={"SHELL": "/usr/bin/zsh"}, windows=False).name == "zsh"
+
+
+# --- ENVGEN_SHELL against the shell envgen runs under ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "detected", "warned"),
+    [("fish", "bash", True), ("bash", "tcsh", True), ("tcsh", "nu", True),
+     # Same code, or nothing clear to contradict: no word.
+     ("sh", "bash", False), ("csh", "tcsh", False), ("fish", "fish", False),
+     ("fish", None, False), ("sh", "mksh", False)],
+)
+def test_the_variable_contradicting_the_detected_shell_is_warned_about(
+    variable: str, detected: str | None, warned: bool, shellingham_finds  # type: ignore[no-untyped-def]
+) -> None:
+    shellingham_finds(detected)
+    warnings: list[str] = []
+    environ = {"ENVGEN_SHELL": variable}
+    chosen = detect_shell(None, environ=environ, windows=False, warn=warnings.append)
+    assert chosen is SHELLS[variable]
+    if warned:
+        assert warnings == [
+            f"warning: ENVGEN_SHELL asks for {variable} code, but envgen runs under "
+            f"{detected}; printing {variable} code (unset ENVGEN_SHELL or pass "
+            f"--shell {detected})"
+        ]
+    else:
+        assert warnings == []
+    # --shell is this command's own choice: nothing to warn about.
+    detect_shell(variable, environ=environ, windows=False, warn=warnings.append)
+    assert len(warnings) == (1 if warned else 0)
+
+
+# --- real shells leading a terminal session, started as login starts them -------------------
+
+# label: (program, argv[0] as login passes it, the dialect envgen must pick, idiom family)
+SESSION_LEADERS = {
+    "bash": ("bash", "-bash", "bash", "posix"),
+    # bash in restricted mode: no `/` in command names, which the idiom does not need.
+    "rbash": ("rbash", "-rbash", "bash", "posix"),
+    "zsh": ("zsh", "-zsh", "zsh", "posix"),
+    "sh": ("sh", "-sh", "sh", "posix"),
+    "dash": ("dash", "-dash", "dash", "posix"),
+    "ksh": ("ksh", "-ksh", "ksh", "posix"),
+    "ash": ("busybox", "-ash", "ash", "posix"),
+    "fish": ("fish", "-fish", "fish", "fish"),
+    # Where /bin/csh is tcsh, login and terminal emulators start tcsh as -csh.
+    "tcsh as -csh": ("tcsh", "-csh", "tcsh", "csh"),
+    "csh": ("csh", "-csh", "csh", "csh"),
+    "elvish": ("elvish", "-elvish", "elvish", "elvish"),
+    "xonsh": ("xonsh", "-xonsh", "xonsh", "xonsh"),
+    "nu": ("nu", "-nu", "nu", "nu"),
+}
+
+SHOW_AWS_VARIABLES = """\
+#!{python}
+import os
+for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    print(name + "=" + os.environ.get(name, "(unset)"))
+"""
+
+
+def _terminal_user_env(tmp_path: Path, clean_env: dict[str, str], shell: str) -> dict[str, str]:
+    """clean_env plus what a terminal user has: TERM, start-up files that ask nothing, and a
+    `show-aws-variables` command on PATH (restricted bash runs no command named by a path)."""
+    home = Path(clean_env["HOME"])
+    # Without any start-up file, zsh runs its new-user dialogue, and nushell asks to make one.
+    (home / ".zshrc").touch()
+    (home / ".config" / "nushell").mkdir(parents=True)
+    for name in ("config.nu", "env.nu"):
+        (home / ".config" / "nushell" / name).touch()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    show = bin_dir / "show-aws-variables"
+    show.write_text(SHOW_AWS_VARIABLES.format(python=sys.executable))
+    show.chmod(0o755)
+    path = f"{bin_dir}{os.pathsep}{clean_env['PATH']}"
+    # A POSIX login shell takes PATH from /etc/profile, then from ~/.profile, as users
+    # who install tools in their own directories know.
+    (home / ".profile").write_text(f"PATH={shlex.quote(path)}\nexport PATH\n")
+    # $SHELL names a shell of another family, as for a bash account that opens tcsh terminals.
+    other = "/bin/bash" if SESSION_LEADERS[shell][3] != "posix" else "/usr/bin/fish"
+    return {**clean_env, "PATH": path, "TERM": "xterm-256color", "SHELL": other}
+
+
+@pytest.mark.parametrize("shell", list(SESSION_LEADERS))
+def test_a_login_shell_at_a_terminal_gets_its_own_code(
+    shell: str, tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    program_name, login_name, expected, family = SESSION_LEADERS[shell]
+    program = require_program(program_name)
+    (tmp_path / "creds.json").write_text(sts_document())
+    env = _terminal_user_env(tmp_path, clean_env, shell)
+    apply_import = IDIOMS[family][0]
+
+    with TerminalSession.start([login_name], executable=program, env=env, cwd=tmp_path) as shell_session:
+        shell_session.wait_until_idle()
+        # Typed at the prompt, envgen names the shell it found and the shell's idiom.
+        shell_session.type("envgen import creds.json")
+        hint = shell_session.read_until(r"envgen: not printing credentials.*\n").group(0)
+        assert hint == (
+            f"envgen: not printing credentials to a terminal; apply them in {expected} with: "
+            f"{apply_import}   (or add --show-secrets to print them here)\n"
+        )
+        shell_session.wait_until_idle()
+        # The idiom applies the credentials in this very shell.
+        shell_session.type(apply_import)
+        shell_session.read_until(r"envgen: these credentials expire in .*\n")
+        shell_session.wait_until_idle()
+        shell_session.type("show-aws-variables")
+        shown = shell_session.read_until(r"AWS_SECRET_ACCESS_KEY=.*\nAWS_SESSION_TOKEN=.*\n")
+        assert shown.group(0) == f"AWS_SECRET_ACCESS_KEY={SECRET}\nAWS_SESSION_TOKEN={TOKEN}\n"
+        assert "rror" not in shell_session.screen, shell_session.screen
+
+
+# --- real shells envgen has no dialect for, nearer than one it has ---------------------------
+
+
+@pytest.mark.parametrize("unknown", ["mksh", "yash"])
+def test_a_real_unknown_shell_between_is_named_not_skipped(
+    unknown: str, tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    # fish runs a POSIX shell envgen has no dialect for, which applies envgen's output.
+    fish = require_program("fish")
+    inner = require_program(unknown)
+    (tmp_path / "creds.json").write_text(sts_document())
+    (tmp_path / "inner").write_text(
+        'out=$(envgen import creds.json 2>stderr); echo "status=$?"\n'
+        'eval "$out"; echo "secret=${AWS_SECRET_ACCESS_KEY-(unset)}"\n'
+    )
+    result = subprocess.run(
+        [fish, "--no-config", "-c", f"{inner} inner"], capture_output=True, env=clean_env,
+        cwd=tmp_path, timeout=60,
+    )
+    assert result.stdout.decode() == "status=2\nsecret=(unset)\n", result.stderr
+    assert (tmp_path / "stderr").read_text() == (
+        f"envgen: error: envgen was started from {unknown}, a shell it writes no code for; "
+        f"name the shell that will run the output with --shell ({', '.join(SHELLS)}) or "
+        "ENVGEN_SHELL\n"
+    )
+
+
+def test_a_real_shell_hears_when_the_variable_names_another(
+    tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    # Set in fish's configuration, inherited by a bash started from fish.
+    bash = require_program("bash")
+    (tmp_path / "creds.json").write_text(sts_document())
+    env = {**clean_env, "ENVGEN_SHELL": "fish"}
+    result = subprocess.run(
+        [bash, "--norc", "-c", "envgen import creds.json | cat; true"], capture_output=True,
+        env=env, cwd=tmp_path, timeout=60,
+    )
+    expected = run_envgen(["import", "creds.json", "--shell", "fish"], clean_env, cwd=tmp_path)
+    assert result.stdout == expected.stdout
+    assert result.stderr.decode().splitlines()[0] == (
+        "envgen: warning: ENVGEN_SHELL asks for fish code, but envgen runs under bash; "
+        "printing fish code (unset ENVGEN_SHELL or pass --shell bash)"
+    )
