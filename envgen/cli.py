@@ -21,6 +21,7 @@ from envgen.output import (
     deliver,
     emit,
     guard_standard_streams,
+    hold_at_terminal,
     prepare,
     say,
     write_stdout,
@@ -141,6 +142,11 @@ def _argv() -> list[str]:
     return _arguments
 
 
+LITERAL_SECRET_WARNING = (
+    "A value typed here is visible to other local users (ps) and kept in shell history."
+)
+
+
 @app.command(
     "import",
     cls=EnvgenCommand,
@@ -162,11 +168,15 @@ def import_command(
         Optional[str], typer.Option(metavar="KEY_ID", help="Access key id.", show_default=False)
     ] = None,
     secret_access_key: Annotated[
-        Optional[str], typer.Option(metavar="VALUE", help="Secret access key.",
-                                    show_default=False)
+        Optional[str], typer.Option(
+            metavar="VALUE", show_default=False,
+            help="Secret access key: file://PATH, - for stdin, or left out to be asked "
+            "on the terminal without echo. " + LITERAL_SECRET_WARNING)
     ] = None,
     session_token: Annotated[
-        Optional[str], typer.Option(metavar="VALUE", help="Session token.", show_default=False)
+        Optional[str], typer.Option(
+            metavar="VALUE", show_default=False,
+            help="Session token: file://PATH or - for stdin. " + LITERAL_SECRET_WARNING)
     ] = None,
     expiration: Annotated[
         Optional[str], typer.Option(metavar="TIME", show_default=False,
@@ -192,6 +202,11 @@ def import_command(
         raise UsageError(
             "give a JSON file, - for stdin, or --access-key-id and --secret-access-key"
         )
+    # At a terminal a file or the flags are still read and checked (that costs nothing and
+    # the expiry is worth telling), but stdin is not read and nothing is asked.
+    interacts = imported.interacts(source, access_key_id, secret_access_key, session_token)
+    if interacts and hold_at_terminal(request, _argv()):
+        return
     if source is not None:
         credentials = imported.from_source(source, region)
     else:
@@ -220,7 +235,10 @@ def clear_command(
             f"--format {format}: clear writes shell code that unsets variables, which a "
             f"{format} document cannot do; drop --format"
         )
-    emit(Changes.clearing(), prepare(OutputRequest(shell=shell, persist=persist)), _argv())
+    request = prepare(OutputRequest(shell=shell, persist=persist))
+    if hold_at_terminal(request, _argv(), credentials=False):
+        return
+    emit(Changes.clearing(), request, _argv())
 
 
 # Options of the commands that call STS, declared once in the same way.
@@ -310,6 +328,9 @@ def assume_command(
         role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
     )
     where = assume.place(assume.one_profile(profile, profile_option), region, endpoint_url)
+    # After the checks of the command line, before the cache, the MFA prompt and STS.
+    if hold_at_terminal(request, _argv()):
+        return
     issued = assume.issue(where, options)
     deliver(issued.credentials, request, _argv(), whose=issued.whose)
 
@@ -356,6 +377,8 @@ def saml_command(
     from envgen.sources import assume, saml
 
     request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
+    if hold_at_terminal(request, _argv()):
+        return
     issued = saml.assume_with_assertion(
         assume.place(None, region, endpoint_url),
         saml_assertion, role_arn, principal_arn, duration_seconds,
@@ -409,6 +432,8 @@ def web_identity_command(
     from envgen.sources import assume, web_identity
 
     request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
+    if hold_at_terminal(request, _argv()):
+        return
     issued = web_identity.assume_with_token(
         assume.place(None, region, endpoint_url),
         role_arn, web_identity_token, role_session_name, duration_seconds,

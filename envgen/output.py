@@ -35,6 +35,10 @@ class OutputRequest:
     persist: bool = False
     save_profile: str | None = None
     force: bool = False
+    # Set by prepare(): stdout is a terminal and --show-secrets was not given, so nothing
+    # will be printed; the command stops before it asks, reads stdin, calls STS or
+    # changes a file, and says how to apply its output instead.
+    held_at_terminal: bool = False
 
 
 def choose_dialect(request: OutputRequest) -> Dialect:
@@ -58,7 +62,50 @@ def prepare(request: OutputRequest) -> OutputRequest:
         check_profile_name(request.save_profile)
     elif request.force:
         raise UsageError("--force goes with --save-profile NAME")
-    return dataclasses.replace(request, shell=dialect.name) if dialect.is_shell else request
+    # Decided here, once, before anything is asked or spent: shell code printed on a
+    # terminal changes nothing, so a prompt, an STS call or a saved file before the
+    # refusal would be wasted or, worse, look like it worked.
+    held = _stdout_is_terminal() and not request.show_secrets
+    return dataclasses.replace(
+        request, shell=dialect.name if dialect.is_shell else request.shell, held_at_terminal=held
+    )
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def terminal_hint(request: OutputRequest, argv: list[str], *, credentials: bool = True) -> str:
+    """What to run instead, when the output would only have been shown on a terminal."""
+    dialect = choose_dialect(request)
+    command = masked_command_line(argv)
+    if not dialect.is_shell:
+        return (
+            f"not printing credentials to a terminal; save them with: {command} > FILE   "
+            "(or add --show-secrets to print them here)"
+        )
+    idiom = dialect.apply_hint(command)
+    if credentials:
+        return (
+            f"not printing credentials to a terminal; apply them in {dialect.name} with: "
+            f"{idiom}   (or add --show-secrets to print them here)"
+        )
+    return (
+        f"nothing done: shell code shown on a terminal changes nothing; apply it in "
+        f"{dialect.name} with: {idiom}"
+    )
+
+
+def hold_at_terminal(request: OutputRequest, argv: list[str], *, credentials: bool = True) -> bool:
+    """True, once the user has been told how to apply the output, when the command must stop
+    here because its output would only be shown on a terminal."""
+    if not request.held_at_terminal:
+        return False
+    say(terminal_hint(request, argv, credentials=credentials))
+    return True
 
 
 def masked_command_line(argv: list[str]) -> str:
@@ -219,16 +266,8 @@ def emit(
     messages = [_effect_message(effect, expiration) for effect in effects]
     messages += summary
     carries_secrets = any(name in SECRET_VARIABLES for name in changes.assignments)
-    stdout_is_terminal = sys.stdout is not None and sys.stdout.isatty()
-    if carries_secrets and stdout_is_terminal and not request.show_secrets:
-        hint = dialect.apply_hint(masked_command_line(argv)) if dialect.is_shell else (
-            masked_command_line(argv) + " > FILE"
-        )
-        action = f"apply them in {dialect.name}" if dialect.is_shell else "save them"
-        say(
-            f"not printing credentials to a terminal; {action} with: "
-            f"{hint}   (or add --show-secrets to print them here)"
-        )
+    credentials = carries_secrets or request.save_profile is not None
+    if hold_at_terminal(request, argv, credentials=credentials):
         for message in summary:
             say(message)
         # Status 0: nothing failed, and the user got what a terminal should show.

@@ -99,3 +99,60 @@ def run_on_a_terminal(
         if terminal != -1:
             os.close(terminal)
     return process.returncode, shown.decode().replace("\r\n", "\n"), stderr.decode()
+
+
+# Runs argv[2:] as the leader of a new session whose controlling terminal is argv[1], with
+# that terminal as stdin, stdout and stderr: what a user's interactive shell gives a command.
+_AT_TERMINAL = (
+    "import os, sys; os.setsid(); fd = os.open(sys.argv[1], os.O_RDWR); "
+    "[os.dup2(fd, n) for n in (0, 1, 2)]; os.close(fd); os.execvp(sys.argv[2], sys.argv[2:])"
+)
+
+
+def run_at_a_terminal(
+    argv: Sequence[str],
+    env: dict[str, str],
+    *,
+    answers: Sequence[tuple[bytes, bytes]] = (),
+    cwd: Path | None = None,
+    timeout: float = 60,
+) -> tuple[int, str]:
+    """Exit status and everything the terminal showed, for a command run as a person at a
+    terminal runs it (all three streams and the controlling terminal are one pty).
+
+    Each (prompt, answer) is typed once, when the prompt has shown; the run is killed
+    after `timeout` seconds, so a question nobody answers fails the test, never hangs it.
+    """
+    import select
+    import sys
+    import time
+
+    controller, terminal = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", _AT_TERMINAL, os.ttyname(terminal), *argv],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, cwd=cwd,
+    )
+    pending = list(answers)
+    shown = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:  # EIO: every holder of the terminal has gone
+                    chunk = b""
+                shown += chunk
+            if pending and pending[0][0] in shown:
+                os.write(controller, pending.pop(0)[1] + b"\n")
+            if process.poll() is not None and not ready:
+                break
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        os.close(controller)
+        os.close(terminal)
+    return process.returncode, shown.decode(errors="replace").replace("\r\n", "\n")

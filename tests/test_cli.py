@@ -314,12 +314,42 @@ def test_the_terminal_hint_for_a_document_format_redirects_to_a_file(
     assert f"save them with: envgen import {creds_file} --format json > FILE" in stderr
 
 
-def test_clear_prints_to_a_terminal_as_it_holds_no_secret(clean_env: dict[str, str]) -> None:
+def test_clear_at_a_terminal_says_how_to_apply_it_instead_of_unset_lines(
+    clean_env: dict[str, str]
+) -> None:
+    # Bare `unset` lines on a terminal would look as if something had been cleared.
     status, shown, stderr = run_with_terminal_stdout(["clear", "--shell", "bash"], clean_env)
-    assert (status, stderr) == (0, "")
-    assert shown.splitlines() == [
-        f"unset {name}" for name in MANAGED_VARIABLES
-    ]
+    assert (status, shown) == (0, "")
+    assert stderr == (
+        "envgen: nothing done: shell code shown on a terminal changes nothing; apply it in "
+        'bash with: eval "$(envgen clear --shell bash)"\n'
+    )
+
+
+def test_clear_persist_at_a_terminal_removes_nothing(clean_env: dict[str, str]) -> None:
+    kept = run_envgen(["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", SECRET,
+                       "--shell", "bash", "--persist"], clean_env)
+    assert kept.returncode == 0, kept.stderr
+    home = Path(clean_env["HOME"])
+    files = {path: path.read_bytes() for path in home.rglob("*") if path.is_file()}
+    assert any(path.name == "persist.sh" for path in files)
+    status, shown, stderr = run_with_terminal_stdout(
+        ["clear", "--persist", "--shell", "bash"], clean_env
+    )
+    assert (status, shown) == (0, "")
+    assert stderr.startswith("envgen: nothing done: ")
+    assert {path: path.read_bytes() for path in home.rglob("*") if path.is_file()} == files
+
+
+def test_save_profile_at_a_terminal_writes_nothing(
+    creds_file: Path, clean_env: dict[str, str]
+) -> None:
+    status, shown, stderr = run_with_terminal_stdout(
+        ["import", str(creds_file), "--shell", "bash", "--save-profile", "temp"], clean_env
+    )
+    assert (status, shown) == (0, "")
+    assert stderr.startswith("envgen: not printing credentials to a terminal; apply them in bash")
+    assert not Path(clean_env["AWS_SHARED_CREDENTIALS_FILE"]).exists()
 
 
 # --- the expiry line --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_program
+from conftest import ENVGEN, require_program
 from envgen.errors import UsageError
 from envgen.sources.imported import from_flags, from_source, parse_document
 from envgen_process import (
@@ -18,6 +18,7 @@ from envgen_process import (
     SECRET,
     TOKEN,
     assert_failed_cleanly,
+    run_at_a_terminal,
     run_envgen,
     sts_document,
 )
@@ -360,3 +361,90 @@ def test_region_flag_works_with_key_flags(clean_env: dict[str, str]) -> None:
         "export AWS_REGION='us-west-2'",
         "export AWS_DEFAULT_REGION='us-west-2'",
     ]
+
+
+# --- secrets kept off the command line ------------------------------------------------------
+
+
+def issued_keys(result: subprocess.CompletedProcess[bytes]) -> tuple[str, str | None]:
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    return document["SecretAccessKey"], document.get("SessionToken")
+
+
+def test_secret_flags_read_a_file_or_stdin(tmp_path: Path, clean_env: dict[str, str]) -> None:
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(SECRET + "\n")
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN + "\n")
+    from_files = run_envgen(
+        ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", f"file://{secret_file}",
+         "--session-token", f"file://{token_file}", "--format", "json"], clean_env,
+    )
+    assert issued_keys(from_files) == (SECRET, TOKEN)
+    secret_from_stdin = run_envgen(
+        ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", "-",
+         f"--session-token=file://{token_file}", "--format", "json"], clean_env, stdin=SECRET + "\n",
+    )
+    assert issued_keys(secret_from_stdin) == (SECRET, TOKEN)
+    token_from_stdin = run_envgen(
+        ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", f"file://{secret_file}",
+         "--session-token", "-", "--format", "json"], clean_env, stdin=TOKEN,
+    )
+    assert issued_keys(token_from_stdin) == (SECRET, TOKEN)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--secret-access-key", "-", "--session-token", "-"],
+         "--secret-access-key and --session-token cannot both read stdin; "
+         "give one of them as file://PATH"),
+        (["--secret-access-key", "file:///nowhere/secret"],
+         "--secret-access-key: /nowhere/secret: no such file"),
+        (["--secret-access-key", "-"], "--secret-access-key: standard input is empty"),
+        # No terminal to ask on (the test runs envgen in a session of its own).
+        ([], "--secret-access-key is missing and there is no terminal to ask on; give it as "
+             "VALUE, file://PATH or - for stdin"),
+    ],
+)
+def test_secret_flag_sources_fail_in_one_line(
+    args: list[str], expected: str, clean_env: dict[str, str]
+) -> None:
+    result = subprocess.run(
+        [ENVGEN, "import", "--access-key-id", ACCESS_KEY_ID, *args, "--shell", "bash"],
+        capture_output=True, env=clean_env, timeout=60, start_new_session=True, input=b"",
+    )
+    assert assert_failed_cleanly(result) == expected
+    assert result.returncode == 2
+
+
+def test_a_left_out_secret_is_asked_on_the_terminal_without_echo(
+    tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    bash = require_program("bash")
+    seen = tmp_path / "seen"
+    # The documented idiom at an interactive terminal: stdout is a pipe, the question goes
+    # to the terminal, the answer is not shown there.
+    script = (
+        f'out=$(envgen import --access-key-id {ACCESS_KEY_ID} --shell bash) && eval "$out"; '
+        f'printf %s "$AWS_SECRET_ACCESS_KEY" > {seen}'
+    )
+    status, shown = run_at_a_terminal(
+        [bash, "--norc", "--noprofile", "-c", script], clean_env,
+        answers=[(f"secret access key for {ACCESS_KEY_ID}: ".encode(), SECRET.encode())],
+    )
+    assert status == 0, shown
+    assert f"envgen: secret access key for {ACCESS_KEY_ID}: " in shown
+    assert SECRET not in shown
+    assert seen.read_text() == SECRET
+    assert "export" not in shown
+
+
+def test_help_warns_that_a_literal_secret_is_seen_by_others(clean_env: dict[str, str]) -> None:
+    text = " ".join(run_envgen(["import", "--help"], clean_env).stdout.decode().split())
+    for option in ("--secret-access-key VALUE", "--session-token VALUE"):
+        described = text.split(option, 1)[1].split(" --", 1)[0]
+        assert "file://PATH" in described and "- for stdin" in described
+        assert "visible to other local users" in described
+        assert "shell history" in described

@@ -80,6 +80,49 @@ def from_source(source: str, region: str | None = None) -> Credentials:
     return parse_document(text, origin, region)
 
 
+SECRET_FLAG_FORMS = "VALUE, file://PATH or - for stdin"
+
+
+def _is_indirect(value: str | None) -> bool:
+    return value is not None and (value == "-" or value.startswith("file://"))
+
+
+def interacts(
+    source: str | None,
+    access_key_id: str | None,
+    secret_access_key: str | None,
+    session_token: str | None,
+) -> bool:
+    """True when reading the input takes stdin or a question at the terminal; a file or
+    keys on the command line take neither."""
+    if source is not None:
+        return source == "-"
+    return "-" in (secret_access_key, session_token) or (
+        bool(access_key_id) and secret_access_key is None
+    )
+
+
+def _flag_value(value: str | None, option: str) -> str | None:
+    """VALUE itself, the content of file://PATH, or stdin for `-`."""
+    if not _is_indirect(value):
+        return value
+    from envgen.sources.validation import read_secret_value
+
+    return read_secret_value(value or "", option)
+
+
+def _ask(question: str, option: str) -> str:
+    from envgen.sources import terminal
+
+    try:
+        return terminal.ask_secret(question, option)
+    except terminal.NoTerminal:
+        raise UsageError(
+            f"{option} is missing and there is no terminal to ask on; give it as "
+            f"{SECRET_FLAG_FORMS}"
+        ) from None
+
+
 def from_flags(
     access_key_id: str | None,
     secret_access_key: str | None,
@@ -87,15 +130,27 @@ def from_flags(
     expiration: str | None,
     region: str | None,
 ) -> Credentials:
-    if not access_key_id or not secret_access_key:
-        missing = "--access-key-id" if not access_key_id else "--secret-access-key"
+    """Keys from the flags. The secret ones may name a file or stdin, and a secret left out
+    is asked at the terminal without echo, so it need not sit in argv and shell history."""
+    if not access_key_id:
         raise UsageError(
-            f"{missing} is missing; give both keys as flags, or a JSON file (or - for stdin)"
+            "--access-key-id is missing; give it with --secret-access-key, or a JSON file "
+            "(or - for stdin)"
         )
+    if secret_access_key == "-" and session_token == "-":
+        raise UsageError(
+            "--secret-access-key and --session-token cannot both read stdin; "
+            "give one of them as file://PATH"
+        )
+    expires = parse_expiration(expiration, "--expiration") if expiration else None
+    secret = _flag_value(secret_access_key, "--secret-access-key")
+    token = _flag_value(session_token, "--session-token")
+    if secret is None:
+        secret = _ask(f"secret access key for {access_key_id}", "--secret-access-key")
     return Credentials(
         access_key_id=access_key_id,
-        secret_access_key=secret_access_key,
-        session_token=session_token,
-        expiration=parse_expiration(expiration, "--expiration") if expiration else None,
+        secret_access_key=secret,
+        session_token=token,
+        expiration=expires,
         region=region,
     )

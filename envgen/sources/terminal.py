@@ -12,6 +12,13 @@ from envgen.errors import UsageError
 from envgen.sources import validation
 
 
+# A terminal in line mode hands over at most 4095 characters a line (Linux's N_TTY) and
+# silently drops the rest of a longer paste: a line that long may be a cut value.
+TERMINAL_LINE_LIMIT = 4095
+# Longer than any answer expected here: the MFA code, a choice, a key, a session token.
+ANSWER_LIMIT = TERMINAL_LINE_LIMIT + 2
+
+
 class NoTerminal(Exception):
     """There is nobody to ask: no controlling terminal."""
 
@@ -44,7 +51,7 @@ def ask_mfa_code(serial: str, given: str | None) -> str:
         with _terminal() as (reader, writer):
             writer.write(f"envgen: MFA code for {serial}: ")
             writer.flush()
-            typed = reader.readline().strip()
+            typed = reader.readline(ANSWER_LIMIT).strip()
     except NoTerminal:
         raise UsageError(
             f"an MFA code for {serial} is needed and there is no terminal to ask on; "
@@ -60,10 +67,53 @@ def pick(question: str, choices: Sequence[str]) -> int:
             writer.write(f"  {number}) {choice}\n")
         writer.write(f"envgen: {question} [1-{len(choices)}]: ")
         writer.flush()
-        answer = reader.readline().strip()
+        answer = reader.readline(ANSWER_LIMIT).strip()
     if answer.isdigit() and 1 <= int(answer) <= len(choices):
         return int(answer) - 1
     raise UsageError(f"no choice made ({answer!r} is not 1 to {len(choices)})")
+
+
+def ask_secret(question: str, option: str) -> str:
+    """A secret typed at the terminal without echo; raises NoTerminal when there is none.
+
+    `option` names the flag that gives the value otherwise, for the messages."""
+    if os.name == "nt":
+        import getpass
+
+        # Windows' getpass reads the console itself (msvcrt), never stdin or stdout.
+        typed = getpass.getpass(f"envgen: {question}: ")
+    else:
+        with _terminal() as (reader, writer):
+            typed = _read_without_echo(reader, writer, f"envgen: {question}: ")
+    typed = typed.strip()
+    if len(typed) >= TERMINAL_LINE_LIMIT:
+        raise UsageError(
+            f"{option}: the line typed fills the terminal's {TERMINAL_LINE_LIMIT} characters "
+            f"and may have been cut; give it as {option} file://PATH or - for stdin"
+        )
+    if not typed:
+        raise UsageError(f"{option}: nothing was typed; give the value, or file://PATH")
+    return typed
+
+
+def _read_without_echo(reader: TextIO, writer: TextIO, prompt: str) -> str:
+    import termios
+
+    descriptor = reader.fileno()
+    saved = termios.tcgetattr(descriptor)
+    quiet = list(saved)
+    quiet[3] &= ~termios.ECHO
+    # Echo off before the prompt shows, so nothing typed in answer to it is ever echoed;
+    # TCSAFLUSH drops whatever was typed ahead of the question.
+    termios.tcsetattr(descriptor, termios.TCSAFLUSH, quiet)
+    try:
+        writer.write(prompt)
+        writer.flush()
+        return reader.readline(ANSWER_LIMIT)
+    finally:
+        termios.tcsetattr(descriptor, termios.TCSAFLUSH, saved)
+        writer.write("\n")
+        writer.flush()
 
 
 def prompter_for(given: str | None):  # type: ignore[no-untyped-def]
@@ -76,4 +126,4 @@ def prompter_for(given: str | None):  # type: ignore[no-untyped-def]
     return prompt
 
 
-__all__ = ["NoTerminal", "ask_mfa_code", "pick", "prompter_for"]
+__all__ = ["NoTerminal", "ask_mfa_code", "ask_secret", "pick", "prompter_for"]
