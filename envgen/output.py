@@ -263,8 +263,12 @@ def emit(
         persistence = plan_persistence(dialect, changes)
         text += persistence.output
         effects.append(persistence)
-    messages = [_effect_message(effect, expiration) for effect in effects]
-    messages += summary
+    # Worded now, as everything that could fail: an effect's own report is read once it is
+    # applied (it may say what it found), still before the first byte of stdout.
+    kept_until = (
+        f"the credentials {describe_expiry(expiration)}" if expiration is not None
+        else "no expiry known"
+    )
     carries_secrets = any(name in SECRET_VARIABLES for name in changes.assignments)
     credentials = carries_secrets or request.save_profile is not None
     if hold_at_terminal(request, argv, credentials=credentials):
@@ -277,18 +281,14 @@ def emit(
     for effect in effects:
         effect.apply()
         done.append(effect.report)
+    messages = [
+        f"{report}; {kept_until}" if effect.keeps else report
+        for effect, report in zip(effects, done)
+    ]
     write_stdout(text, already_done=done)
-    for message in messages:
+    for message in [*messages, *summary]:
         say(message)
     return dialect
-
-
-def _effect_message(effect: SideEffect, expiration: datetime | None) -> str:
-    if not effect.keeps:
-        return effect.report
-    if expiration is not None:
-        return f"{effect.report}; the credentials {describe_expiry(expiration)}"
-    return f"{effect.report}; no expiry known"
 
 
 def deliver(
