@@ -169,7 +169,8 @@ def _proc_process(pid: int) -> Process:
 
 def _proc_ancestors(pid: int) -> Iterator[Process]:
     for _ in range(MAX_DEPTH):
-        if pid <= 1:
+        # Process 1 is looked at too: in a container it is often the shell itself.
+        if pid <= 0:
             return
         try:
             process = _proc_process(pid)
@@ -209,14 +210,14 @@ def _ps_table() -> dict[int, Process]:
     return table
 
 
-def _ps_ancestors(pid: int) -> Iterator[Process]:
+def ps_ancestors(pid: int) -> Iterator[Process]:
     try:
         table = _ps_table()
     except (OSError, subprocess.SubprocessError):
         return
     for _ in range(MAX_DEPTH):
         process = table.get(pid)
-        if process is None or pid <= 1:
+        if process is None or pid <= 0:
             return
         yield process
         pid = process.parent
@@ -226,7 +227,7 @@ def ancestors(pid: int) -> Iterator[Process]:
     """`pid` and its parents, nearest first, through /proc where it exists, else ps."""
     if Path("/proc/self/stat").exists():
         return _proc_ancestors(pid)
-    return _ps_ancestors(pid)
+    return ps_ancestors(pid)
 
 
 def caller_shell(pid: int | None = None) -> str | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -177,6 +179,7 @@ REAL_SHELLS = {
 
 SHOW_VARIABLES = """\
 #!{python}
+import dataclasses
 import os
 for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
     print(name + "=" + os.environ.get(name, "(unset)"))
@@ -383,6 +386,7 @@ SESSION_LEADERS = {
 
 SHOW_AWS_VARIABLES = """\
 #!{python}
+import dataclasses
 import os
 for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
     print(name + "=" + os.environ.get(name, "(unset)"))
@@ -486,3 +490,66 @@ def test_a_real_shell_hears_when_the_variable_names_another(
         "envgen: warning: ENVGEN_SHELL asks for fish code, but envgen runs under bash; "
         "printing fish code (unset ENVGEN_SHELL or pass --shell bash)"
     )
+
+
+WALK_WITH_PS = """\
+#!{python}
+# What envgen finds where there is no /proc (macOS, the BSDs): the same walk over ps.
+from envgen import detect
+
+detect.ancestors = detect.ps_ancestors
+print("found through ps:", detect.caller_shell())
+"""
+
+
+@pytest.mark.parametrize("shell", ["tcsh as -csh", "ash", "xonsh", "bash"])
+def test_without_proc_ps_tells_the_login_shell(
+    shell: str, tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    require_program("ps")
+    program_name, login_name, expected, _family = SESSION_LEADERS[shell]
+    program = require_program(program_name)
+    env = _terminal_user_env(tmp_path, clean_env, shell)
+    walk = tmp_path / "bin" / "walk-with-ps"
+    walk.write_text(WALK_WITH_PS.format(python=sys.executable))
+    walk.chmod(0o755)
+    with TerminalSession.start([login_name], executable=program, env=env, cwd=tmp_path) as session:
+        session.wait_until_idle()
+        session.type("walk-with-ps")
+        assert session.read_until(r"found through ps: (\S+)\n").group(1) == expected
+
+
+def test_a_shell_whose_program_was_replaced_since_it_started_is_still_known(
+    tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    # An upgrade replaces /usr/bin/tcsh under a running tcsh: its exe link then reads
+    # "/usr/bin/tcsh (deleted)". Here tcsh runs through a `csh` link, as alternatives
+    # arrange, so only the program tells it from BSD csh, which holds shorter words.
+    installed = require_program("tcsh")
+    copy = tmp_path / "tcsh"
+    shutil.copy(installed, copy)
+    (tmp_path / "csh").symlink_to(copy)
+    long_token = "T" * 9000
+    (tmp_path / "creds.json").write_text(sts_document(SessionToken=long_token))
+    result = subprocess.run(
+        [str(tmp_path / "csh"), "-f", "-c", f"rm {copy}; envgen import creds.json | cat"],
+        capture_output=True, env=clean_env, cwd=tmp_path, timeout=60,
+    )
+    assert not copy.exists()
+    expected = run_envgen(["import", "creds.json", "--shell", "tcsh"], clean_env, cwd=tmp_path)
+    assert expected.returncode == 0
+    assert result.stdout == expected.stdout, result.stderr
+
+
+def test_a_shell_that_is_process_one_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `docker run -it IMAGE bash`: the shell is the container's first process.
+    table = {
+        40: dataclasses.replace(
+            _process(("python3", "-m", "envgen"), "/usr/bin/python3.11"), pid=40, parent=1
+        ),
+        1: dataclasses.replace(_process(("bash",), "/usr/bin/bash", "bash"), pid=1, parent=0),
+    }
+    monkeypatch.setattr(detect, "_proc_process", table.__getitem__)
+    assert [process.pid for process in detect._proc_ancestors(40)] == [40, 1]
+    monkeypatch.setattr(detect, "ancestors", detect._proc_ancestors)
+    assert detect.caller_shell(40) == "bash"
