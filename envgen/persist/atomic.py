@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import signal
+import stat
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from envgen.errors import EnvgenError
 
@@ -25,11 +32,32 @@ def describe_os_error(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
-def make_directory(directory: Path, mode: int = PRIVATE_DIRECTORY_MODE) -> None:
+def make_directory(directory: Path, mode: int = PRIVATE_DIRECTORY_MODE) -> list[Path]:
+    """Create `directory` and every missing one above it with exactly `mode`.
+
+    mkdir's mode loses what the umask takes away, and mkdir -p gives the levels above
+    the umask's default: each level envgen creates is chmod'ed to `mode` instead.
+    Returns the directories created, the deepest last.
+    """
+    missing: list[Path] = []
+    level = directory
+    while not level.exists() and level != level.parent:
+        missing.append(level)
+        level = level.parent
+    created: list[Path] = []
     try:
-        directory.mkdir(mode=mode, parents=True, exist_ok=True)
+        for level in reversed(missing):
+            try:
+                level.mkdir(mode=mode)
+            except FileExistsError:
+                continue  # made meanwhile by someone else: theirs, not ours
+            created.append(level)
+            os.chmod(level, mode)
+        if not directory.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
     except OSError as error:
         raise EnvgenError(f"cannot create {directory} ({describe_os_error(error)})") from None
+    return created
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -47,19 +75,111 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+TEMPORARY_SUFFIX = ".envgen-tmp"
+# A temporary file this old belongs to no run still writing: every write happens under a
+# lock that others wait for at most a minute, and takes a moment.
+STALE_TEMPORARY_SECONDS = 600
+
+
+def _temporary_name(name: str) -> re.Pattern[str]:
+    # What tempfile.mkstemp makes of replace_file's prefix and suffix: 8 characters between.
+    return re.compile(
+        r"\." + re.escape(name) + r"\.[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX) + r"\Z"
+    )
+
+
+def remove_stale_temporaries(directory: Path, name: str) -> None:
+    """Remove what a run killed outright (SIGKILL, power loss) left of a write to `name`.
+
+    Only envgen's own kind of file goes: named as replace_file names it, a regular file
+    (never what a symlink points to), owned by this user, and too old to be in use.
+    """
+    user = getattr(os, "geteuid", None)
+    if user is None:
+        return
+    pattern = _temporary_name(name)
+    try:
+        entries = [entry for entry in os.listdir(directory) if pattern.match(entry)]
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        leftover = directory / entry
+        try:
+            found = os.lstat(leftover)
+        except OSError:
+            continue
+        if (
+            stat.S_ISREG(found.st_mode)
+            and found.st_uid == user()
+            and now - found.st_mtime > STALE_TEMPORARY_SECONDS
+        ):
+            with contextlib.suppress(OSError):
+                os.unlink(leftover)
+
+
+class _Terminated(BaseException):
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+
+
+@contextlib.contextmanager
+def _unwinding_on_termination() -> Iterator[None]:
+    """While a temporary file exists, let SIGTERM and SIGHUP unwind like Ctrl-C does.
+
+    Their default action ends the process on the spot, leaving the temporary file behind;
+    raised as an exception instead, they pass through the cleanup, and envgen then ends by
+    the same signal. A signal the user chose to ignore (nohup) stays ignored.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def unwind(signal_number: int, _frame: object) -> None:
+        raise _Terminated(signal_number)
+
+    replaced = {}
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+            replaced[number] = signal.signal(number, unwind)
+    try:
+        yield
+    except _Terminated as terminated:
+        for number, previous in replaced.items():
+            signal.signal(number, previous)
+        replaced = {}
+        os.kill(os.getpid(), terminated.signal_number)
+        raise SystemExit(128 + terminated.signal_number) from None
+    finally:
+        for number, previous in replaced.items():
+            signal.signal(number, previous)
+
+
 def replace_file(path: Path, data: bytes, mode: int) -> None:
     """Write `data` to `path` atomically, with permissions `mode` from the first byte on.
 
     The temporary file lives in the target's own directory (a rename across
     file systems is a copy), is created with `mode` and then fchmod'ed to it,
     because the umask may have taken bits away at creation. A symlinked `path`
-    stays a symlink: its target is what gets replaced.
+    stays a symlink: its target is what gets replaced. The temporary file goes
+    on any failure, Ctrl-C, SIGTERM or SIGHUP; one left by a SIGKILL goes at the
+    next write to the same file.
     """
     target = real_target(path)
     directory = target.parent
+    remove_stale_temporaries(directory, target.name)
+    with _unwinding_on_termination():
+        _write_then_rename(target, data, mode)
+    _fsync_directory(directory)
+
+
+def _write_then_rename(target: Path, data: bytes, mode: int) -> None:
+    directory = target.parent
     try:
         descriptor, temporary = tempfile.mkstemp(
-            dir=directory, prefix=f".{target.name}.", suffix=".envgen-tmp"
+            dir=directory, prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX
         )
     except OSError as error:
         raise EnvgenError(f"cannot write in {directory} ({describe_os_error(error)})") from None
@@ -73,11 +193,12 @@ def replace_file(path: Path, data: bytes, mode: int) -> None:
         if not hasattr(os, "fchmod"):
             os.chmod(temporary, mode)
         os.replace(temporary, target)
-    except OSError as error:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        raise EnvgenError(f"cannot write {target} ({describe_os_error(error)})") from None
-    _fsync_directory(directory)
+        if isinstance(error, OSError):
+            raise EnvgenError(f"cannot write {target} ({describe_os_error(error)})") from None
+        raise
 
 
 def read_existing(path: Path) -> bytes | None:
@@ -88,14 +209,6 @@ def read_existing(path: Path) -> bytes | None:
         return None
     except OSError as error:
         raise EnvgenError(f"cannot read {path} ({describe_os_error(error)})") from None
-
-
-def new_file_mode() -> int:
-    """The mode an editor would give a new file: rw for all, less the umask."""
-    # The umask can only be read by setting it; envgen runs no threads meanwhile.
-    umask = os.umask(0o077)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def existing_mode(path: Path, default: int) -> int:
@@ -118,15 +231,92 @@ def remove_file(path: Path) -> bool:
     return True
 
 
+LOCK_WAIT_SECONDS = 60
+
+
+class HeldLock:
+    """The lock `locked` holds; `remove_on_release` makes it leave no lock file behind."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.removing = False
+
+    def remove_on_release(self) -> None:
+        self.removing = True
+
+
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[HeldLock]:
     """Hold an exclusive lock beside `path` (its real target), so writers take turns."""
+    target = real_target(path)
+    lock_path = target.with_name(target.name + ".lock")
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock, and an open file cannot be removed anyway
+        with _locked_by_filelock(target, lock_path):
+            yield HeldLock(lock_path)
+        return
+    descriptor = _acquire(fcntl, target, lock_path)
+    held = HeldLock(lock_path)
+    try:
+        yield held
+    finally:
+        if held.removing:
+            # Removed while still held: whoever waits on this file finds it gone and
+            # starts over on a new one (see _acquire), so no two hold the lock at once.
+            with contextlib.suppress(OSError):
+                os.unlink(lock_path)
+        os.close(descriptor)
+
+
+def _acquire(fcntl: Any, target: Path, lock_path: Path) -> int:
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            descriptor = os.open(
+                lock_path,
+                os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0),
+                PRIVATE_MODE,
+            )
+        except OSError as error:
+            raise EnvgenError(f"cannot lock {target} ({describe_os_error(error)})") from None
+        try:
+            while True:
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise EnvgenError(
+                            f"another envgen has held the lock on {target} for a minute; "
+                            "try again"
+                        ) from None
+                    time.sleep(0.05)
+                except OSError as error:
+                    raise EnvgenError(
+                        f"cannot lock {target} ({describe_os_error(error)})"
+                    ) from None
+            held = os.fstat(descriptor)
+            try:
+                current = os.stat(lock_path)
+            except FileNotFoundError:
+                current = None
+        except BaseException:
+            os.close(descriptor)
+            raise
+        if current is not None and (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino):
+            return descriptor
+        # The holder before us removed the file: this lock guards nothing any more.
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def _locked_by_filelock(target: Path, lock_path: Path) -> Iterator[None]:
     import filelock
 
-    target = real_target(path)
-    lock = filelock.FileLock(str(target.with_name(target.name + ".lock")), mode=PRIVATE_MODE)
+    lock = filelock.FileLock(str(lock_path), mode=PRIVATE_MODE)
     try:
-        lock.acquire(timeout=60)
+        lock.acquire(timeout=LOCK_WAIT_SECONDS)
     except filelock.Timeout:
         raise EnvgenError(
             f"another envgen has held the lock on {target} for a minute; try again"

@@ -28,6 +28,12 @@ END_MARKER = "# <<< envgen --persist <<<"
 # block had to end it: removing the block then takes that newline away too,
 # so the file comes back byte-for-byte.
 ENDED_LINE_NOTE = " (envgen ended the line above)"
+# Added to the begin marker of a file envgen created: once the block is all there is, it
+# goes again, with the directories envgen created for it.
+CREATED_NOTE = " (envgen created this file)"
+CREATED_WITH_DIRECTORIES_NOTE = re.compile(
+    r" \(envgen created this file and the (\d+) director(?:y|ies) above it\)\Z"
+)
 BLOCK_COMMENT = "# Written by `envgen --persist`; `envgen clear --persist` removes it."
 
 
@@ -47,6 +53,25 @@ class _Block:
     last: int  # index of the end marker line
     ended_line: bool
     newline: str  # how its lines end, and so the line end it may have added
+    # The directories envgen created for the file it created; None when the file was there.
+    created_directories: int | None = None
+
+
+def _created_directories(begin_line: str) -> int | None:
+    content = _content(begin_line)
+    if content.endswith(CREATED_NOTE):
+        return 0
+    found = CREATED_WITH_DIRECTORIES_NOTE.search(content)
+    return int(found.group(1)) if found else None
+
+
+def _created_note(directories: int | None) -> str:
+    if directories is None:
+        return ""
+    if directories == 0:
+        return CREATED_NOTE
+    plural = "directory" if directories == 1 else "directories"
+    return f" (envgen created this file and the {directories} {plural} above it)"
 
 
 def _blocks(lines: list[str], where: Path) -> list[_Block]:
@@ -66,7 +91,8 @@ def _blocks(lines: list[str], where: Path) -> list[_Block]:
                 )
             ended = _content(lines[begin]).endswith(ENDED_LINE_NOTE)
             newline = "\r\n" if lines[begin].endswith("\r\n") else "\n"
-            blocks.append(_Block(begin, number, ended, newline))
+            created = _created_directories(lines[begin])
+            blocks.append(_Block(begin, number, ended, newline, created))
             begin = None
     if begin is not None:
         raise _unbalanced(where, begin)
@@ -85,13 +111,22 @@ def _newline_of(text: str) -> str:
     return first.group(0) if first else "\n"
 
 
-def with_block(text: str, body: str, where: Path) -> str:
-    """`text` with exactly one envgen block holding `body`, every other byte unchanged."""
+def with_block(
+    text: str, body: str, where: Path, created_directories: int | None = None
+) -> str:
+    """`text` with exactly one envgen block holding `body`, every other byte unchanged.
+
+    `created_directories` says that envgen is creating the file (and that many directories
+    above it); a block already there keeps what its marker said.
+    """
     lines = _lines(text)
     blocks = _blocks(lines, where)
     newline = blocks[0].newline if blocks else _newline_of(text)
     ended_line = blocks[0].ended_line if blocks else bool(text) and not text.endswith("\n")
-    block = [BEGIN_MARKER + (ENDED_LINE_NOTE if ended_line else ""), BLOCK_COMMENT]
+    if blocks:
+        created_directories = blocks[0].created_directories
+    note = ENDED_LINE_NOTE if ended_line else _created_note(created_directories)
+    block = [BEGIN_MARKER + note, BLOCK_COMMENT]
     block += _content(body).split("\n") if body.strip() else []
     block.append(END_MARKER)
     block_lines = [line.rstrip("\r") + newline for line in block]
@@ -120,6 +155,15 @@ def without_block(text: str, where: Path) -> str:
     if last.ended_line and last.last == len(lines) - 1 and remaining.endswith(last.newline):
         remaining = remaining[: -len(last.newline)]
     return remaining
+
+
+def created_by_envgen(text: str, where: Path) -> int | None:
+    """How many directories envgen created along with the file, if its block says it
+    created the file; None when the file was the user's."""
+    for block in _blocks(_lines(text), where):
+        if block.created_directories is not None:
+            return block.created_directories
+    return None
 
 
 def _decode(data: bytes) -> str:
@@ -168,14 +212,22 @@ class StartupFilePersistence:
         return self.managed_text is not None
 
     def apply(self) -> None:
-        atomic.make_directory(self.managed_file.parent)
+        envgen_directory = self.managed_file.parent
+        created = atomic.make_directory(envgen_directory)
         # One lock for every managed file and startup block: sh and ksh, say,
         # may share ~/.profile.
-        with atomic.locked(self.managed_file.parent / "persist"):
+        with atomic.locked(envgen_directory / "persist") as lock:
             if self.managed_text is None:
                 self._remove()
+                lock.remove_on_release()
             else:
                 self._keep(self.managed_text)
+        if self.managed_text is None:
+            # What clear leaves is what was there before --persist: envgen's own directory
+            # goes once it holds nothing, like any directory this run had to create.
+            _remove_empty_directories(
+                [envgen_directory, *(d for d in reversed(created) if d != envgen_directory)]
+            )
 
     def _keep(self, managed_text: str) -> None:
         # The block goes in first: a block envgen cannot place must neither leave new
@@ -184,11 +236,12 @@ class StartupFilePersistence:
         startup = atomic.real_target(self.startup_file)
         before = atomic.read_existing(startup)
         text = _decode(before) if before is not None else ""
-        after = with_block(text, self.block_body, self.startup_file)
+        created_directories = None
         if before is None:
-            atomic.make_directory(startup.parent, mode=0o755)
+            created_directories = len(atomic.make_directory(startup.parent))
+        after = with_block(text, self.block_body, self.startup_file, created_directories)
         if after != text or before is None:
-            mode = atomic.existing_mode(startup, atomic.new_file_mode())
+            mode = atomic.existing_mode(startup, atomic.PRIVATE_MODE)
             atomic.replace_file(self.startup_file, _encode(after), mode)
         atomic.replace_file(self.managed_file, _encode(managed_text), atomic.PRIVATE_MODE)
         self.outcome = (
@@ -201,9 +254,16 @@ class StartupFilePersistence:
         before = atomic.read_existing(startup)
         text = _decode(before) if before is not None else ""
         after = without_block(text, self.startup_file)
+        created_directories = created_by_envgen(text, self.startup_file)
         removed = [str(self.managed_file)] if atomic.remove_file(self.managed_file) else []
-        if after != text:
-            mode = atomic.existing_mode(startup, atomic.new_file_mode())
+        if after == "" and created_directories is not None and not self.startup_file.is_symlink():
+            # The file envgen created holds nothing else: it goes, as do the directories
+            # created for it once they are empty.
+            atomic.remove_file(startup)
+            _remove_empty_directories(list(startup.parents)[:created_directories])
+            removed.append(f"{self.startup_file}, which envgen had created")
+        elif after != text:
+            mode = atomic.existing_mode(startup, atomic.PRIVATE_MODE)
             atomic.replace_file(self.startup_file, _encode(after), mode)
             removed.append(f"the envgen block in {self.startup_file}")
         if removed:
@@ -214,3 +274,12 @@ class StartupFilePersistence:
     @property
     def report(self) -> str:
         return self.outcome
+
+
+def _remove_empty_directories(directories: list[Path]) -> None:
+    """Remove each directory in turn while it is empty; the first one in use ends it."""
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except OSError:
+            return

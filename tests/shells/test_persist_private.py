@@ -103,3 +103,24 @@ def test_fish_universal_variables_stay_private(owner_home, umask: int, layout: s
     assert stat.S_IMODE(fish_directory.stat().st_mode) == 0o700
     seen = run_as_owner([fish, "-c", "echo $AWS_SECRET_ACCESS_KEY; echo $ENVGEN_TEST_KEEP"], env)
     assert seen.stdout.decode().splitlines()[0] == SECRET
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000], ids=["umask-022", "umask-000"])
+@pytest.mark.parametrize(
+    ("shell", "startup"),
+    [("bash", ".bashrc"), ("elvish", ".config/elvish/rc.elv"), ("nu", ".config/nushell/config.nu")],
+)
+def test_files_and_directories_persist_creates_are_private(
+    clean_env: dict[str, str], umask: int, shell: str, startup: str
+) -> None:
+    home = Path(clean_env["HOME"])
+    result = subprocess.run(
+        [ENVGEN, *PERSIST, "--shell", shell], env=clean_env, capture_output=True, timeout=60,
+        preexec_fn=lambda: os.umask(umask),
+    )
+    assert result.returncode == 0, result.stderr
+    created = sorted(home.rglob("*"))
+    assert home / startup in created and home / ".config" / "envgen" in created
+    for path in created:
+        expected = 0o700 if path.is_dir() else 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path

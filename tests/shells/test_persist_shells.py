@@ -351,3 +351,71 @@ def test_persist_and_save_profile_keep_the_profile_name(
     assert bytes.fromhex(seen["AWS_PROFILE"]) == b"work"
     assert seen["AWS_SECRET_ACCESS_KEY"] is None
     assert os.path.exists(clean_env["AWS_SHARED_CREDENTIALS_FILE"])
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every path under `root` with a file's bytes (None for a directory)."""
+    return {
+        str(path.relative_to(root)): None if path.is_dir() else path.read_bytes()
+        for path in sorted(root.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize("shell", ["bash", "nu", "elvish", "xonsh", "tcsh"])
+def test_clear_removes_the_startup_file_persist_created(
+    shell: str, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    case = next(case for case in CASES if case.name == shell)
+    require_program(case.program)
+    home, config = Path(clean_env["HOME"]), Path(clean_env["XDG_CONFIG_HOME"])
+    assert case.startup is not None
+    startup = case.startup(home, config)
+    config.mkdir()
+    (config / "other-tool.conf").write_text("mine\n")
+    before = _tree(home)
+    persisted = run_envgen(
+        ["import", "--access-key-id", "AKIAEXAMPLE", "--secret-access-key", "secret",
+         "--persist", "--shell", shell],
+        clean_env,
+    )
+    assert persisted.returncode == 0, persisted.stderr.decode()
+    assert startup.exists()
+    cleared = run_envgen(["clear", "--persist", "--shell", shell], clean_env)
+    assert cleared.returncode == 0, cleared.stderr.decode()
+    assert str(startup) in cleared.stderr.decode()
+    # Gone again: the startup file, the directory made for it, the managed file, the lock.
+    assert _tree(home) == before
+
+
+def test_clear_keeps_a_created_startup_file_the_user_added_to(clean_env: dict[str, str]) -> None:
+    require_program("bash")
+    home = Path(clean_env["HOME"])
+    persist = ["import", "--access-key-id", "AKIAEXAMPLE", "--secret-access-key", "secret",
+               "--persist", "--shell", "bash"]
+    assert run_envgen(persist, clean_env).returncode == 0
+    with (home / ".bashrc").open("ab") as startup:
+        startup.write(b"alias ll='ls -l'\n")
+    # A second --persist keeps what the marker says about the file's origin.
+    assert run_envgen(persist, clean_env).returncode == 0
+    assert run_envgen(["clear", "--persist", "--shell", "bash"], clean_env).returncode == 0
+    assert (home / ".bashrc").read_bytes() == b"alias ll='ls -l'\n"
+
+
+def test_clear_leaves_no_lock_file(clean_env: dict[str, str]) -> None:
+    require_program("bash")
+    home, config = Path(clean_env["HOME"]), Path(clean_env["XDG_CONFIG_HOME"])
+    (home / ".bashrc").write_bytes(b"# mine\n")
+    (home / ".tcshrc").write_bytes(b"# mine too\n")
+    for shell in ("bash", "tcsh"):
+        assert run_envgen(
+            ["import", "--access-key-id", "AKIAEXAMPLE", "--secret-access-key", "secret",
+             "--persist", "--shell", shell],
+            clean_env,
+        ).returncode == 0
+    assert run_envgen(["clear", "--persist", "--shell", "bash"], clean_env).returncode == 0
+    # tcsh's values are still kept; only the lock has gone.
+    assert sorted(p.name for p in (config / "envgen").iterdir()) == ["persist.csh"]
+    assert run_envgen(["clear", "--persist", "--shell", "tcsh"], clean_env).returncode == 0
+    assert not (config / "envgen").exists()
+    assert (home / ".bashrc").read_bytes() == b"# mine\n"
+    assert (home / ".tcshrc").read_bytes() == b"# mine too\n"
