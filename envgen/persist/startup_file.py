@@ -198,13 +198,42 @@ class StartupFilePersistence:
         # Rendered now, before anything is written: a refused value stops
         # the command while the user's files are still untouched.
         managed_text = dialect.render(changes) if changes.assignments else None
-        return cls(
+        planned = cls(
             shell=dialect.name,
             managed_file=managed_file,
             managed_text=managed_text,
             startup_file=startup_file,
             block_body=dialect.render_startup_block(managed_file),
             variables=tuple(changes.assignments),
+        )
+        # Worded now, so that every message is known before the first byte of stdout.
+        planned.outcome = planned._keep_report() if managed_text else planned._removal_report()
+        return planned
+
+    def _keep_report(self) -> str:
+        return (
+            f"kept {', '.join(self.variables)} for future {self.shell} sessions in "
+            f"{self.managed_file}, applied by {self.startup_file}"
+        )
+
+    def _removal_report(self) -> str:
+        removed = [str(self.managed_file)] if self.managed_file.is_file() else []
+        text, after, created = self._startup_without_block()
+        if after == "" and created is not None and not self.startup_file.is_symlink():
+            removed.append(f"{self.startup_file}, which envgen had created")
+        elif after != text:
+            removed.append(f"the envgen block in {self.startup_file}")
+        if removed:
+            return f"removed {' and '.join(removed)}"
+        return f"nothing kept for future {self.shell} sessions to remove"
+
+    def _startup_without_block(self) -> tuple[str, str, int | None]:
+        """The startup file's text, the text without envgen's block, and how many
+        directories envgen created with the file (None when the file was the user's)."""
+        before = atomic.read_existing(atomic.real_target(self.startup_file))
+        text = _decode(before) if before is not None else ""
+        return text, without_block(text, self.startup_file), created_by_envgen(
+            text, self.startup_file
         )
 
     @property
@@ -244,32 +273,19 @@ class StartupFilePersistence:
             mode = atomic.existing_mode(startup, atomic.PRIVATE_MODE)
             atomic.replace_file(self.startup_file, _encode(after), mode)
         atomic.replace_file(self.managed_file, _encode(managed_text), atomic.PRIVATE_MODE)
-        self.outcome = (
-            f"kept {', '.join(self.variables)} for future {self.shell} sessions in "
-            f"{self.managed_file}, applied by {self.startup_file}"
-        )
 
     def _remove(self) -> None:
         startup = atomic.real_target(self.startup_file)
-        before = atomic.read_existing(startup)
-        text = _decode(before) if before is not None else ""
-        after = without_block(text, self.startup_file)
-        created_directories = created_by_envgen(text, self.startup_file)
-        removed = [str(self.managed_file)] if atomic.remove_file(self.managed_file) else []
+        text, after, created_directories = self._startup_without_block()
+        atomic.remove_file(self.managed_file)
         if after == "" and created_directories is not None and not self.startup_file.is_symlink():
             # The file envgen created holds nothing else: it goes, as do the directories
             # created for it once they are empty.
             atomic.remove_file(startup)
             _remove_empty_directories(list(startup.parents)[:created_directories])
-            removed.append(f"{self.startup_file}, which envgen had created")
         elif after != text:
             mode = atomic.existing_mode(startup, atomic.PRIVATE_MODE)
             atomic.replace_file(self.startup_file, _encode(after), mode)
-            removed.append(f"the envgen block in {self.startup_file}")
-        if removed:
-            self.outcome = f"removed {' and '.join(removed)}"
-        else:
-            self.outcome = f"nothing kept for future {self.shell} sessions to remove"
 
     @property
     def report(self) -> str:
