@@ -227,6 +227,16 @@ def clear_command(
     persist: Annotated[
         bool, typer.Option("--persist", help="Also remove what --persist kept for future sessions.")
     ] = False,
+    profile: Annotated[
+        Optional[str],
+        typer.Option("--profile", metavar="NAME", show_default=False,
+                     help="Also remove what --save-profile NAME saved: the keys of a temporary "
+                     "profile and the region it recorded.",
+                     autocompletion=complete_profile_names),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --profile: remove long-term keys too.")
+    ] = False,
     # Accepted only to answer `--format json|dotenv` with the reason, not "no such option".
     format: Annotated[str, typer.Option("--format", hidden=True)] = "shell",
 ) -> None:
@@ -235,10 +245,17 @@ def clear_command(
             f"--format {format}: clear writes shell code that unsets variables, which a "
             f"{format} document cannot do; drop --format"
         )
+    if force and profile is None:
+        raise UsageError("--force goes with --profile NAME")
     request = prepare(OutputRequest(shell=shell, persist=persist))
+    effects = []
+    if profile is not None:
+        from envgen.persist.shared_credentials import ProfileRemoval
+
+        effects.append(ProfileRemoval.plan(profile, force))
     if hold_at_terminal(request, _argv(), credentials=False):
         return
-    emit(Changes.clearing(), request, _argv())
+    emit(Changes.clearing(), request, _argv(), effects=effects)
 
 
 # Options of the commands that call STS, declared once in the same way.

@@ -11,8 +11,10 @@ tests compare them with botocore's own for many file shapes.
 from __future__ import annotations
 
 import configparser
+import locale
 import os
 import shlex
+import stat
 from collections.abc import Mapping
 
 CONFIG_FILE_VARIABLE = "AWS_CONFIG_FILE"
@@ -22,9 +24,44 @@ DEFAULT_CREDENTIALS_FILE = os.path.join("~", ".aws", "credentials")
 
 Profiles = dict[str, dict[str, str]]
 
+# The most envgen reads of a config, credentials or cache file. Real ones hold a few
+# kilobytes; a multi-gigabyte file (or /dev/zero behind a link) must not be read whole.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
 
 class ConfigUnreadable(Exception):
     """A file exists but botocore would refuse it too (syntax, duplicates, encoding)."""
+
+
+class NotARegularFile(OSError):
+    """A FIFO, device, directory or oversized file where a small regular file belongs."""
+
+
+def read_regular_file(
+    path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES, *, follow_symlinks: bool = True
+) -> bytes | None:
+    """The bytes of the regular file at `path`, None when there is none; never blocks.
+
+    Opened without blocking, so a FIFO cannot hold envgen until a writer comes;
+    then anything but a regular file of at most `limit` bytes is refused with
+    NotARegularFile (its message says what was found). Other OSErrors pass on.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    with os.fdopen(descriptor, "rb") as stream:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            raise NotARegularFile(f"{kind}; envgen reads only regular files here")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise NotARegularFile(f"larger than {limit // (1024 * 1024)} MiB, too large to be one")
+    return data
 
 
 def _file_path(variable: str, default: str, environ: Mapping[str, str]) -> str:
@@ -43,36 +80,40 @@ def credentials_file_path(environ: Mapping[str, str] = os.environ) -> str:
 
 def read_sections(path: str) -> dict[str, dict[str, str]]:
     """Every section of an INI file as raw strings; {} when the file does not exist."""
+    # botocore skips what is not a file (a FIFO, a device) as if it were absent.
     if not os.path.isfile(path):
         return {}
     parser = configparser.RawConfigParser()
     try:
-        parser.read([path])
-    except (configparser.Error, UnicodeDecodeError) as error:
+        data = read_regular_file(path)
+        # configparser, and so botocore, decodes with the locale's encoding.
+        text = (data or b"").decode(locale.getpreferredencoding(False))
+        parser.read_string(text, source=path)
+    except (configparser.Error, UnicodeDecodeError, OSError) as error:
         raise ConfigUnreadable(f"{path}: {type(error).__name__}") from None
     return {section: dict(parser.items(section)) for section in parser.sections()}
 
 
-def _profile_name(section: str) -> str | None:
-    # `[profile NAME]`, quotes allowed around NAME; anything else starting with
-    # "profile" that does not split into exactly two words names no profile.
-    try:
-        words = shlex.split(section)
-    except ValueError:
-        return None
-    return words[1] if len(words) == 2 else None
+def section_profile_name(section: str) -> str | None:
+    """The profile a config file section defines, or None."""
+    if section.startswith("profile"):
+        # `[profile NAME]`, quotes allowed around NAME; anything else starting with
+        # "profile" that does not split into exactly two words names no profile.
+        try:
+            words = shlex.split(section)
+        except ValueError:
+            return None
+        return words[1] if len(words) == 2 else None
+    return section if section == "default" else None
 
 
 def config_profiles(sections: Mapping[str, Mapping[str, str]]) -> Profiles:
     """The profiles of a config file: `[profile NAME]` sections and `[default]`, later ones winning."""
     profiles: Profiles = {}
     for section, values in sections.items():
-        if section.startswith("profile"):
-            name = _profile_name(section)
-            if name is not None:
-                profiles[name] = dict(values)
-        elif section == "default":
-            profiles[section] = dict(values)
+        name = section_profile_name(section)
+        if name is not None:
+            profiles[name] = dict(values)
     return profiles
 
 

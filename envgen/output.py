@@ -57,9 +57,9 @@ def prepare(request: OutputRequest) -> OutputRequest:
             "(use --format shell)"
         )
     if request.save_profile is not None:
-        from envgen.persist.shared_credentials import check_profile_name
+        from envgen.persist.shared_credentials import check_save_target
 
-        check_profile_name(request.save_profile)
+        check_save_target(request.save_profile)
     elif request.force:
         raise UsageError("--force goes with --save-profile NAME")
     # Decided here, once, before anything is asked or spent: shell code printed on a

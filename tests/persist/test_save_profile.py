@@ -352,3 +352,247 @@ def test_a_profile_name_that_is_not_utf8_is_refused(clean_env: dict[str, str]) -
     )
     assert "lone surrogate" in assert_failed_cleanly(result)
     assert not _credentials_file(clean_env).exists()
+
+
+# A config file as users keep it: comments, a role profile, an SSO profile, CRLF-free.
+CONFIG = (
+    "# my settings\n"
+    "[default]\n"
+    "region = eu-west-1\n"
+    "\n"
+    "[profile work]\n"
+    "# output as I like it\n"
+    "output = json\n"
+    "\n"
+    "[profile admin]\n"
+    "role_arn = arn:aws:iam::123456789012:role/Admin\n"
+    "source_profile = default\n"
+    "\n"
+    "[profile portal]\n"
+    "sso_session = corp\n"
+    "sso_account_id = 123456789012\n"
+    "sso_role_name = Dev\n"
+    "\n"
+    "[profile legacy-sso]\n"
+    "sso_start_url = https://corp.awsapps.com/start\n"
+    "\n"
+    "[profile federated]\n"
+    "web_identity_token_file = /var/run/token\n"
+    "\n"
+    "[sso-session corp]\n"
+    "sso_start_url = https://corp.awsapps.com/start\n"
+)
+
+
+def _config_file(env: dict[str, str]) -> Path:
+    return Path(env["AWS_CONFIG_FILE"])
+
+
+def _botocore_view(env: dict[str, str], profile: str) -> dict[str, str | None]:
+    """What a new process's botocore makes of profile `profile`: its region and keys."""
+    script = (
+        "import botocore.session, json, sys\n"
+        "s = botocore.session.Session(profile=sys.argv[1])\n"
+        "c = s.get_credentials()\n"
+        "print(json.dumps({'region': s.get_config_variable('region'),\n"
+        "  'key': c and c.access_key, 'token': c and c.token, 'method': c and c.method}))\n"
+    )
+    fresh = {k: v for k, v in env.items() if not k.startswith(("AWS_PROFILE", "AWS_REGION",
+                                                                "AWS_DEFAULT_REGION"))}
+    done = subprocess.run([sys.executable, "-c", script, profile], env=fresh,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("admin", "role_arn"), ("portal", "sso_"), ("legacy-sso", "sso_start_url"),
+     ("federated", "web_identity_token_file")],
+)
+@pytest.mark.parametrize("force", [False, True])
+def test_a_profile_botocore_reads_no_keys_for_is_refused(
+    clean_env: dict[str, str], name: str, key: str, force: bool
+) -> None:
+    # botocore tries a profile's role and SSO settings before its keys: saved keys
+    # would be ignored while envgen reported success.
+    path, config = _credentials_file(clean_env), _config_file(clean_env)
+    _write(path, PRECIOUS.encode(), mode=0o600)
+    _write(config, CONFIG.encode())
+    result = _save(clean_env, name, "--region", "us-east-2", *(["--force"] if force else []))
+    message = assert_failed_cleanly(result, LONG_TERM_SECRET)
+    assert f"profile {name} in {config}" in message and key in message
+    assert path.read_bytes() == PRECIOUS.encode()
+    assert config.read_bytes() == CONFIG.encode()
+
+
+def test_a_role_in_the_credentials_file_is_refused_too(clean_env: dict[str, str]) -> None:
+    path = _credentials_file(clean_env)
+    text = "[hop]\nrole_arn = arn:aws:iam::123456789012:role/Hop\nsource_profile = default\n"
+    _write(path, text.encode(), mode=0o600)
+    message = assert_failed_cleanly(_save(clean_env, "hop"))
+    assert f"profile hop in {path}" in message and "role_arn" in message
+    assert path.read_bytes() == text.encode()
+
+
+def test_the_region_is_saved_in_the_config_file_for_a_new_shell(clean_env: dict[str, str]) -> None:
+    path, config = _credentials_file(clean_env), _config_file(clean_env)
+    _write(path, PRECIOUS.encode(), mode=0o600)
+    _write(config, CONFIG.encode(), mode=0o640)
+    for name in ("work", "fresh"):
+        result = _save(clean_env, name, "--region", "ap-south-1")
+        assert result.returncode == 0, result.stderr.decode()
+        assert f"region ap-south-1 in {config}" in result.stderr.decode()
+        assert _botocore_view(clean_env, name) == {
+            "region": "ap-south-1", "key": ACCESS_KEY_ID, "token": TOKEN,
+            "method": "shared-credentials-file",
+        }
+    # Two lines where the profile had none, a section at the end; nothing else changed.
+    saved = "# region saved by envgen --save-profile\nregion = ap-south-1\n"
+    assert config.read_text() == (
+        CONFIG.replace("output = json\n", "output = json\n" + saved)
+        + "\n[profile fresh]\n" + saved
+    )
+    assert stat.S_IMODE(config.stat().st_mode) == 0o640
+
+
+def test_a_new_config_file_is_private_and_the_default_profile_uses_default(
+    clean_env: dict[str, str]
+) -> None:
+    config = _config_file(clean_env)
+    result = _save(clean_env, "default", "--region", "eu-north-1", umask=0o000)
+    assert result.returncode == 0, result.stderr.decode()
+    assert config.read_text() == (
+        "[default]\n# region saved by envgen --save-profile\nregion = eu-north-1\n"
+    )
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert _botocore_view(clean_env, "default")["region"] == "eu-north-1"
+
+
+def test_a_profile_name_with_a_space_is_quoted_as_botocore_reads_it(
+    clean_env: dict[str, str]
+) -> None:
+    result = _save(clean_env, "team a's", "--region", "sa-east-1")
+    assert result.returncode == 0, result.stderr.decode()
+    view = _botocore_view(clean_env, "team a's")
+    assert view["region"] == "sa-east-1" and view["key"] == ACCESS_KEY_ID
+
+
+def test_an_existing_region_is_updated_in_place(clean_env: dict[str, str]) -> None:
+    config = _config_file(clean_env)
+    text = "[profile work]\r\nregion = eu-west-1\r\n; keep me\r\n"
+    _write(config, text.encode())
+    assert _save(clean_env, "work", "--region", "us-west-2").returncode == 0
+    assert config.read_bytes() == text.replace("eu-west-1", "us-west-2").encode()
+
+
+def test_without_a_region_the_config_file_is_not_touched(clean_env: dict[str, str]) -> None:
+    config = _config_file(clean_env)
+    _write(config, CONFIG.encode())
+    assert _save(clean_env, "fresh").returncode == 0
+    assert config.read_bytes() == CONFIG.encode()
+
+
+def _clear(env: dict[str, str], name: str, *extra: str) -> subprocess.CompletedProcess[bytes]:
+    return run_envgen(["clear", "--shell", "bash", "--profile", name, *extra], env)
+
+
+def test_clear_profile_takes_out_exactly_what_the_save_wrote(clean_env: dict[str, str]) -> None:
+    path, config = _credentials_file(clean_env), _config_file(clean_env)
+    _write(path, PRECIOUS.encode(), mode=0o600)
+    _write(config, CONFIG.encode())
+    for name in ("fresh", "work", "team a's"):
+        assert _save(clean_env, name, "--region", "ap-south-1").returncode == 0
+    for name in ("fresh", "team a's"):
+        result = _clear(clean_env, name)
+        assert result.returncode == 0, result.stderr.decode()
+        assert f"removed profile {name} from {path} and {config}" in result.stderr.decode()
+        assert b"unset AWS_ACCESS_KEY_ID" in result.stdout
+    # A temporary profile that was there before loses its keys, nothing else.
+    result = _clear(clean_env, "work")
+    assert result.returncode == 0, result.stderr.decode()
+    assert config.read_bytes() == CONFIG.encode()
+    # The region the section held was updated by the save, since botocore reads it first.
+    assert _botocore_profiles(path)["work"] == {"region": "ap-south-1"}
+    assert path.read_bytes().startswith(PRECIOUS.encode()[: PRECIOUS.index("[work]")])
+    assert "fresh" not in _botocore_profiles(path)
+    assert "profile fresh" not in _botocore_profiles(config)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_clear_profile_right_after_a_save_restores_both_files(
+    clean_env: dict[str, str], newline: str
+) -> None:
+    # Byte for byte, for files that end in a line break (a save must add one otherwise).
+    path, config = _credentials_file(clean_env), _config_file(clean_env)
+    credentials_before = (PRECIOUS + "\n").replace("\n", newline).encode()
+    config_before = CONFIG.replace("\n", newline).encode()
+    _write(path, credentials_before, mode=0o600)
+    _write(config, config_before)
+    assert _save(clean_env, "fresh", "--region", "ap-south-1").returncode == 0
+    assert _clear(clean_env, "fresh").returncode == 0
+    assert path.read_bytes() == credentials_before
+    assert config.read_bytes() == config_before
+
+
+def test_clear_profile_refuses_long_term_keys_without_force(clean_env: dict[str, str]) -> None:
+    path, config = _credentials_file(clean_env), _config_file(clean_env)
+    _write(path, PRECIOUS.encode(), mode=0o600)
+    _write(config, CONFIG.encode())
+    message = assert_failed_cleanly(_clear(clean_env, "default"), LONG_TERM_SECRET)
+    assert "long-term keys" in message and "--force" in message
+    assert path.read_bytes() == PRECIOUS.encode()
+    result = _clear(clean_env, "other", "--force")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "other" not in _botocore_profiles(path)
+    assert _botocore_profiles(path)["default"]["aws_secret_access_key"] == LONG_TERM_SECRET
+    assert config.read_bytes() == CONFIG.encode()
+
+
+def test_clear_profile_leaves_what_envgen_did_not_write(clean_env: dict[str, str]) -> None:
+    path, config = _credentials_file(clean_env), _config_file(clean_env)
+    _write(path, PRECIOUS.encode(), mode=0o600)
+    _write(config, CONFIG.encode())
+    for name in ("admin", "nosuch"):
+        message = assert_failed_cleanly(_clear(clean_env, name))
+        assert f"profile {name}" in message and "nothing to remove" in message
+    assert path.read_bytes() == PRECIOUS.encode()
+    assert config.read_bytes() == CONFIG.encode()
+    assert _clear(clean_env, "fresh", "--force").returncode != 0
+    result = run_envgen(["clear", "--shell", "bash", "--force"], clean_env)
+    assert result.returncode == 2 and "--profile" in assert_failed_cleanly(result)
+
+
+def test_a_save_without_an_expiry_drops_the_old_one(clean_env: dict[str, str]) -> None:
+    path = _credentials_file(clean_env)
+    assert _save(clean_env, "work").returncode == 0
+    _write(path, path.read_bytes().replace(b"aws_session_token", b"aws_security_token"), 0o600)
+    result = run_envgen(
+        ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", SECRET,
+         "--session-token", TOKEN, "--shell", "bash", "--save-profile", "work"], clean_env,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert _botocore_profiles(path)["work"] == {
+        "aws_access_key_id": ACCESS_KEY_ID, "aws_secret_access_key": SECRET,
+        "aws_session_token": TOKEN,
+    }
+
+
+@pytest.mark.parametrize("which", ["credentials", "config"])
+@pytest.mark.parametrize("kind", ["fifo", "device", "oversized"])
+def test_a_file_that_is_no_small_regular_file_is_refused_at_once(
+    clean_env: dict[str, str], tmp_path: Path, which: str, kind: str
+) -> None:
+    path = _credentials_file(clean_env) if which == "credentials" else _config_file(clean_env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)  # no writer ever comes: reading it would block for good
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        with path.open("wb") as big:
+            big.write(b"[default]\n" + b"# padding\n" * (500 * 1024))
+    result = _save(clean_env, "fresh", "--region", "eu-west-1")
+    message = assert_failed_cleanly(result)
+    assert str(path) in message
+    assert "regular file" in message or "MiB" in message
