@@ -20,7 +20,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -186,6 +185,8 @@ def _ps_table() -> dict[int, Process]:
     `comm` is the executable (a path on macOS, the kernel name elsewhere); `args` is argv
     joined with spaces, which only the first word and the interpreter's script are read from.
     """
+    import subprocess  # only where there is no /proc
+
     def run_ps(column: str) -> list[tuple[int, str, str]]:
         output = subprocess.run(
             ["ps", "-A", "-ww", "-o", "pid=", "-o", "ppid=", "-o", f"{column}="],
@@ -211,6 +212,8 @@ def _ps_table() -> dict[int, Process]:
 
 
 def ps_ancestors(pid: int) -> Iterator[Process]:
+    import subprocess
+
     try:
         table = _ps_table()
     except (OSError, subprocess.SubprocessError):
