@@ -233,13 +233,26 @@ def ancestors(pid: int) -> Iterator[Process]:
     return ps_ancestors(pid)
 
 
-def caller_shell(pid: int | None = None) -> str | None:
-    """The nearest shell-like ancestor's name, a dialect's or another shell's; None if none."""
-    for process in ancestors(os.getppid() if pid is None else pid):
+def nearest_shell(pid: int | None = None) -> tuple[str, int] | None:
+    """The nearest shell-like ancestor's name (a dialect's or another shell's) and how many
+    processes lie between it and envgen; None when there is none."""
+    for between, process in enumerate(ancestors(os.getppid() if pid is None else pid)):
         shell = shell_of(process)
         if shell is not None:
-            return shell
+            return shell, between
     return None
+
+
+def caller_shell(pid: int | None = None) -> str | None:
+    """The nearest shell-like ancestor's name, a dialect's or another shell's; None if none."""
+    found = nearest_shell(pid)
+    return found[0] if found else None
+
+
+def _parent_shell() -> str | None:
+    """The shell that started envgen itself, as every apply idiom does; None otherwise."""
+    found = nearest_shell()
+    return found[0] if found and found[1] == 0 else None
 
 
 def _windows_caller_shell() -> str | None:
@@ -281,8 +294,8 @@ def detect_shell(
         return shell_named(requested)
     if environ.get(SHELL_VARIABLE):
         chosen = shell_named(environ[SHELL_VARIABLE], source=SHELL_VARIABLE)
-        if warn is not None:
-            _warn_about_a_contradiction(chosen, _detected_name(windows), warn)
+        if warn is not None and not windows:
+            _warn_about_a_contradiction(chosen, _parent_shell(), warn)
         return chosen
     detected = _detected_name(windows)
     if detected is not None:
@@ -302,6 +315,8 @@ def detect_shell(
 def _warn_about_a_contradiction(
     chosen: Dialect, detected: str | None, warn: Callable[[str], None]
 ) -> None:
+    # Only a shell that is envgen's parent is clearly the one reading the output: a program
+    # in between (a test runner, an editor) may read it for another shell.
     # Same-family names print the same code (sh code is bash code): no contradiction.
     if detected in SHELLS and SHELLS[detected].family != chosen.family:
         warn(

@@ -34,7 +34,8 @@ def shellingham_finds(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyp
             return name, f"/usr/bin/{name}"
 
         monkeypatch.setattr(shellingham, "detect_shell", detect_shell_stub)
-        monkeypatch.setattr(detect, "caller_shell", lambda pid=None: name)
+        found = None if name is None else (name, 0)
+        monkeypatch.setattr(detect, "nearest_shell", lambda pid=None: found)
 
     return answer
 
@@ -361,6 +362,17 @@ def test_the_variable_contradicting_the_detected_shell_is_warned_about(
     # --shell is this command's own choice: nothing to warn about.
     detect_shell(variable, environ=environ, windows=False, warn=warnings.append)
     assert len(warnings) == (1 if warned else 0)
+
+
+def test_a_shell_beyond_another_program_is_not_contradicted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A test runner or an editor between bash and envgen may read the output for any shell.
+    walk = [_process(("python3", "-m", "pytest"), "/usr/bin/python3.11", "python3"),
+            _process(("-bash",), "/usr/bin/bash", "bash")]
+    monkeypatch.setattr(detect, "ancestors", lambda pid: iter(walk))
+    warnings: list[str] = []
+    environ = {"ENVGEN_SHELL": "fish"}
+    assert detect_shell(None, environ=environ, windows=False, warn=warnings.append).name == "fish"
+    assert warnings == []
 
 
 # --- real shells leading a terminal session, started as login starts them -------------------
