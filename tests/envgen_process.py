@@ -24,7 +24,10 @@ def run_envgen(
     cwd: Path | None = None,
     executable: str = ENVGEN,
 ) -> subprocess.CompletedProcess[bytes]:
-    """envgen's exit status and raw stdout/stderr bytes; stdin is empty unless given."""
+    """envgen's exit status and raw stdout/stderr bytes; stdin is empty unless given.
+
+    envgen runs in a session of its own, without a controlling terminal, as in CI: run
+    from a terminal, a test must not stop at a question envgen asks there."""
     data = stdin.encode() if isinstance(stdin, str) else stdin
     return subprocess.run(
         [executable, *args],
@@ -33,6 +36,7 @@ def run_envgen(
         env=env,
         cwd=cwd,
         timeout=60,
+        start_new_session=True,
     )
 
 
