@@ -16,6 +16,7 @@ from envgen.credentials import Changes, environ_region
 from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
 from envgen.help_text import EnvgenCommand, EnvgenGroup
+from envgen import messages
 from envgen.output import (
     OutputRequest,
     deliver,
@@ -46,6 +47,18 @@ app = typer.Typer(
     name="envgen",
     cls=EnvgenGroup,
     help="Temporary AWS credentials from STS, rendered exactly for the shell you are in.",
+    epilog="\n".join([
+        "Every command takes -q/--quiet and -v/--verbose, before or after its name:",
+        "  -q  no summary on stderr (whose credentials, expiry, what was kept);",
+        "      errors, warnings and the terminal hint still show",
+        "  -v  also which profile chain, cache hit or miss, STS endpoint and region;",
+        "      never a secret",
+        "",
+        "Environment:",
+        "  ENVGEN_SHELL    the shell to write for, instead of the detected one",
+        f"  {DEBUG_VARIABLE}=1  a failure also prints its traceback (for a bug report;",
+        "                  read it for secrets before you share it)",
+    ]),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -116,6 +129,43 @@ def version_line() -> str:
     return f"envgen {__version__} (Python {sys.version.split()[0]}, {botocore})"
 
 
+# -q and -v are taken before the command (`envgen -q assume`) and after it (`envgen assume
+# prod -q`), wherever a user types them; what they set lives in envgen.messages.
+_levels_given: dict[int, str] = {}
+
+
+def _choose_level(level: int, option: str) -> None:
+    other = next((name for chosen, name in _levels_given.items() if chosen != level), None)
+    if other is not None:
+        raise UsageError(f"{other} and {option} contradict each other; give one of them")
+    _levels_given[level] = option
+    messages.set_level(level)
+
+
+def _quiet(value: bool) -> None:
+    if value:
+        _choose_level(messages.QUIET, "-q/--quiet")
+
+
+def _verbose(value: bool) -> None:
+    if value:
+        _choose_level(messages.VERBOSE, "-v/--verbose")
+
+
+QuietOption = Annotated[
+    bool,
+    typer.Option("-q", "--quiet", callback=_quiet, expose_value=False,
+                 help="No summary on stderr (whose credentials, expiry, what was kept); "
+                 "errors and warnings still show."),
+]
+VerboseOption = Annotated[
+    bool,
+    typer.Option("-v", "--verbose", callback=_verbose, expose_value=False,
+                 help="Also say how the answer was found, never a secret (envgen --help "
+                 "says what)."),
+]
+
+
 def _version(value: bool) -> None:
     if value:
         print(version_line())
@@ -129,6 +179,8 @@ def _root(
         typer.Option("--version", callback=_version, is_eager=True,
                      help="Show the versions of envgen, Python and botocore."),
     ] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     pass
 
@@ -189,6 +241,8 @@ def import_command(
     persist: PersistOption = False,
     save_profile: SaveProfileOption = None,
     force: ForceOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     from envgen.sources import imported
 
@@ -239,6 +293,8 @@ def clear_command(
     ] = False,
     # Accepted only to answer `--format json|dotenv` with the reason, not "no such option".
     format: Annotated[str, typer.Option("--format", hidden=True)] = "shell",
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     if format_named(format) is not None:
         raise UsageError(
@@ -337,6 +393,8 @@ def assume_command(
     persist: PersistOption = False,
     save_profile: SaveProfileOption = None,
     force: ForceOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     from envgen.sources import assume
 
@@ -390,6 +448,8 @@ def saml_command(
     persist: PersistOption = False,
     save_profile: SaveProfileOption = None,
     force: ForceOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     from envgen.sources import assume, saml
 
@@ -445,6 +505,8 @@ def web_identity_command(
     persist: PersistOption = False,
     save_profile: SaveProfileOption = None,
     force: ForceOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     from envgen.sources import assume, web_identity
 
@@ -471,6 +533,8 @@ def whoami_command(
                      help="Region of the STS endpoint to ask. Default: the region in effect "
                      "(the profile's, AWS_REGION or AWS_DEFAULT_REGION), else us-east-1."),
     ] = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     from envgen.sources import assume, identity
 
@@ -504,6 +568,8 @@ def exec_command(
     profile_option: ProfileOption = None,
     endpoint_url: EndpointUrlOption = None,
     region: RegionOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     from envgen.sources import assume
 

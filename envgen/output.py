@@ -16,6 +16,7 @@ from envgen.credentials import Changes, Credentials, SECRET_VARIABLES, format_ex
 from envgen.detect import detect_shell
 from envgen.dialects import Dialect, format_named
 from envgen.errors import EnvgenError, UsageError
+from envgen.messages import inform, say
 
 if TYPE_CHECKING:
     from envgen.persist import SideEffect
@@ -191,12 +192,6 @@ def _silence_stdout() -> None:
         pass
 
 
-def say(message: str) -> None:
-    """One line for the human, on stderr, never on the stream the shell evaluates."""
-    if sys.stderr is not None:
-        print(f"envgen: {message}", file=sys.stderr)
-
-
 def guard_standard_streams() -> None:
     """Python sends text meant for a missing stderr to stdout, which the shell evaluates,
     and a closed descriptor 0, 1 or 2 would be taken by the next file envgen opens. Each
@@ -273,7 +268,7 @@ def emit(
     credentials = carries_secrets or request.save_profile is not None
     if hold_at_terminal(request, argv, credentials=credentials):
         for message in summary:
-            say(message)
+            inform(message)
         # Status 0: nothing failed, and the user got what a terminal should show.
         return dialect
     refuse_unread_stdout()
@@ -287,7 +282,7 @@ def emit(
     ]
     write_stdout(text, already_done=done)
     for message in [*messages, *summary]:
-        say(message)
+        inform(message)
     return dialect
 
 

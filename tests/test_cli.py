@@ -602,3 +602,54 @@ def test_top_level_help_shows_the_idiom_of_the_shell_it_is_asked_from(
         dialect.apply_hint("envgen assume PROFILE")
     }
     assert not any(idiom in text for idiom in others)
+
+
+# --- how much envgen says: -q, -v, ENVGEN_DEBUG ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["-q", "import", "CREDS", "--shell", "bash"], ["import", "CREDS", "--shell", "bash", "-q"],
+     ["--quiet", "import", "CREDS", "--shell", "bash", "--persist"],
+     ["import", "CREDS", "--quiet", "--save-profile", "temp", "--shell", "bash"]],
+)
+def test_quiet_leaves_no_summary(
+    args: list[str], creds_file: Path, clean_env: dict[str, str]
+) -> None:
+    args = [str(creds_file) if arg == "CREDS" else arg for arg in args]
+    result = run_envgen(args, clean_env)
+    assert result.returncode == 0
+    assert result.stderr == b""
+    assert result.stdout.startswith(b"export AWS_")
+    loud = run_envgen([arg for arg in args if arg not in ("-q", "--quiet")], clean_env)
+    assert loud.stderr.startswith(b"envgen: ")
+
+
+def test_quiet_still_shows_errors_and_the_terminal_hint(
+    creds_file: Path, clean_env: dict[str, str]
+) -> None:
+    message = assert_failed_cleanly(run_envgen(["-q", "import", "nowhere.json"], clean_env))
+    assert message.startswith("nowhere.json: no such file")
+    status, shown, stderr = run_with_terminal_stdout(
+        ["import", str(creds_file), "--shell", "bash", "-q"], clean_env
+    )
+    assert (status, shown) == (0, "")
+    assert stderr.startswith("envgen: not printing credentials to a terminal; ")
+    assert "expire" not in stderr
+
+
+def test_quiet_and_verbose_contradict(clean_env: dict[str, str]) -> None:
+    result = run_envgen(["-q", "clear", "--shell", "bash", "-v"], clean_env)
+    assert assert_failed_cleanly(result) == (
+        "-q/--quiet and -v/--verbose contradict each other; give one of them"
+    )
+    assert result.returncode == 2
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_documents_quiet_verbose_and_debug(command: str, clean_env: dict[str, str]) -> None:
+    text = run_envgen([command, "--help"] if command else ["--help"], clean_env).stdout.decode()
+    assert "-q, --quiet" in text and "-v, --verbose" in text
+    if not command:
+        assert "ENVGEN_DEBUG=1" in text and "traceback" in text
+        assert "ENVGEN_SHELL" in text

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from envgen.credentials import MANAGED_VARIABLES, Credentials
 from envgen.errors import EnvgenError, UsageError
+from envgen.messages import detail
 from envgen.sources import validation
 from envgen.sources.role_request import Issued, Place, RoleOptions
 
@@ -62,7 +63,9 @@ def issue(where: Place, options: RoleOptions) -> Issued:
 
     cached = cache.cached_assumption(where, options)
     if cached is not None:
+        detail(f"cache hit: {cached.whose}, from {cache.CACHE_DIR}; no STS call")
         return cached
+    detail("no cache entry envgen can serve by itself; botocore takes over (it reads the cache too)")
     from envgen.sources import sts
 
     return sts.assume(where, options)

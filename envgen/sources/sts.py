@@ -26,6 +26,7 @@ from envgen.credentials import (
     parse_expiration,
 )
 from envgen.errors import EnvgenError, UsageError
+from envgen.messages import detail
 from envgen.sources import terminal, validation
 from envgen.sources.role_request import Issued, Place, RoleOptions
 
@@ -95,15 +96,20 @@ class RememberingCache:
         self.last: dict[str, Any] | None = None
 
     def __contains__(self, key: str) -> bool:
-        return key in self._inner
+        found = key in self._inner
+        if not found:
+            detail(f"cache miss: no entry {key}.json in {cache_directory()}")
+        return found
 
     def __getitem__(self, key: str) -> Any:
         value = self._inner[key]
+        detail(f"cache entry {key}.json found (botocore uses it while it stays fresh)")
         self.last = value
         return value
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._inner[key] = value
+        detail(f"STS answered; stored as cache entry {key}.json")
         self.last = value
 
     def expiry_for(self, access_key_id: str) -> datetime | None:
@@ -136,13 +142,15 @@ def _client_config(extra: Any = None) -> Any:
 def make_client(session: Any, place: Place, region: str | None, **kwargs: Any) -> Any:
     """Every STS client envgen uses is made here (tests attach botocore's Stubber here)."""
     config = _client_config(kwargs.pop("config", None))
-    return session.create_client(
+    client = session.create_client(
         "sts",
         region_name=region or FALLBACK_REGION,
         endpoint_url=place.endpoint_url,
         config=config,
         **kwargs,
     )
+    detail(f"STS endpoint {client.meta.endpoint_url}, region {client.meta.region_name}")
+    return client
 
 
 def _session(profile: str | None) -> Any:
@@ -152,6 +160,38 @@ def _session(profile: str | None) -> Any:
     # prints it to stderr: the failure is reported once, as envgen's one line.
     logging.getLogger("botocore").addHandler(logging.NullHandler())
     return botocore.session.Session(profile=profile)
+
+
+def describe_profile_chain(session: Any, place: Place) -> str:
+    """`profile prod (named on the command line): role ... <- hop: role ... <- default: keys`,
+    from names and ARNs alone; the keys themselves are never read here."""
+    profiles = session.full_config.get("profiles", {})
+    name = session.profile or "default"
+    if place.profile:
+        origin = "named on the command line"
+    elif os.environ.get("AWS_PROFILE"):
+        origin = "from AWS_PROFILE"
+    else:
+        origin = "the default"
+    links: list[str] = []
+    seen: set[str] = set()
+    while name not in seen:
+        seen.add(name)
+        settings = profiles.get(name, {})
+        if "role_arn" in settings:
+            what = f"role {settings['role_arn']}"
+        elif "aws_access_key_id" in settings:
+            what = "keys in the credentials file"
+        else:
+            what = "no keys of its own (the environment or other providers)"
+        links.append(f"{name}: {what}")
+        if "credential_source" in settings:
+            links.append(f"credential_source {settings['credential_source']}")
+        following = settings.get("source_profile")
+        if not following or following == name:
+            break
+        name = following
+    return f"profile {links[0]} ({origin})" + "".join(f" <- {link}" for link in links[1:])
 
 
 def _chosen_profile(place: Place) -> str | None:
@@ -299,6 +339,7 @@ def assume(place: Place, options: RoleOptions) -> Issued:
         settings = _profile_settings(session, place)
         region = _region(session, place)
         profile_name = session.profile or "default"
+        detail(describe_profile_chain(session, place))
         profile_role = settings.get("role_arn") if "web_identity_token_file" not in settings else None
         from botocore.utils import JSONFileCache
 
@@ -456,6 +497,7 @@ def caller_identity(place: Place) -> dict[str, str]:
         session = _session(place.profile)
         _profile_settings(session, place)
         region = _region(session, place)
+        detail(describe_profile_chain(session, place))
         from botocore.utils import JSONFileCache
 
         cache = RememberingCache(JSONFileCache(str(cache_directory())))

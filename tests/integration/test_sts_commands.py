@@ -533,3 +533,58 @@ def test_default_profiles_role_is_assumed_even_beside_keys_in_the_environment(st
     document = issued(run_envgen(["assume", "--format", "json"], env))
     assert sts.log.counts() == {"AssumeRole": 1}
     assert ":assumed-role/Everyday/" in identity(with_keys(env, document))["Arn"]
+
+
+CHAIN_WITHOUT_MFA = f"""\
+[default]
+region = eu-west-1
+
+[profile hop]
+role_arn = {role_arn("Hop")}
+source_profile = default
+
+[profile prod]
+role_arn = {role_arn("Prod", OTHER_ACCOUNT)}
+source_profile = hop
+region = eu-central-1
+"""
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_says_how_the_answer_was_found_and_never_a_secret(
+    where: str, sts_env, sts: StsServer
+):
+    write_config(sts_env, CHAIN_WITHOUT_MFA)
+    args = ["assume", "prod", "--format", "json"]
+    args = ["-v", *args] if where == "before" else [*args, "--verbose"]
+    first = run_envgen(args, sts_env)
+    document = issued(first)
+    lines = first.stderr.decode().splitlines()
+    assert (
+        f"envgen: profile prod: role {role_arn('Prod', OTHER_ACCOUNT)} (named on the command "
+        f"line) <- hop: role {role_arn('Hop')} <- default: keys in the credentials file"
+    ) in lines
+    assert f"envgen: STS endpoint {sts.url}, region eu-central-1" in lines
+    assert any(line.startswith("envgen: cache miss: no entry ") for line in lines), lines
+    assert any(line.startswith("envgen: STS answered; stored as cache entry ") for line in lines)
+    second = run_envgen(args, sts_env)
+    assert issued(second) == document
+    assert sts.log.counts() == {"AssumeRole": 2}
+    assert any(line.startswith("envgen: cache hit: ") and "no STS call" in line
+               for line in second.stderr.decode().splitlines())
+    for result in (first, second):
+        stderr = result.stderr.decode()
+        for secret in (BASE_SECRET, document["SecretAccessKey"], document["SessionToken"]):
+            assert secret not in stderr
+
+
+def test_quiet_leaves_only_the_shell_code(sts_env, sts: StsServer):
+    write_config(sts_env, CHAIN_WITHOUT_MFA)
+    for args in (["-q", "assume", "prod", "--shell", "bash"],
+                 ["assume", "prod", "--shell", "bash", "--quiet"]):
+        result = run_envgen(args, sts_env)
+        assert result.returncode == 0
+        assert result.stderr == b""
+        assert b"export AWS_SECRET_ACCESS_KEY=" in result.stdout
+    failing = run_envgen(["assume", "nope", "-q"], sts_env)
+    assert assert_failed_cleanly(failing).startswith("profile 'nope'")
