@@ -67,8 +67,10 @@ def cache_directory(env: dict[str, str]) -> Path:
 def test_at_a_terminal_nothing_is_asked_or_spent(args, sts_env, sts: StsServer):
     Path(sts_env["AWS_CONFIG_FILE"]).write_text(MFA_CONFIG)
     credentials_before = Path(sts_env["AWS_SHARED_CREDENTIALS_FILE"]).read_bytes()
-    env = dict(sts_env, ENVGEN_SHELL="bash")
-    status, shown = run_at_a_terminal([ENVGEN, *args], env, answers=ANSWERS, timeout=30)
+    env = sts_env
+    status, shown = run_at_a_terminal(
+        [ENVGEN, *args, "--shell", "bash"], env, answers=ANSWERS, timeout=30
+    )
     assert "MFA code" not in shown and "]: " not in shown, shown
     assert sts.log.counts() == {}
     assert not cache_directory(env).exists()
@@ -81,20 +83,22 @@ def test_at_a_terminal_nothing_is_asked_or_spent(args, sts_env, sts: StsServer):
 
 def test_at_a_terminal_the_hint_gives_the_command_to_run(sts_env, sts: StsServer):
     Path(sts_env["AWS_CONFIG_FILE"]).write_text(MFA_CONFIG)
-    env = dict(sts_env, ENVGEN_SHELL="fish")
-    status, shown = run_at_a_terminal([ENVGEN, "assume", "mfauser"], env, answers=ANSWERS)
+    status, shown = run_at_a_terminal(
+        [ENVGEN, "assume", "mfauser", "--shell", "fish"], sts_env, answers=ANSWERS
+    )
     assert (status, sts.log.counts()) == (0, {})
     assert shown == (
         "envgen: not printing credentials to a terminal; apply them in fish with: "
-        "envgen assume mfauser | source   (or add --show-secrets to print them here)\n"
+        "envgen assume mfauser --shell fish | source   (or add --show-secrets to print them "
+        "here)\n"
     )
 
 
 def test_show_secrets_at_a_terminal_asks_and_prints(sts_env, sts: StsServer):
     Path(sts_env["AWS_CONFIG_FILE"]).write_text(MFA_CONFIG)
-    env = dict(sts_env, ENVGEN_SHELL="bash")
     status, shown = run_at_a_terminal(
-        [ENVGEN, "assume", "mfauser", "--show-secrets"], env, answers=ANSWERS
+        [ENVGEN, "assume", "mfauser", "--show-secrets", "--shell", "bash"], sts_env,
+        answers=ANSWERS,
     )
     assert status == 0, shown
     assert f"envgen: MFA code for {MFA_DEVICE}: " in shown
