@@ -51,10 +51,13 @@ SHELL_ALIASES = {
 # Shells envgen has no dialect for: the names these programs usually have. An allowlist,
 # because anything unlisted is walked past, and the list of programs that are not shells
 # has no end; a shell missing here is at worst skipped as it was before.
-OTHER_SHELLS = frozenset({
-    "mksh", "lksh", "pdksh", "oksh", "loksh", "ksh88", "posh", "yash", "hush", "msh", "bosh",
-    "jsh", "pfsh", "pfksh", "pfcsh", "rc", "es", "xs", "scsh", "sash", "ion", "osh", "ysh",
-    "oil", "murex", "ngs",
+# Those that read POSIX shell code, where `--shell sh` is the advice.
+OTHER_POSIX_SHELLS = frozenset({
+    "mksh", "lksh", "pdksh", "oksh", "loksh", "ksh88", "posh", "yash", "hush", "bosh", "jsh",
+    "pfsh", "pfksh", "osh",
+})
+OTHER_SHELLS = OTHER_POSIX_SHELLS | frozenset({
+    "msh", "pfcsh", "rc", "es", "xs", "scsh", "sash", "ion", "ysh", "oil", "murex", "ngs",
 })
 
 # Multi-call programs whose applet argv[0] names.
@@ -300,10 +303,11 @@ def detect_shell(
     detected = _detected_name(windows)
     if detected is not None:
         if detected not in SHELLS:
+            advice = " (sh, for POSIX code)" if detected in OTHER_POSIX_SHELLS else ""
             raise UsageError(
                 f"envgen was started from {detected}, a shell it writes no code for; "
-                f"name the shell that will run the output with --shell "
-                f"({', '.join(SHELLS)}) or {SHELL_VARIABLE}"
+                f"name the shell that will run the output with --shell{advice} or "
+                f"{SHELL_VARIABLE} (one of: {', '.join(SHELLS)})"
             )
         return SHELLS[detected]
     fallback = _fallback_name(environ, windows)

@@ -318,7 +318,16 @@ def test_an_unknown_shell_is_refused_rather_than_skipped(monkeypatch: pytest.Mon
         detect_shell(None, environ={"SHELL": "/usr/bin/fish"}, windows=False)
     assert caught.value.message == (
         "envgen was started from mksh, a shell it writes no code for; name the shell that "
-        f"will run the output with --shell ({', '.join(SHELLS)}) or ENVGEN_SHELL"
+        f"will run the output with --shell (sh, for POSIX code) or ENVGEN_SHELL (one of: "
+        f"{', '.join(SHELLS)})"
+    )
+    # For a shell of another language, no advice.
+    walk[1] = _process(("rc",), "/usr/bin/rc", "rc")
+    with pytest.raises(UsageError) as caught:
+        detect_shell(None, environ={}, windows=False)
+    assert caught.value.message == (
+        "envgen was started from rc, a shell it writes no code for; name the shell that "
+        f"will run the output with --shell or ENVGEN_SHELL (one of: {', '.join(SHELLS)})"
     )
     # Naming the shell is the way out.
     assert detect_shell("sh", environ={}, windows=False) is SHELLS["sh"]
@@ -472,16 +481,19 @@ def test_a_real_unknown_shell_between_is_named_not_skipped(
     (tmp_path / "inner").write_text(
         'out=$(envgen import creds.json 2>stderr); echo "status=$?"\n'
         'eval "$out"; echo "secret=${AWS_SECRET_ACCESS_KEY-(unset)}"\n'
+        # The advice works: POSIX code is this shell's code.
+        'eval "$(envgen import creds.json --shell sh 2>/dev/null)"\n'
+        'echo "secret=${AWS_SECRET_ACCESS_KEY-(unset)}"\n'
     )
     result = subprocess.run(
         [fish, "--no-config", "-c", f"{inner} inner"], capture_output=True, env=clean_env,
         cwd=tmp_path, timeout=60,
     )
-    assert result.stdout.decode() == "status=2\nsecret=(unset)\n", result.stderr
+    assert result.stdout.decode() == f"status=2\nsecret=(unset)\nsecret={SECRET}\n", result.stderr
     assert (tmp_path / "stderr").read_text() == (
         f"envgen: error: envgen was started from {unknown}, a shell it writes no code for; "
-        f"name the shell that will run the output with --shell ({', '.join(SHELLS)}) or "
-        "ENVGEN_SHELL\n"
+        "name the shell that will run the output with --shell (sh, for POSIX code) or "
+        f"ENVGEN_SHELL (one of: {', '.join(SHELLS)})\n"
     )
 
 
