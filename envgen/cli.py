@@ -420,8 +420,8 @@ def saml_command(
     saml_assertion: Annotated[
         str,
         typer.Option("--saml-assertion", metavar="VALUE",
-                     help="The base64 SAMLResponse, file://PATH, or - for stdin.",
-                     show_default=False),
+                     help="The base64 SAMLResponse, file://PATH, or - for stdin. "
+                     + LITERAL_SECRET_WARNING, show_default=False),
     ],
     role_arn: Annotated[
         Optional[str],
@@ -475,7 +475,8 @@ def web_identity_command(
     web_identity_token: Annotated[
         str,
         typer.Option("--web-identity-token", metavar="VALUE",
-                     help="The token, file://PATH, or - for stdin.", show_default=False),
+                     help="The token, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING,
+                     show_default=False),
     ],
     role_arn: Annotated[
         str,

@@ -109,18 +109,24 @@ def hold_at_terminal(request: OutputRequest, argv: list[str], *, credentials: bo
     return True
 
 
+def _names_a_source(value: str) -> bool:
+    # `file://PATH` and `-` say where a secret is, not what it is: the hint keeps them, so
+    # it can be run as shown.
+    return value == "-" or value.startswith("file://")
+
+
 def masked_command_line(argv: list[str]) -> str:
     shown: list[str] = []
     hide_next = False
     for argument in argv:
         if hide_next:
-            shown.append("...")
+            shown.append(argument if _names_a_source(argument) else "...")
             hide_next = False
             continue
-        option, equals, _value = argument.partition("=")
+        option, equals, value = argument.partition("=")
         if option in SECRET_OPTIONS:
             if equals:
-                shown.append(f"{option}=...")
+                shown.append(argument if _names_a_source(value) else f"{option}=...")
             else:
                 shown.append(argument)
                 hide_next = True

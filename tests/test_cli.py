@@ -304,6 +304,29 @@ def test_the_terminal_hint_masks_secrets_given_as_flags(clean_env: dict[str, str
     )
 
 
+def test_the_terminal_hint_keeps_secret_sources_so_it_runs_as_shown(
+    tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    (tmp_path / "secret").write_text(SECRET)
+    (tmp_path / "token").write_text(TOKEN)
+    status, shown, stderr = run_on_a_terminal(
+        [ENVGEN, "import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key",
+         "file://secret", "--session-token=file://token", "--shell", "bash"],
+        clean_env, cwd=tmp_path,
+    )
+    assert (status, shown) == (0, "")
+    command = (f"envgen import --access-key-id {ACCESS_KEY_ID} --secret-access-key file://secret "
+               "--session-token=file://token --shell bash")
+    assert stderr.splitlines()[0] == (
+        f'envgen: not printing credentials to a terminal; apply them in bash with: eval "$({command})"'
+        "   (or add --show-secrets to print them here)"
+    )
+    # Run as shown, it gives the credentials.
+    applied = subprocess.run(["bash", "-c", f'eval "$({command})" && printf %s "$AWS_SESSION_TOKEN"'],
+                             capture_output=True, env=clean_env, cwd=tmp_path, timeout=60)
+    assert applied.stdout.decode() == TOKEN
+
+
 def test_the_terminal_hint_for_a_document_format_redirects_to_a_file(
     creds_file: Path, clean_env: dict[str, str]
 ) -> None:
@@ -653,3 +676,14 @@ def test_help_documents_quiet_verbose_and_debug(command: str, clean_env: dict[st
     if not command:
         assert "ENVGEN_DEBUG=1" in text and "traceback" in text
         assert "ENVGEN_SHELL" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [("saml", "--saml-assertion"), ("web-identity", "--web-identity-token")],
+)
+def test_help_warns_that_a_literal_assertion_or_token_is_seen_by_others(
+    command: str, option: str, clean_env: dict[str, str]
+) -> None:
+    text = option_help(command, option, clean_env)
+    assert "visible to other local users" in text and "shell history" in text
