@@ -26,7 +26,8 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
-from envgen.credentials import Credentials, environ_region
+from envgen import regions
+from envgen.credentials import Credentials
 
 if TYPE_CHECKING:
     from envgen.sources.role_request import Issued, Place, RoleOptions
@@ -191,14 +192,6 @@ def fresh_credentials(
     )
 
 
-def botocore_region(profile: Mapping[str, Any], environ: Mapping[str, str]) -> str | None:
-    """botocore's `region` setting: AWS_DEFAULT_REGION when set at all (even empty), else the profile's."""
-    if "AWS_DEFAULT_REGION" in environ:
-        return environ["AWS_DEFAULT_REGION"]
-    region = profile.get("region")
-    return region if isinstance(region, str) else None
-
-
 def cached_assumption(
     place: Place,
     options: RoleOptions,
@@ -230,7 +223,8 @@ def cached_assumption(
     arguments = assume_role_arguments({**profiles, name: {**profile, **overrides}}, name)
     if arguments is None:
         return None
-    region = place.region or botocore_region(profile, environ) or environ_region(environ)
+    # Checked before the entry is read, so a bad region fails alike with a cache hit or miss.
+    region = regions.in_effect(place.region, name, profile, environ)
     credentials = fresh_credentials(read_cache_entry(role_cache_key(arguments), cache_dir), region)
     if credentials is None:
         return None

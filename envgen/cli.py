@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from envgen import __version__
+from envgen import __version__, regions
 from envgen.completion import complete_profile_names
 from envgen.credentials import Changes, environ_region
 from envgen.dialects import FORMATS, SHELLS, format_named
@@ -248,7 +248,7 @@ def import_command(
 
     # Check the output options first: a typo there must not wait for stdin.
     request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
-    region = region or environ_region()
+    region = regions.checked(region, "--region") or environ_region()
     key_flags = (access_key_id, secret_access_key, session_token, expiration)
     if source is not None and any(flag is not None for flag in key_flags):
         raise UsageError("give SOURCE or the key flags, not both")

@@ -34,8 +34,10 @@ SECRET_VARIABLES = frozenset({SECRET_ACCESS_KEY, SESSION_TOKEN})
 
 
 def environ_region(environ: Mapping[str, str] = os.environ) -> str | None:
-    """The region already in effect, read as botocore reads it."""
-    return environ.get(REGION) or environ.get(DEFAULT_REGION) or None
+    """The region already in effect in the environment, checked by the one region rule."""
+    from envgen.regions import from_environment
+
+    return from_environment(environ)
 
 
 def lone_surrogate_in(value: str) -> str | None:

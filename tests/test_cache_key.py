@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from envgen import cache, config_files
+from envgen import cache, config_files, regions
 from envgen.sources.role_request import Place, RoleOptions
 
 ROLE = "arn:aws:iam::123456789012:role/{}"
@@ -352,4 +352,4 @@ def test_region_setting_read_as_botocore_reads_it(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     expected = botocore.session.Session(profile="dev").get_config_variable("region")
-    assert cache.botocore_region(config_files.read_profiles()["dev"], os.environ) == expected
+    assert regions.botocore_setting(config_files.read_profiles()["dev"], os.environ) == expected

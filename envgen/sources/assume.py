@@ -4,19 +4,16 @@ first, then one trip to STS (or none, when the shared cache still holds the role
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Sequence
 
+from envgen import regions
 from envgen.credentials import MANAGED_VARIABLES, Credentials
 from envgen.errors import EnvgenError, UsageError
 from envgen.messages import detail
 from envgen.sources import validation
 from envgen.sources.role_request import Issued, Place, RoleOptions
-
-REGION = re.compile(r"[a-z]{2,}(?:-[a-z0-9]+)+")
-
 
 def one_profile(positional: str | None, option: str | None) -> str | None:
     """The profile named as PROFILE or with --profile (the AWS CLI's habit); both may be given
@@ -33,9 +30,7 @@ def one_profile(positional: str | None, option: str | None) -> str | None:
 
 
 def place(profile: str | None, region: str | None, endpoint_url: str | None) -> Place:
-    if region is not None and not REGION.fullmatch(region):
-        raise UsageError(f"--region {region!r} is not a region name like eu-west-1")
-    return Place(profile, region, validation.endpoint_url(endpoint_url))
+    return Place(profile, regions.checked(region, "--region"), validation.endpoint_url(endpoint_url))
 
 
 def role_options(

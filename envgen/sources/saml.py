@@ -124,16 +124,19 @@ def choose_role(
         )
     if len(candidates) == 1:
         return candidates[0]
+    unanswered = ""
     if ask is not None:
-        from envgen.sources.terminal import NoTerminal
+        from envgen.sources.terminal import NoAnswer, NoTerminal
 
         try:
             return candidates[ask("role to assume", [str(pair) for pair in candidates])]
         except NoTerminal:
             pass
+        except NoAnswer:
+            unanswered = "no role was picked on the terminal; "
     raise UsageError(
-        f"the SAML assertion grants {len(candidates)} roles; pick one with --role-arn: "
-        f"{_listing(candidates)}"
+        f"{unanswered}the SAML assertion grants {len(candidates)} roles; pick one with "
+        f"--role-arn: {_listing(candidates)}"
     )
 
 

@@ -22,7 +22,6 @@ from typing import Any
 from envgen.credentials import (
     CREDENTIAL_EXPIRATION,
     Credentials,
-    environ_region,
     parse_expiration,
 )
 from envgen.errors import EnvgenError, UsageError
@@ -238,8 +237,10 @@ def _profile_settings(session: Any, place: Place) -> dict[str, Any]:
 
 
 def _region(session: Any, place: Place) -> str | None:
+    from envgen import regions
 
-    return place.region or session.get_config_variable("region") or environ_region()
+    settings = _profile_settings(session, place)
+    return regions.in_effect(place.region, session.profile or "default", settings)
 
 
 def _checked_environment_provider() -> Any:

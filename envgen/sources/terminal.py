@@ -17,10 +17,16 @@ from envgen.sources import validation
 TERMINAL_LINE_LIMIT = 4095
 # Longer than any answer expected here: the MFA code, a choice, a key, a session token.
 ANSWER_LIMIT = TERMINAL_LINE_LIMIT + 2
+# A mistyped choice is asked again, a few times: not forever, for a script stuck on a terminal.
+MAX_PICK_ATTEMPTS = 5
 
 
 class NoTerminal(Exception):
     """There is nobody to ask: no controlling terminal."""
+
+
+class NoAnswer(Exception):
+    """The person at the terminal gave no valid answer (ended the input, or kept mistyping)."""
 
 
 @contextlib.contextmanager
@@ -60,17 +66,31 @@ def ask_mfa_code(serial: str, given: str | None) -> str:
     return validation.token_code(typed, origin="the MFA code typed") or ""
 
 
+def _choice_number(answer: str, count: int) -> int | None:
+    # ASCII digits only: str.isdigit() also takes superscripts, which int() refuses.
+    if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= count:
+        return int(answer) - 1
+    return None
+
+
 def pick(question: str, choices: Sequence[str]) -> int:
-    """The index of the choice the user types the number of; raises NoTerminal when alone."""
+    """The index of the choice the user types the number of, asked again after a number out of
+    range or a typo; raises NoTerminal when alone, NoAnswer when no valid answer comes."""
     with _terminal() as (reader, writer):
         for number, choice in enumerate(choices, start=1):
             writer.write(f"  {number}) {choice}\n")
-        writer.write(f"envgen: {question} [1-{len(choices)}]: ")
-        writer.flush()
-        answer = reader.readline(ANSWER_LIMIT).strip()
-    if answer.isdigit() and 1 <= int(answer) <= len(choices):
-        return int(answer) - 1
-    raise UsageError(f"no choice made ({answer!r} is not 1 to {len(choices)})")
+        for _attempt in range(MAX_PICK_ATTEMPTS):
+            writer.write(f"envgen: {question} [1-{len(choices)}]: ")
+            writer.flush()
+            line = reader.readline(ANSWER_LIMIT)
+            if not line:
+                writer.write("\n")
+                break  # end of input: the person said no
+            chosen = _choice_number(line.strip(), len(choices))
+            if chosen is not None:
+                return chosen
+            writer.write(f"envgen: type a number from 1 to {len(choices)}\n")
+    raise NoAnswer
 
 
 def ask_secret(question: str, option: str) -> str:
@@ -126,4 +146,4 @@ def prompter_for(given: str | None):  # type: ignore[no-untyped-def]
     return prompt
 
 
-__all__ = ["NoTerminal", "ask_mfa_code", "ask_secret", "pick", "prompter_for"]
+__all__ = ["NoAnswer", "NoTerminal", "ask_mfa_code", "ask_secret", "pick", "prompter_for"]

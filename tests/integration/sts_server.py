@@ -242,6 +242,15 @@ def run_envgen_on_terminal(
 ) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
     """envgen with a terminal a person could type on (stdin, stdout, stderr stay pipes):
     waits for `until` on the terminal, types `answer`, and returns what the terminal showed."""
+    return converse_on_terminal(args, env, [(until, answer + b"\n")])
+
+
+def converse_on_terminal(
+    args: Sequence[str], env: dict[str, str], exchanges: Sequence[tuple[bytes, bytes]]
+) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
+    """As run_envgen_on_terminal, for several questions: for each (until, typed) pair, waits
+    until `until` shows up after what the previous pair waited for, then types `typed` as is
+    (a line ends only where it holds a newline; b"\x04" ends the input)."""
     import pty
     import select
 
@@ -253,19 +262,23 @@ def run_envgen_on_terminal(
     # The parent keeps its end of the terminal open: with no holder at all, reading the
     # controller fails before the child has even opened it.
     shown = b""
+    waited_up_to = 0
     try:
-        while until not in shown:
-            ready, _, _ = select.select([controller], [], [], 30)
-            if not ready:
-                break
-            try:
-                chunk = os.read(controller, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            shown += chunk
-        os.write(controller, answer + b"\n")
+        for until, typed in exchanges:
+            while until not in shown[waited_up_to:]:
+                ready, _, _ = select.select([controller], [], [], 30)
+                if not ready:
+                    break
+                try:
+                    chunk = os.read(controller, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            found = shown.find(until, waited_up_to)
+            waited_up_to = len(shown) if found < 0 else found + len(until)
+            os.write(controller, typed)
         stdout, stderr = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
