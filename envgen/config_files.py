@@ -139,14 +139,18 @@ def profile_names(environ: Mapping[str, str] = os.environ) -> list[str]:
     return list(names)
 
 
-# A file larger than this is not an AWS config file; it is not read to find a line number.
-_MAX_SCANNED_BYTES = 4 * 1024 * 1024
+def parse_error_line(error: BaseException) -> int | None:
+    """The line number a configparser error points at, if any."""
+    line: int | None = getattr(error, "lineno", None)
+    errors = getattr(error, "errors", None)
+    if line is None and errors:
+        line = errors[0][0]
+    return line
 
 
 def _read_bounded(path: str) -> bytes | None:
     try:
-        with open(path, "rb") as file:
-            return file.read(_MAX_SCANNED_BYTES)
+        return read_regular_file(path)
     except OSError:
         return None
 
@@ -191,10 +195,7 @@ def _unnested_line(path: str) -> int | None:
 def describe_unreadable(path: str, error: BaseException) -> str:
     """Which line of an AWS config or credentials file botocore could not read, and why, for an
     error message: never the line's text, which may hold a key."""
-    line: int | None = getattr(error, "lineno", None)
-    errors = getattr(error, "errors", None)
-    if line is None and errors:
-        line = errors[0][0]
+    line = parse_error_line(error)
     if isinstance(error, UnicodeDecodeError):
         line, encoding = _undecodable_line(path)
         what = f"is not {encoding} text"

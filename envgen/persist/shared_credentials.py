@@ -40,6 +40,7 @@ from envgen.config_files import (
     config_file_path,
     config_profiles,
     credentials_file_path,
+    parse_error_line,
     read_regular_file,
     section_profile_name,
 )
@@ -172,14 +173,6 @@ def profile_values(credentials: Credentials) -> dict[str, str | None]:
     }
 
 
-def _line_of(error: configparser.Error) -> int | None:
-    line: int | None = getattr(error, "lineno", None)
-    errors = getattr(error, "errors", None)
-    if line is None and errors:
-        line = errors[0][0]
-    return line
-
-
 def _parse(text: str, where: Path) -> ConfigUpdater:
     # Imported here: configupdater is needed only when a profile is saved.
     from configupdater import ConfigUpdater
@@ -188,7 +181,7 @@ def _parse(text: str, where: Path) -> ConfigUpdater:
     try:
         updater.read_string(text, source=str(where))
     except configparser.Error as error:
-        line = _line_of(error)
+        line = parse_error_line(error)
         # Only the line's number: its text may be a key.
         place = f"line {line}" if line else "it"
         raise EnvgenError(
