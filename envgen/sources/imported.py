@@ -28,12 +28,18 @@ def _credentials_object(document: Any, origin: str) -> dict[str, Any]:
             return document["Credentials"]
         if "AccessKeyId" in document:
             version = document.get("Version", 1)
-            if version != 1:
-                # Only a number is echoed: the document around it holds secrets.
-                shown = f" {version}" if isinstance(version, int) else ""
+            # The number 1 itself: `true` and `1.0` compare equal to it in Python, yet are
+            # not what the credential_process format defines.
+            if type(version) is not int or version != 1:
+                # Only a short whole number is echoed: the document around it holds secrets.
+                shown = (
+                    f" {version}"
+                    if type(version) is int and abs(version) < 10**6
+                    else ""
+                )
                 raise UsageError(
                     f"{origin}: credential_process Version{shown} is not supported; "
-                    "give a Version 1 document"
+                    "give a Version 1 document (the number 1)"
                 )
             return document
     raise UsageError(f"{origin}: holds no AccessKeyId; give {ACCEPTED_SHAPES}")
@@ -50,9 +56,35 @@ def _text_field(fields: dict[str, Any], key: str, origin: str, required: bool) -
     return value
 
 
+# No credentials document holds a number anywhere near this long; Python would refuse to
+# convert one beyond 4300 digits anyway, with an error of its own.
+MAX_NUMBER_DIGITS = 100
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _NumberTooLong
+    return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_DIGITS * 4:
+        raise _NumberTooLong
+    return float(text)
+
+
+class _NumberTooLong(Exception):
+    pass
+
+
 def parse_document(text: str, origin: str, region: str | None = None) -> Credentials:
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_bounded_int, parse_float=_bounded_float)
+    except _NumberTooLong:
+        raise UsageError(
+            f"{origin}: holds a number of more than {MAX_NUMBER_DIGITS} digits, which no "
+            f"credentials document does; give {ACCEPTED_SHAPES}"
+        ) from None
     except json.JSONDecodeError as error:
         # The position, never the text: the document holds secrets.
         raise UsageError(

@@ -9,7 +9,7 @@ import getpass
 import re
 
 from envgen.errors import UsageError
-from envgen.sources.text_input import read_text
+from envgen.sources.text_input import DEFAULT_LIMIT, read_text
 
 DEFAULT_DURATION_SECONDS = 1800
 MIN_DURATION_SECONDS = 900
@@ -27,6 +27,13 @@ TOKEN_CODE = re.compile(r"\d{6}")
 MAX_SAML_ASSERTION = 100_000
 MIN_WEB_IDENTITY_TOKEN = 4
 MAX_WEB_IDENTITY_TOKEN = 20_000
+# The most bytes read for each option's file://PATH or `-`: the longest value STS accepts, even
+# wrapped into short lines with CR LF ends (base64 copied from a page often is), with room to
+# spare; the length STS accepts is checked on the value itself.
+READ_LIMITS = {
+    "--saml-assertion": 256 * 1024,
+    "--web-identity-token": 64 * 1024,
+}
 
 
 def _check(pattern: re.Pattern[str], value: str | None, option: str, shape: str) -> str | None:
@@ -102,9 +109,13 @@ def default_session_name() -> str:
 
 
 def read_secret_value(value: str, option: str) -> str:
-    """VALUE itself, the content of file://PATH, or stdin for `-`; surrounding whitespace dropped."""
+    """VALUE itself, the content of file://PATH, or stdin for `-`; surrounding whitespace dropped.
+
+    A file or stdin is read up to the option's limit (READ_LIMITS); a FIFO or device is refused.
+    """
     if value == "-" or value.startswith("file://"):
-        text, origin = read_text(value.removeprefix("file://"), label=option)
+        limit = READ_LIMITS.get(option, DEFAULT_LIMIT)
+        text, origin = read_text(value.removeprefix("file://"), label=option, limit=limit)
     else:
         text, origin = value, option
     text = text.strip()
