@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+from envgen.errors import printable
+
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 _level = NORMAL
 
@@ -23,9 +25,10 @@ def level() -> int:
 
 
 def say(message: str) -> None:
-    """One line for the human, on stderr, never on the stream the shell evaluates."""
+    """One line for the human, on stderr, never on the stream the shell evaluates; control
+    characters in it are shown escaped, never acted on by the terminal."""
     if sys.stderr is not None:
-        print(f"envgen: {message}", file=sys.stderr)
+        print(f"envgen: {printable(message)}", file=sys.stderr)
 
 
 def inform(message: str) -> None:

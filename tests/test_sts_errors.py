@@ -143,3 +143,12 @@ def test_broken_profile_configuration(aws_home, monkeypatch, capsys):
                                      f"[profile loop2]\nrole_arn = {ROLE}\nsource_profile = loop\n")
     err = fail(["assume", "loop"], capsys)
     assert "AWS configuration problem" in err and "loop" in err
+
+
+def test_control_characters_in_a_quoted_message_are_escaped(aws_home, monkeypatch, capsys):
+    stub_error(monkeypatch, "assume_role", "AccessDenied",
+               "User: arn:aws:iam::123456789012:user/\x1b[2J\x1b]0;x\x07alice\u202e\u009b31m "
+               "is not authorized", 403)
+    err = fail(["assume", "--role-arn", ROLE, "--format", "json"], capsys)
+    assert "user/\\x1b[2J\\x1b]0;x\\x07alice\\u202e\\x9b31m is not authorized" in err
+    assert all(character.isprintable() for character in err.rstrip("\n"))
