@@ -26,14 +26,9 @@ from envgen.credentials import (
 )
 from envgen.errors import EnvgenError, UsageError
 from envgen.messages import detail
-from envgen.sources import terminal, validation
+from envgen.sources import bounded_client, terminal, validation
 from envgen.sources.role_request import Issued, Place, RoleOptions
 
-# An unreachable endpoint must fail in seconds, not after botocore's default 60 s reads and
-# several retries: two attempts at most, each bounded.
-CONNECT_TIMEOUT_SECONDS = 3
-READ_TIMEOUT_SECONDS = 6
-MAX_ATTEMPTS = 2
 # STS needs some region to sign for; us-east-1 is where its global endpoint lives.
 FALLBACK_REGION = "us-east-1"
 
@@ -127,25 +122,13 @@ def _as_datetime(value: Any) -> datetime | None:
     return None
 
 
-def _client_config(extra: Any = None) -> Any:
-    from botocore.config import Config
-
-    bounded = Config(
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
-    )
-    return bounded.merge(extra) if extra is not None else bounded
-
-
 def make_client(session: Any, place: Place, region: str | None, **kwargs: Any) -> Any:
-    """Every STS client envgen uses is made here (tests attach botocore's Stubber here)."""
-    config = _client_config(kwargs.pop("config", None))
+    """Every STS client envgen uses is made here (tests attach botocore's Stubber here); the
+    session bounds it (bounded_client)."""
     client = session.create_client(
         "sts",
         region_name=region or FALLBACK_REGION,
         endpoint_url=place.endpoint_url,
-        config=config,
         **kwargs,
     )
     detail(f"STS endpoint {client.meta.endpoint_url}, region {client.meta.region_name}")
@@ -153,12 +136,12 @@ def make_client(session: Any, place: Place, region: str | None, **kwargs: Any) -
 
 
 def _session(profile: str | None) -> Any:
-    import botocore.session
+    from envgen.messages import say
 
     # botocore logs a warning when a credential refresh fails, and with no handler Python
     # prints it to stderr: the failure is reported once, as envgen's one line.
     logging.getLogger("botocore").addHandler(logging.NullHandler())
-    return botocore.session.Session(profile=profile)
+    return bounded_client.bounded_session(profile, warn=say)
 
 
 def describe_profile_chain(session: Any, place: Place) -> str:
@@ -515,12 +498,20 @@ def caller_identity(place: Place) -> dict[str, str]:
 
 
 def _endpoint_of(error: Any, place: Place) -> str:
-    return str(
+    url = (
         getattr(error, "kwargs", {}).get("endpoint_url")
         or place.endpoint_url
         or os.environ.get("AWS_ENDPOINT_URL_STS")
         or os.environ.get("AWS_ENDPOINT_URL")
-        or "STS"
+    )
+    # Scheme, host and port only: a URL can carry a user name and password.
+    return bounded_client.where(str(url)) if url else "STS"
+
+
+def _unreachable(error: Any, place: Place) -> str:
+    return (
+        f"cannot reach STS at {_endpoint_of(error, place)} ({type(error).__name__}); check "
+        "the network, --endpoint-url / AWS_ENDPOINT_URL_STS and --region"
     )
 
 
@@ -532,10 +523,46 @@ def sts_errors(place: Place) -> Iterator[None]:
 
     try:
         yield
+    except bounded_client.NotRetried as refused:
+        raise EnvgenError(_unreachable(refused.error, place)) from None
+    except bounded_client.NetworkBudgetSpent as spent:
+        raise EnvgenError(
+            f"{bounded_client.where(spent.url)} gave no complete answer within "
+            f"{bounded_client.NETWORK_BUDGET_SECONDS} s; check the network, --endpoint-url / "
+            "AWS_ENDPOINT_URL_STS and any proxy in between, then run again"
+        ) from None
+    except bounded_client.ResponseTooLarge as large:
+        raise EnvgenError(
+            f"{bounded_client.where(large.url)} answered with more than "
+            f"{bounded_client.MAX_RESPONSE_BYTES // 1024} KiB, which no STS answer is; check "
+            "--endpoint-url / AWS_ENDPOINT_URL_STS and any proxy in between"
+        ) from None
+    except bounded_client.NotAnStsAnswer as strange:
+        raise EnvgenError(
+            f"{bounded_client.where(strange.url)} did not answer like STS; check --endpoint-url "
+            "/ AWS_ENDPOINT_URL_STS and any proxy in between"
+        ) from None
+    except bounded_client.BadEndpointUrl as bad:
+        raise EnvgenError(
+            f"the STS endpoint URL in effect is not usable: {bad.problem}; check --endpoint-url, "
+            "AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL and the profile's endpoint_url"
+        ) from None
+    except bounded_client.UnsupportedBotocore as old:
+        raise EnvgenError(
+            f"botocore {old} is not one envgen works with; install the botocore that envgen's "
+            "package requires"
+        ) from None
     except botocore_errors.ClientError as error:
         details = error.response.get("Error", {})
         code = str(details.get("Code") or "UnknownError")
         operation = getattr(error, "operation_name", "") or "the STS call"
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if isinstance(status, int) and status >= 500 and code not in ADVICE:
+            raise EnvgenError(
+                f"STS answered {operation} with HTTP {status} on each of "
+                f"{bounded_client.TOTAL_ATTEMPTS} attempts; it may be down or overloaded: run "
+                "again later, or check --endpoint-url / AWS_ENDPOINT_URL_STS"
+            ) from None
         advice = ADVICE.get(code, "see the AWS documentation for this error code")
         quoted = ""
         if code in QUOTABLE_CODES and details.get("Message"):
@@ -545,11 +572,10 @@ def sts_errors(place: Place) -> Iterator[None]:
         botocore_errors.EndpointConnectionError,
         botocore_errors.ConnectTimeoutError,
         botocore_errors.ReadTimeoutError,
+        botocore_errors.ConnectionClosedError,
+        botocore_errors.ProxyConnectionError,
     ) as error:
-        raise EnvgenError(
-            f"cannot reach STS at {_endpoint_of(error, place)} ({type(error).__name__}); check "
-            "the network, --endpoint-url / AWS_ENDPOINT_URL_STS and --region"
-        ) from None
+        raise EnvgenError(_unreachable(error, place)) from None
     except ResponseParserError:
         # Its text quotes the body received; the endpoint is what the user can check.
         raise EnvgenError(

@@ -92,9 +92,41 @@ def duration(value: int | None, option: str = "--duration-seconds") -> int | Non
     return value
 
 
+def endpoint_url_problem(value: str) -> str | None:
+    """What is wrong with VALUE as an STS endpoint URL, or None. The URL itself is never quoted
+    back: it may hold a user name and password."""
+    from urllib.parse import urlsplit
+
+    if not value:
+        return "it is empty"
+    if any(character.isspace() or not character.isprintable() for character in value):
+        return "it holds spaces or control characters"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        # Its text names the defect (an unclosed IPv6 bracket, a port beyond 65535).
+        return "it is not a valid URL (check the host's brackets and the port)"
+    if parts.scheme not in ("http", "https"):
+        return "it does not start with https:// (or http://)"
+    if not parts.hostname:
+        return "it names no host"
+    if port == 0:
+        return "port 0 is not a port to connect to"
+    if parts.username is not None or parts.password is not None:
+        return "it holds a user name or password, which STS never takes"
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        return "it holds a query or fragment, which STS endpoints never have"
+    return None
+
+
 def endpoint_url(value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(?:/[^\s]*)?", value):
-        raise UsageError("--endpoint-url: give a URL like https://sts.eu-west-1.amazonaws.com")
+    if value is not None:
+        problem = endpoint_url_problem(value)
+        if problem is not None:
+            raise UsageError(
+                f"--endpoint-url: {problem}; give a URL like https://sts.eu-west-1.amazonaws.com"
+            )
     return value
 
 
