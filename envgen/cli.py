@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Annotated, Optional
 
 import typer
@@ -194,6 +195,49 @@ def _argv() -> list[str]:
     return _arguments
 
 
+# The shapes of what envgen's users hold secret (an MFA code, a secret access key, a web
+# identity token) and of an access key id, which travels with them.
+_SECRET_SHAPED = re.compile(
+    r"\d{6}|(?:AKIA|ASIA)[A-Z0-9]{16}|[A-Za-z0-9/+]{40}"
+    r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
+)
+# Session tokens and assertions: long base64, letters of both cases and digits, no dot.
+_OPAQUE = re.compile(r"[A-Za-z0-9/+=_-]{64,}")
+
+
+def _looks_secret(word: str) -> bool:
+    """A positional word shaped like a secret: most likely one typed without its option."""
+    if _SECRET_SHAPED.fullmatch(word):
+        return True
+    return bool(_OPAQUE.fullmatch(word)) and all(
+        any(test(character) for character in word)
+        for test in (str.isupper, str.islower, str.isdigit)
+    )
+
+
+def _refuse_secret_shaped(word: str | None, name: str, meant: str, advice: str,
+                          is_known: Callable[[str], bool]) -> None:
+    if word is None or not _looks_secret(word) or is_known(word):
+        return
+    raise UsageError(
+        f"{name} looks like a key, token or MFA code rather than {meant}, and is not repeated "
+        f"here; {advice}"
+    )
+
+
+def _is_profile(name: str) -> bool:
+    from envgen.config_files import profile_names
+
+    return name in profile_names()
+
+
+def _refuse_secret_as_profile(profile: str | None) -> None:
+    _refuse_secret_shaped(
+        profile, "PROFILE", "a profile name",
+        "give an MFA code with --token-code, and keys with envgen import", _is_profile,
+    )
+
+
 LITERAL_SECRET_WARNING = (
     "A value typed here is visible to other local users (ps) and kept in shell history."
 )
@@ -256,6 +300,11 @@ def import_command(
         raise UsageError(
             "give a JSON file, - for stdin, or --access-key-id and --secret-access-key"
         )
+    _refuse_secret_shaped(
+        source, "SOURCE", "a file",
+        "give secrets with --secret-access-key and --session-token (file://PATH or - keeps "
+        "them off the command line)", os.path.exists,
+    )
     # At a terminal a file or the flags are still read and checked (that costs nothing and
     # the expiry is worth telling), but stdin is not read and nothing is asked.
     interacts = imported.interacts(source, access_key_id, secret_access_key, session_token)
@@ -402,6 +451,7 @@ def assume_command(
     options = assume.role_options(
         role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
     )
+    _refuse_secret_as_profile(profile)
     where = assume.place(assume.one_profile(profile, profile_option), region, endpoint_url)
     # After the checks of the command line, before the cache, the MFA prompt and STS.
     if hold_at_terminal(request, _argv()):
@@ -588,6 +638,7 @@ def exec_command(
     )
     if not command:
         raise UsageError("give the command to run after --: envgen exec [PROFILE] -- CMD ARGS...")
+    _refuse_secret_as_profile(profiles[0] if profiles else None)
     profile = assume.one_profile(profiles[0] if profiles else None, profile_option)
     where = assume.place(profile, region, endpoint_url)
     issued = assume.issue(where, options)

@@ -687,3 +687,44 @@ def test_help_warns_that_a_literal_assertion_or_token_is_seen_by_others(
 ) -> None:
     text = option_help(command, option, clean_env)
     assert "visible to other local users" in text and "shell history" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["import", SECRET, "--shell", "bash"], "SOURCE looks like a key, token or MFA code "
+         "rather than a file, and is not repeated here; give secrets with --secret-access-key "
+         "and --session-token (file://PATH or - keeps them off the command line)"),
+        (["import", TOKEN, "--shell", "bash"], "SOURCE looks like a key"),
+        (["assume", "123456", "--shell", "bash"], "PROFILE looks like a key, token or MFA code "
+         "rather than a profile name, and is not repeated here; give an MFA code with "
+         "--token-code, and keys with envgen import"),
+        (["assume", SECRET, "--shell", "bash"], "PROFILE looks like a key"),
+        (["assume", ACCESS_KEY_ID, "--shell", "bash"], "PROFILE looks like a key"),
+        (["exec", "123456", "--", "true"], "PROFILE looks like a key"),
+        (["import", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl"], "SOURCE looks like"),
+    ],
+)
+def test_a_secret_in_the_place_of_a_file_or_profile_is_not_repeated(
+    args: list[str], expected: str, clean_env: dict[str, str]
+) -> None:
+    result = run_envgen(args, clean_env)
+    assert assert_failed_cleanly(result, "123456", ACCESS_KEY_ID).startswith(expected)
+    assert result.returncode == 2
+
+
+def test_a_file_or_profile_named_like_a_secret_is_still_used(
+    tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    (tmp_path / "123456").write_text(sts_document())
+    result = run_envgen(["import", "123456", "--shell", "bash"], clean_env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # Long paths and file names are no secrets: a missing one is named as usual.
+    for path in ("/srv/broker/exports/credentials-for-the-production-account-2024.json",
+                 "exports/" + "a" * 70, "creds.json"):
+        missing = run_envgen(["import", path, "--shell", "bash"], clean_env)
+        assert assert_failed_cleanly(missing).startswith(f"{path}: no such file")
+    Path(clean_env["AWS_CONFIG_FILE"]).parent.mkdir()
+    Path(clean_env["AWS_CONFIG_FILE"]).write_text("[profile 123456]\nregion = eu-west-1\n")
+    named = run_envgen(["assume", "123456", "--shell", "bash"], clean_env)
+    assert b"looks like a key" not in named.stderr
