@@ -266,13 +266,13 @@ def import_command(
     secret_access_key: Annotated[
         Optional[str], typer.Option(
             metavar="VALUE", show_default=False,
-            help="Secret access key: file://PATH, - for stdin, or left out to be asked "
+            help="Secret access key, file://PATH, or - for stdin; left out, it is asked "
             "on the terminal without echo. " + LITERAL_SECRET_WARNING)
     ] = None,
     session_token: Annotated[
         Optional[str], typer.Option(
             metavar="VALUE", show_default=False,
-            help="Session token: file://PATH or - for stdin. " + LITERAL_SECRET_WARNING)
+            help="Session token, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING)
     ] = None,
     expiration: Annotated[
         Optional[str], typer.Option(metavar="TIME", show_default=False,
