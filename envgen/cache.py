@@ -6,6 +6,10 @@ keeps them in `~/.aws/cli/cache` (shared with the AWS CLI) under a key it
 derives from the AssumeRole arguments; reading that file takes milliseconds,
 importing botocore to do the same takes a fifth of a second.
 
+Both paths read an entry only when it is one envgen may trust (see `load_entry`), and
+botocore's path writes through `CredentialCache`, which keeps the files private and never
+lets a cache that cannot be written stand between the user and fresh credentials.
+
 The fast path answers only when it is certain to give what botocore would give:
 the profile is a plain role profile (role_arn reached through source_profile
 links that end at static keys), its AssumeRole arguments are built as botocore's
@@ -21,12 +25,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+import stat
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
 from envgen import regions
+from envgen.config_files import (
+    ConfigUnreadable,
+    NotARegularFile,
+    Profiles,
+    read_profiles,
+    read_regular_file,
+)
 from envgen.credentials import Credentials
 
 if TYPE_CHECKING:
@@ -42,6 +54,12 @@ CACHE_DIR = os.path.join("~", ".aws", "cli", "cache")
 # paths print the same credentials; and exported credentials are meant to last
 # a while in the shell, so a nearly spent entry is not worth handing out.
 EXPIRY_MARGIN = timedelta(minutes=15)
+
+# STS issues role credentials for 12 hours at most (DurationSeconds 43200, also the longest
+# IAM Identity Center session): an entry that claims more was not written by an honest
+# client, and would be served for as long as it claims. A few minutes more allow for a
+# local clock running behind STS's.
+LONGEST_LIFETIME = timedelta(hours=12, minutes=5)
 
 # Keys that send botocore down another road than AssumeRole with source_profile
 # credentials, or whose effect on a cache hit is not obvious: never guessed at.
@@ -154,35 +172,165 @@ def parse_cached_expiration(text: str) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def read_cache_entry(key: str, cache_dir: str = CACHE_DIR) -> Any:
-    path = os.path.join(os.path.expanduser(cache_dir), key + ".json")
-    try:
-        with open(path, encoding="utf-8") as entry:
-            return json.load(entry)
-    except (OSError, ValueError):
+_CREDENTIAL_FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
+
+
+def entry_expiration(entry: Any, now: datetime | None = None) -> datetime | None:
+    """The expiry of an entry shaped as botocore writes and reads it; None for anything else.
+
+    Anything else is a miss, never an error: botocore itself would fail on a
+    missing field or an unreadable expiry. An expiry further ahead than STS
+    grants is refused too.
+    """
+    if not isinstance(entry, dict) or not isinstance(entry.get("Credentials"), dict):
         return None
+    fields = entry["Credentials"]
+    if not all(isinstance(fields.get(name), str) and fields[name] for name in _CREDENTIAL_FIELDS):
+        return None
+    expiration_text = fields.get("Expiration")
+    if not isinstance(expiration_text, str):
+        return None
+    expiration = parse_cached_expiration(expiration_text)
+    if expiration is None:
+        return None
+    try:
+        if expiration - (now or datetime.now(timezone.utc)) > LONGEST_LIFETIME:
+            return None
+    except OverflowError:
+        return None
+    return expiration
+
+
+def _private_to_user(status: os.stat_result) -> None:
+    # Another user (or anyone, through a group- or world-writable file) could have written
+    # the entry: its keys would then make this user act as someone else's role.
+    user = getattr(os, "geteuid", None)
+    if user is not None and status.st_uid != user():
+        raise NotARegularFile("owned by another user")
+    if status.st_mode & 0o022:
+        raise NotARegularFile("writable by others")
+
+
+def load_entry(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The cache entry at `path` if it may be served, else None (a miss, replaced in turn).
+
+    Served only from a regular file, not a symlink, owned by this user and
+    writable by no one else, of a few kilobytes, opened without blocking on a
+    FIFO, holding botocore's shape with an expiry STS could have granted.
+    """
+    try:
+        data = read_regular_file(path, follow_symlinks=False, check=_private_to_user)
+    except OSError:
+        return None
+    if not data:
+        return None
+    try:
+        entry = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return entry if entry_expiration(entry) is not None else None
+
+
+def read_cache_entry(key: str, cache_dir: str = CACHE_DIR) -> Any:
+    return load_entry(os.path.join(os.path.expanduser(cache_dir), key + ".json"))
+
+
+def _cache_json(value: Any) -> str:
+    # botocore's JSONFileCache serialisation: the AWS CLI reads what envgen writes.
+    def serialise(item: Any) -> Any:
+        if isinstance(item, datetime):
+            return item.strftime("%Y-%m-%dT%H:%M:%S%Z")
+        return item
+
+    return json.dumps(value, default=serialise)
+
+
+class CredentialCache:
+    """The AWS CLI's cache as botocore's credential fetchers use it (a mapping of keys to
+    entries), in place of botocore's JSONFileCache.
+
+    Reads go through `load_entry`, so a damaged or planted entry is a miss that the
+    fresh answer replaces. Writes make missing directories 0700 and files 0600 whatever
+    the umask, replace a symlink or an empty directory in the entry's place rather than
+    write through it, and when the cache cannot be written (read-only, full, another
+    user's) the fresh credentials are still delivered, with one warning.
+    """
+
+    def __init__(self, directory: Path, warn: Callable[[str], None] | None = None) -> None:
+        self.directory = directory
+        self._warn = warn or _warn_on_stderr
+        self._warned = False
+
+    def _path(self, key: str) -> Path:
+        return self.directory / (key + ".json")
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and load_entry(self._path(key)) is not None
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        entry = load_entry(self._path(key))
+        if entry is None:
+            raise KeyError(key)
+        return entry
+
+    def __delitem__(self, key: str) -> None:
+        try:
+            self._path(key).unlink()
+        except FileNotFoundError:
+            raise KeyError(key) from None
+        except OSError:
+            pass
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        from envgen.errors import EnvgenError
+        from envgen.persist import atomic
+
+        data = _cache_json(value).encode("utf-8")
+        path = self._path(key)
+        try:
+            atomic.make_directory(self.directory)
+            _clear_the_place(path)
+            atomic.replace_file(path, data, atomic.PRIVATE_MODE)
+        except EnvgenError as error:
+            self._warning(error.message)
+        except OSError as error:
+            self._warning(f"cannot replace {path} ({atomic.describe_os_error(error)})")
+
+    def _warning(self, problem: str) -> None:
+        if not self._warned:
+            self._warned = True
+            self._warn(f"warning: the credentials were not cached: {problem}")
+
+
+def _clear_the_place(path: Path) -> None:
+    """Take away a symlink or an empty directory where the entry goes: replaced, not followed."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(found.st_mode):
+        os.unlink(path)
+    elif stat.S_ISDIR(found.st_mode):
+        os.rmdir(path)
+
+
+def _warn_on_stderr(message: str) -> None:
+    from envgen.output import say
+
+    say(message)
 
 
 def fresh_credentials(
     entry: Any, region: str | None = None, now: datetime | None = None
 ) -> Credentials | None:
     """The credentials of a cache entry with more than EXPIRY_MARGIN left, else None."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("Credentials"), dict):
-        return None
-    fields = entry["Credentials"]
-    values = [fields.get(name) for name in ("AccessKeyId", "SecretAccessKey", "SessionToken")]
-    expiration_text = fields.get("Expiration")
-    if not all(isinstance(value, str) and value for value in values):
-        return None
-    if not isinstance(expiration_text, str):
-        return None
-    expiration = parse_cached_expiration(expiration_text)
-    if expiration is None:
-        return None
     now = now or datetime.now(timezone.utc)
-    if expiration - now < EXPIRY_MARGIN:
+    expiration = entry_expiration(entry, now)
+    if expiration is None or expiration - now < EXPIRY_MARGIN:
         return None
-    access_key_id, secret_access_key, session_token = values
+    access_key_id, secret_access_key, session_token = (
+        entry["Credentials"][name] for name in _CREDENTIAL_FIELDS
+    )
     return Credentials(
         access_key_id=access_key_id,
         secret_access_key=secret_access_key,

@@ -15,7 +15,7 @@ import locale
 import os
 import shlex
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 CONFIG_FILE_VARIABLE = "AWS_CONFIG_FILE"
 CREDENTIALS_FILE_VARIABLE = "AWS_SHARED_CREDENTIALS_FILE"
@@ -38,13 +38,18 @@ class NotARegularFile(OSError):
 
 
 def read_regular_file(
-    path: str | os.PathLike[str], limit: int = MAX_FILE_BYTES, *, follow_symlinks: bool = True
+    path: str | os.PathLike[str],
+    limit: int = MAX_FILE_BYTES,
+    *,
+    follow_symlinks: bool = True,
+    check: Callable[[os.stat_result], None] | None = None,
 ) -> bytes | None:
     """The bytes of the regular file at `path`, None when there is none; never blocks.
 
     Opened without blocking, so a FIFO cannot hold envgen until a writer comes;
     then anything but a regular file of at most `limit` bytes is refused with
-    NotARegularFile (its message says what was found). Other OSErrors pass on.
+    NotARegularFile (its message says what was found), and so is whatever
+    `check` raises it for, given the open file's status. Other OSErrors pass on.
     """
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
@@ -54,10 +59,12 @@ def read_regular_file(
     except FileNotFoundError:
         return None
     with os.fdopen(descriptor, "rb") as stream:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            kind = "a directory" if stat.S_ISDIR(status.st_mode) else "not a regular file"
             raise NotARegularFile(f"{kind}; envgen reads only regular files here")
+        if check is not None:
+            check(status)
         data = stream.read(limit + 1)
     if len(data) > limit:
         raise NotARegularFile(f"larger than {limit // (1024 * 1024)} MiB, too large to be one")

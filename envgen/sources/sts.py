@@ -3,7 +3,8 @@ so rendering and `import` never pay for it).
 
 Configuration and credential resolution are botocore's own: profiles, `source_profile` chains,
 `credential_source`, `mfa_serial`, SSO and credential_process all behave as in the AWS CLI.
-Assumed-role credentials go to the AWS CLI's cache directory through botocore's JSONFileCache
+Assumed-role credentials go to the AWS CLI's cache directory (through envgen.cache's
+CredentialCache, which reads and writes it as botocore's JSONFileCache does, but warily)
 under botocore's own cache keys, so envgen and the AWS CLI serve each other's entries.
 """
 
@@ -19,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from envgen.cache import CredentialCache
 from envgen.credentials import (
     CREDENTIAL_EXPIRATION,
     Credentials,
@@ -79,7 +81,7 @@ def cache_directory() -> Path:
 
 
 class RememberingCache:
-    """botocore's JSONFileCache, remembering the last entry it served or stored.
+    """The shared cache, remembering the last entry it served or stored.
 
     botocore's provider hides the expiry of the credentials it returns; the cache entry it
     just read or wrote holds it, under the same key the AWS CLI uses.
@@ -117,7 +119,7 @@ def _as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else None
     if isinstance(value, str) and value:
-        # JSONFileCache writes "2030-01-31T12:00:00UTC"; the STS wire format ends in Z.
+        # The cache holds "2030-01-31T12:00:00UTC"; the STS wire format ends in Z.
         return parse_expiration(value.removesuffix("UTC"))
     return None
 
@@ -325,9 +327,7 @@ def assume(place: Place, options: RoleOptions) -> Issued:
         profile_name = session.profile or "default"
         detail(describe_profile_chain(session, place))
         profile_role = settings.get("role_arn") if "web_identity_token_file" not in settings else None
-        from botocore.utils import JSONFileCache
-
-        cache = RememberingCache(JSONFileCache(str(cache_directory())))
+        cache = RememberingCache(CredentialCache(cache_directory()))
         prompter = terminal.prompter_for(options.token_code)
         if options.role_arn is None and profile_role is None and (
             options.session_name is not None or options.external_id is not None
@@ -482,9 +482,7 @@ def caller_identity(place: Place) -> dict[str, str]:
         _profile_settings(session, place)
         region = _region(session, place)
         detail(describe_profile_chain(session, place))
-        from botocore.utils import JSONFileCache
-
-        cache = RememberingCache(JSONFileCache(str(cache_directory())))
+        cache = RememberingCache(CredentialCache(cache_directory()))
         _install_resolver(session, place, region, cache, terminal.prompter_for(None), {})
         frozen = _base_credentials(session).get_frozen_credentials()
         client = make_client(
