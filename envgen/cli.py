@@ -246,6 +246,7 @@ LITERAL_SECRET_WARNING = (
 @app.command(
     "import",
     cls=EnvgenCommand,
+    short_help="Export credentials you already have; no AWS call.",
     help="Export credentials you already have (JSON file, - for stdin, or key flags); no AWS call.",
     epilog=apply_examples("import creds.json"),
 )
@@ -422,6 +423,7 @@ ProfileOption = Annotated[
 @app.command(
     "assume",
     cls=EnvgenCommand,
+    short_help="Credentials for a role, or a session token for keys.",
     help="Temporary credentials for a role (AssumeRole), or a session token for long-term keys.",
     epilog=apply_examples("assume PROFILE"),
 )
@@ -463,6 +465,7 @@ def assume_command(
 @app.command(
     "saml",
     cls=EnvgenCommand,
+    short_help="Credentials from a SAML assertion, no broker needed.",
     help="Temporary credentials from a SAML assertion (AssumeRoleWithSAML), no broker needed.",
     epilog=apply_examples("saml --saml-assertion file://saml.b64"),
 )
@@ -516,6 +519,7 @@ def saml_command(
 @app.command(
     "web-identity",
     cls=EnvgenCommand,
+    short_help="Credentials from an OIDC token, e.g. in CI.",
     help="Temporary credentials from an OIDC token (AssumeRoleWithWebIdentity), e.g. in CI.",
     epilog=apply_examples(
         "web-identity --role-arn ARN --web-identity-token file://token"
@@ -601,6 +605,7 @@ def whoami_command(
 @app.command(
     "exec",
     cls=EnvgenCommand,
+    short_help="Run a command with credentials; the shell is untouched.",
     help="Run a command with temporary credentials in its environment; the shell is untouched.",
     epilog="Example: envgen exec prod -- aws s3 ls",
 )

@@ -728,3 +728,10 @@ def test_a_file_or_profile_named_like_a_secret_is_still_used(
     Path(clean_env["AWS_CONFIG_FILE"]).write_text("[profile 123456]\nregion = eu-west-1\n")
     named = run_envgen(["assume", "123456", "--shell", "bash"], clean_env)
     assert b"looks like a key" not in named.stderr
+
+
+def test_top_level_help_lists_each_command_in_full(clean_env: dict[str, str]) -> None:
+    text = run_envgen(["--help"], clean_env).stdout.decode()
+    listed = text.split("Commands:\n")[1].split("\n\n")[0].splitlines()
+    assert set(COMMANDS) <= {line.split()[0] for line in listed}
+    assert not any(line.endswith("...") for line in listed), listed
