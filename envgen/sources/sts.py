@@ -304,6 +304,8 @@ def _base_credentials(session: Any) -> Any:
     found = session.get_credentials()
     if found is None:
         raise EnvgenError(f"no AWS credentials found; {HOW_TO_PROVIDE_CREDENTIALS}")
+    # botocore's name for the provider that answered: env, shared-credentials-file, ...
+    detail(f"base credentials from botocore's {getattr(found, 'method', 'unknown')!r} provider")
     return found
 
 

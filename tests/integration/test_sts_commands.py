@@ -588,3 +588,16 @@ def test_quiet_leaves_only_the_shell_code(sts_env, sts: StsServer):
         assert b"export AWS_SECRET_ACCESS_KEY=" in result.stdout
     failing = run_envgen(["assume", "nope", "-q"], sts_env)
     assert assert_failed_cleanly(failing).startswith("profile 'nope'")
+
+
+def test_verbose_whoami_names_the_provider_of_the_keys(sts_env, sts: StsServer):
+    env = dict(sts_env, AWS_ACCESS_KEY_ID=BASE_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY=BASE_SECRET)
+    result = run_envgen(["whoami", "-v"], env)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.decode().splitlines()
+    assert "envgen: base credentials from botocore's 'env' provider" in lines
+    assert f"envgen: STS endpoint {sts.url}, region eu-west-1" in lines
+    from_file = run_envgen(["whoami", "--verbose"], sts_env)
+    assert ("envgen: base credentials from botocore's 'shared-credentials-file' provider"
+            in from_file.stderr.decode().splitlines())
+    assert BASE_SECRET not in result.stderr.decode() + from_file.stderr.decode()
