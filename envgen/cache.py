@@ -315,7 +315,7 @@ def _clear_the_place(path: Path) -> None:
 
 
 def _warn_on_stderr(message: str) -> None:
-    from envgen.output import say
+    from envgen.messages import say
 
     say(message)
 

@@ -85,6 +85,25 @@ def credentials_file_path(environ: Mapping[str, str] = os.environ) -> str:
     return _file_path(CREDENTIALS_FILE_VARIABLE, DEFAULT_CREDENTIALS_FILE, environ)
 
 
+def refuse_oversized_files(environ: Mapping[str, str] = os.environ) -> None:
+    """botocore reads the config and credentials files whole: refuse one too large first."""
+    from envgen.errors import EnvgenError
+
+    for variable, path in (
+        (CONFIG_FILE_VARIABLE, config_file_path(environ)),
+        (CREDENTIALS_FILE_VARIABLE, credentials_file_path(environ)),
+    ):
+        try:
+            size = os.stat(path).st_size if os.path.isfile(path) else 0
+        except OSError:
+            continue
+        if size > MAX_FILE_BYTES:
+            raise EnvgenError(
+                f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, too large to be "
+                f"an AWS settings file; check the file (or {variable})"
+            )
+
+
 def read_sections(path: str) -> dict[str, dict[str, str]]:
     """Every section of an INI file as raw strings; {} when the file does not exist."""
     # botocore skips what is not a file (a FIFO, a device) as if it were absent.

@@ -418,11 +418,14 @@ def _both_locked(credentials_path: Path, config_path: Path | None) -> Iterator[N
             f"{CONFIG_FILE_VARIABLE} and {CREDENTIALS_FILE_VARIABLE} name the same file "
             f"({config_path}); give each its own file"
         )
-    with atomic.locked(credentials_path):
+    # Each lock file goes again on release, so ~/.aws holds nothing new but the profile.
+    with atomic.locked(credentials_path) as credentials_lock:
+        credentials_lock.remove_on_release()
         if config_path is None:
             yield
             return
-        with atomic.locked(config_path):
+        with atomic.locked(config_path) as config_lock:
+            config_lock.remove_on_release()
             yield
 
 

@@ -138,7 +138,10 @@ def make_client(session: Any, place: Place, region: str | None, **kwargs: Any) -
 
 
 def _session(profile: str | None) -> Any:
+    from envgen.config_files import refuse_oversized_files
     from envgen.messages import say
+
+    refuse_oversized_files()
 
     # botocore logs a warning when a credential refresh fails, and with no handler Python
     # prints it to stderr: the failure is reported once, as envgen's one line.

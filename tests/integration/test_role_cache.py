@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVGEN
+from envgen_process import assert_failed_cleanly
 from sts_server import (
     BASE_ACCESS_KEY_ID,
     BASE_SECRET,
@@ -218,3 +219,17 @@ def test_a_full_disk_still_delivers(sts_env, sts: StsServer, command: str):
     warnings = [line for line in result.stderr.decode().splitlines() if "warning" in line]
     assert len(warnings) == 1 and "not cached" in warnings[0], result.stderr.decode()
     assert list(cache_of(sts_env).glob("*")) == []
+
+
+@pytest.mark.parametrize("which", ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_oversized_settings_file_is_refused_before_botocore_reads_it(
+    sts_env, sts: StsServer, which: str, command: str
+):
+    Path(sts_env["AWS_CONFIG_FILE"]).write_text(HOP_CONFIG)
+    with Path(sts_env[which]).open("a") as settings:
+        settings.write("# padding\n" * (500 * 1024))
+    result = run_envgen(COMMANDS[command], sts_env)
+    message = assert_failed_cleanly(result, BASE_SECRET)
+    assert sts_env[which] in message and "MiB" in message
+    assert sts.log.counts() == {}

@@ -533,6 +533,8 @@ def test_clear_profile_right_after_a_save_restores_both_files(
     assert _clear(clean_env, "fresh").returncode == 0
     assert path.read_bytes() == credentials_before
     assert config.read_bytes() == config_before
+    # No lock file or temporary file stays behind either.
+    assert sorted(p.name for p in path.parent.iterdir()) == ["config", "credentials"]
 
 
 def test_clear_profile_refuses_long_term_keys_without_force(clean_env: dict[str, str]) -> None:
