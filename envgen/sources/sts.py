@@ -209,9 +209,13 @@ def unknown_profile(name: str, place: Place) -> EnvgenError:
         choices = f"the profiles there: {listed}"
     else:
         choices = "they define no profiles"
+
+    def shown(path: str) -> str:
+        return path if os.path.exists(path) else f"{path} (no such file)"
+
     return EnvgenError(
-        f"profile {name!r}{named_by} is in neither {config_file_path()} nor "
-        f"{credentials_file_path()}; {choices}"
+        f"profile {name!r}{named_by} is in neither {shown(config_file_path())} nor "
+        f"{shown(credentials_file_path())}; {choices}"
     )
 
 

@@ -242,4 +242,8 @@ def test_an_unknown_profile_names_the_files_read_and_the_profiles_there(
     assert "AWS_PROFILE" not in assert_failed_cleanly(
         run_envgen(["whoami", "--profile", "prod"], env)
     )
+    missing = tmp_path / "no-such-config"
+    assert assert_failed_cleanly(
+        run_envgen(["assume", "prod"], dict(env, AWS_CONFIG_FILE=str(missing)))
+    ).startswith(f"profile 'prod' is in neither {missing} (no such file) nor ")
     assert sts.log.counts() == {}
