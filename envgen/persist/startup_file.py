@@ -37,6 +37,24 @@ CREATED_WITH_DIRECTORIES_NOTE = re.compile(
 BLOCK_COMMENT = "# Written by `envgen --persist`; `envgen clear --persist` removes it."
 
 
+@dataclasses.dataclass(frozen=True)
+class Markers:
+    """The lines that delimit one kind of envgen block; each kind is found only by its own."""
+
+    begin: str
+    end: str
+    comment: str
+
+
+PERSIST_MARKERS = Markers(BEGIN_MARKER, END_MARKER, BLOCK_COMMENT)
+COMPLETION_MARKERS = Markers(
+    "# >>> envgen completion >>>",
+    "# <<< envgen completion <<<",
+    "# Written by `envgen completion install`; `envgen completion uninstall` removes it.",
+)
+ALL_MARKERS = (PERSIST_MARKERS, COMPLETION_MARKERS)
+
+
 def _lines(text: str) -> list[str]:
     # Only `\n` ends a line for a shell; str.splitlines() would also split at
     # form feeds and Unicode separators and so move bytes around.
@@ -74,16 +92,16 @@ def _created_note(directories: int | None) -> str:
     return f" (envgen created this file and the {directories} {plural} above it)"
 
 
-def _blocks(lines: list[str], where: Path) -> list[_Block]:
+def _blocks(lines: list[str], where: Path, markers: Markers) -> list[_Block]:
     blocks: list[_Block] = []
     begin: int | None = None
     for number, line in enumerate(lines):
         content = _content(line)
-        if content.startswith(BEGIN_MARKER):
+        if content.startswith(markers.begin):
             if begin is not None:
                 raise _unbalanced(where, begin)
             begin = number
-        elif content == END_MARKER:
+        elif content == markers.end:
             if begin is None:
                 raise EnvgenError(
                     f"{where} line {number + 1}: an envgen end marker without its begin "
@@ -112,7 +130,11 @@ def _newline_of(text: str) -> str:
 
 
 def with_block(
-    text: str, body: str, where: Path, created_directories: int | None = None
+    text: str,
+    body: str,
+    where: Path,
+    created_directories: int | None = None,
+    markers: Markers = PERSIST_MARKERS,
 ) -> str:
     """`text` with exactly one envgen block holding `body`, every other byte unchanged.
 
@@ -120,15 +142,15 @@ def with_block(
     above it); a block already there keeps what its marker said.
     """
     lines = _lines(text)
-    blocks = _blocks(lines, where)
+    blocks = _blocks(lines, where, markers)
     newline = blocks[0].newline if blocks else _newline_of(text)
     ended_line = blocks[0].ended_line if blocks else bool(text) and not text.endswith("\n")
     if blocks:
         created_directories = blocks[0].created_directories
     note = ENDED_LINE_NOTE if ended_line else _created_note(created_directories)
-    block = [BEGIN_MARKER + note, BLOCK_COMMENT]
+    block = [markers.begin + note, markers.comment]
     block += _content(body).split("\n") if body.strip() else []
-    block.append(END_MARKER)
+    block.append(markers.end)
     block_lines = [line.rstrip("\r") + newline for line in block]
     if not blocks:
         prefix = text + newline if ended_line else text
@@ -144,10 +166,10 @@ def _without(lines: list[str], blocks: list[_Block]) -> list[str]:
     return [line for n, line in enumerate(lines) if n not in dropped]
 
 
-def without_block(text: str, where: Path) -> str:
+def without_block(text: str, where: Path, markers: Markers = PERSIST_MARKERS) -> str:
     """`text` with every envgen block removed, as it was before the first was added."""
     lines = _lines(text)
-    blocks = _blocks(lines, where)
+    blocks = _blocks(lines, where, markers)
     if not blocks:
         return text
     remaining = "".join(_without(lines, blocks))
@@ -157,13 +179,37 @@ def without_block(text: str, where: Path) -> str:
     return remaining
 
 
-def created_by_envgen(text: str, where: Path) -> int | None:
-    """How many directories envgen created along with the file, if its block says it
-    created the file; None when the file was the user's."""
-    for block in _blocks(_lines(text), where):
-        if block.created_directories is not None:
-            return block.created_directories
+def created_by_envgen(text: str, where: Path, markers: Markers = PERSIST_MARKERS) -> int | None:
+    """How many directories envgen created along with the file, if a block of envgen's says
+    it created the file; None when the file was the user's."""
+    for kind in ALL_MARKERS:
+        for block in _blocks(_lines(text), where, kind):
+            if block.created_directories is not None:
+                return block.created_directories
     return None
+
+
+def only_envgen_blocks(text: str, where: Path) -> bool:
+    """Whether `text` holds nothing but envgen's blocks, of whichever kind."""
+    for kind in ALL_MARKERS:
+        text = without_block(text, where, kind)
+    return text == ""
+
+
+def noting_created(text: str, where: Path, created_directories: int) -> str:
+    """`text` whose first envgen block says envgen created the file: the note moves to a
+    block that stays when the block that carried it goes."""
+    lines = _lines(text)
+    for kind in ALL_MARKERS:
+        blocks = _blocks(lines, where, kind)
+        if blocks:
+            first = blocks[0]
+            if first.created_directories is None and not first.ended_line:
+                lines[first.first] = (
+                    kind.begin + _created_note(created_directories) + first.newline
+                )
+            return "".join(lines)
+    return text
 
 
 def _decode(data: bytes) -> str:
@@ -176,18 +222,108 @@ def _encode(text: str) -> bytes:
 
 
 @dataclasses.dataclass
-class StartupFilePersistence:
-    """Keep (or, with no assignments, remove) a shell's variables through its startup file."""
+class ManagedBlock:
+    """A file envgen manages under its config directory, applied by one marked block in a
+    shell's startup file; with no managed text, both go again.
+
+    Every message is worded by `plan`-time code, before anything is written.
+    """
 
     shell: str
     managed_file: Path
-    # The shell code holding the secrets; None removes the managed file and the block.
+    # The shell code to keep (secrets, for --persist); None removes the file and the block.
     managed_text: str | None = dataclasses.field(repr=False)
     startup_file: Path
     block_body: str
-    variables: tuple[str, ...]
-    output: str = ""
+    markers: Markers
     outcome: str = ""
+
+    @property
+    def keeps(self) -> bool:
+        return self.managed_text is not None
+
+    @property
+    def report(self) -> str:
+        return self.outcome
+
+    def removal_parts(self) -> list[str]:
+        """What removing would remove, read before anything is written."""
+        removed = [str(self.managed_file)] if self.managed_file.is_file() else []
+        text, after, created = self._startup_without_block()
+        if after == "" and created is not None and not self.startup_file.is_symlink():
+            removed.append(f"{self.startup_file}, which envgen had created")
+        elif after != text:
+            removed.append(f"the envgen block in {self.startup_file}")
+        return removed
+
+    def _startup_without_block(self) -> tuple[str, str, int | None]:
+        """The startup file's text, the text without this kind of block, and how many
+        directories envgen created with the file (None when the file was the user's)."""
+        before = atomic.read_existing(atomic.real_target(self.startup_file))
+        text = _decode(before) if before is not None else ""
+        after = without_block(text, self.startup_file, self.markers)
+        return text, after, created_by_envgen(text, self.startup_file)
+
+    def apply(self) -> None:
+        envgen_directory = self.managed_file.parent
+        created = atomic.make_directory(envgen_directory)
+        # One lock for every managed file and startup block: sh and ksh, say,
+        # may share ~/.profile, and completion shares ~/.bashrc with --persist.
+        with atomic.locked(envgen_directory / "persist") as lock:
+            if self.managed_text is None:
+                self._remove()
+                lock.remove_on_release()
+            else:
+                self._keep(self.managed_text)
+        if self.managed_text is None:
+            # What removal leaves is what was there before: envgen's own directory goes
+            # once it holds nothing, like any directory this run had to create.
+            _remove_empty_directories(
+                [envgen_directory, *(d for d in reversed(created) if d != envgen_directory)]
+            )
+
+    def _keep(self, managed_text: str) -> None:
+        # The block goes in first: a block envgen cannot place must neither leave new
+        # secrets in a file nothing applies nor replace the values kept before. A block
+        # whose managed file is missing or old applies what is there, when it is there.
+        startup = atomic.real_target(self.startup_file)
+        before = atomic.read_existing(startup)
+        text = _decode(before) if before is not None else ""
+        created_directories = None
+        if before is None:
+            created_directories = len(atomic.make_directory(startup.parent))
+        after = with_block(
+            text, self.block_body, self.startup_file, created_directories, self.markers
+        )
+        if after != text or before is None:
+            mode = atomic.existing_mode(startup, atomic.PRIVATE_MODE)
+            atomic.replace_file(self.startup_file, _encode(after), mode)
+        atomic.replace_file(self.managed_file, _encode(managed_text), atomic.PRIVATE_MODE)
+
+    def _remove(self) -> None:
+        startup = atomic.real_target(self.startup_file)
+        text, after, created_directories = self._startup_without_block()
+        atomic.remove_file(self.managed_file)
+        if after == "" and created_directories is not None and not self.startup_file.is_symlink():
+            # The file envgen created holds nothing else: it goes, as do the directories
+            # created for it once they are empty.
+            atomic.remove_file(startup)
+            _remove_empty_directories(list(startup.parents)[:created_directories])
+            return
+        if created_directories is not None and only_envgen_blocks(after, self.startup_file):
+            # Another kind of envgen block stays: it carries the note on from now on.
+            after = noting_created(after, self.startup_file, created_directories)
+        if after != text:
+            mode = atomic.existing_mode(startup, atomic.PRIVATE_MODE)
+            atomic.replace_file(self.startup_file, _encode(after), mode)
+
+
+@dataclasses.dataclass
+class StartupFilePersistence(ManagedBlock):
+    """Keep (or, with no assignments, remove) a shell's variables through its startup file."""
+
+    variables: tuple[str, ...] = ()
+    output: str = ""
 
     @classmethod
     def plan(
@@ -204,92 +340,22 @@ class StartupFilePersistence:
             managed_text=managed_text,
             startup_file=startup_file,
             block_body=dialect.render_startup_block(managed_file),
+            markers=PERSIST_MARKERS,
             variables=tuple(changes.assignments),
         )
         # Worded now, so that every message is known before the first byte of stdout.
-        planned.outcome = planned._keep_report() if managed_text else planned._removal_report()
-        return planned
-
-    def _keep_report(self) -> str:
-        return (
-            f"kept {', '.join(self.variables)} for future {self.shell} sessions in "
-            f"{self.managed_file}, applied by {self.startup_file}"
-        )
-
-    def _removal_report(self) -> str:
-        removed = [str(self.managed_file)] if self.managed_file.is_file() else []
-        text, after, created = self._startup_without_block()
-        if after == "" and created is not None and not self.startup_file.is_symlink():
-            removed.append(f"{self.startup_file}, which envgen had created")
-        elif after != text:
-            removed.append(f"the envgen block in {self.startup_file}")
-        if removed:
-            return f"removed {' and '.join(removed)}"
-        return f"nothing kept for future {self.shell} sessions to remove"
-
-    def _startup_without_block(self) -> tuple[str, str, int | None]:
-        """The startup file's text, the text without envgen's block, and how many
-        directories envgen created with the file (None when the file was the user's)."""
-        before = atomic.read_existing(atomic.real_target(self.startup_file))
-        text = _decode(before) if before is not None else ""
-        return text, without_block(text, self.startup_file), created_by_envgen(
-            text, self.startup_file
-        )
-
-    @property
-    def keeps(self) -> bool:
-        return self.managed_text is not None
-
-    def apply(self) -> None:
-        envgen_directory = self.managed_file.parent
-        created = atomic.make_directory(envgen_directory)
-        # One lock for every managed file and startup block: sh and ksh, say,
-        # may share ~/.profile.
-        with atomic.locked(envgen_directory / "persist") as lock:
-            if self.managed_text is None:
-                self._remove()
-                lock.remove_on_release()
-            else:
-                self._keep(self.managed_text)
-        if self.managed_text is None:
-            # What clear leaves is what was there before --persist: envgen's own directory
-            # goes once it holds nothing, like any directory this run had to create.
-            _remove_empty_directories(
-                [envgen_directory, *(d for d in reversed(created) if d != envgen_directory)]
+        if managed_text is not None:
+            planned.outcome = (
+                f"kept {', '.join(planned.variables)} for future {planned.shell} sessions in "
+                f"{managed_file}, applied by {startup_file}"
             )
-
-    def _keep(self, managed_text: str) -> None:
-        # The block goes in first: a block envgen cannot place must neither leave new
-        # secrets in a file nothing applies nor replace the values kept before. A block
-        # whose managed file is missing or old applies what is there, when it is there.
-        startup = atomic.real_target(self.startup_file)
-        before = atomic.read_existing(startup)
-        text = _decode(before) if before is not None else ""
-        created_directories = None
-        if before is None:
-            created_directories = len(atomic.make_directory(startup.parent))
-        after = with_block(text, self.block_body, self.startup_file, created_directories)
-        if after != text or before is None:
-            mode = atomic.existing_mode(startup, atomic.PRIVATE_MODE)
-            atomic.replace_file(self.startup_file, _encode(after), mode)
-        atomic.replace_file(self.managed_file, _encode(managed_text), atomic.PRIVATE_MODE)
-
-    def _remove(self) -> None:
-        startup = atomic.real_target(self.startup_file)
-        text, after, created_directories = self._startup_without_block()
-        atomic.remove_file(self.managed_file)
-        if after == "" and created_directories is not None and not self.startup_file.is_symlink():
-            # The file envgen created holds nothing else: it goes, as do the directories
-            # created for it once they are empty.
-            atomic.remove_file(startup)
-            _remove_empty_directories(list(startup.parents)[:created_directories])
-        elif after != text:
-            mode = atomic.existing_mode(startup, atomic.PRIVATE_MODE)
-            atomic.replace_file(self.startup_file, _encode(after), mode)
-
-    @property
-    def report(self) -> str:
-        return self.outcome
+        else:
+            removed = planned.removal_parts()
+            planned.outcome = (
+                f"removed {' and '.join(removed)}" if removed
+                else f"nothing kept for future {planned.shell} sessions to remove"
+            )
+        return planned
 
 
 def _remove_empty_directories(directories: list[Path]) -> None:
