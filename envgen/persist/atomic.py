@@ -234,38 +234,28 @@ def remove_file(path: Path) -> bool:
 LOCK_WAIT_SECONDS = 60
 
 
-class HeldLock:
-    """The lock `locked` holds; `remove_on_release` makes it leave no lock file behind."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.removing = False
-
-    def remove_on_release(self) -> None:
-        self.removing = True
-
-
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[HeldLock]:
-    """Hold an exclusive lock beside `path` (its real target), so writers take turns."""
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside `path` (its real target), so writers take turns.
+
+    The lock file goes again on release, so envgen leaves none behind.
+    """
     target = real_target(path)
     lock_path = target.with_name(target.name + ".lock")
     try:
         import fcntl
     except ImportError:  # Windows: no flock, and an open file cannot be removed anyway
         with _locked_by_filelock(target, lock_path):
-            yield HeldLock(lock_path)
+            yield
         return
     descriptor = _acquire(fcntl, target, lock_path)
-    held = HeldLock(lock_path)
     try:
-        yield held
+        yield
     finally:
-        if held.removing:
-            # Removed while still held: whoever waits on this file finds it gone and
-            # starts over on a new one (see _acquire), so no two hold the lock at once.
-            with contextlib.suppress(OSError):
-                os.unlink(lock_path)
+        # Removed while still held: whoever waits on this file finds it gone and
+        # starts over on a new one (see _acquire), so no two hold the lock at once.
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)
         os.close(descriptor)
 
 

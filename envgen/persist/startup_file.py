@@ -269,10 +269,9 @@ class ManagedBlock:
         created = atomic.make_directory(envgen_directory)
         # One lock for every managed file and startup block: sh and ksh, say,
         # may share ~/.profile, and completion shares ~/.bashrc with --persist.
-        with atomic.locked(envgen_directory / "persist") as lock:
+        with atomic.locked(envgen_directory / "persist"):
             if self.managed_text is None:
                 self._remove()
-                lock.remove_on_release()
             else:
                 self._keep(self.managed_text)
         if self.managed_text is None:
