@@ -12,7 +12,11 @@ from typing import Annotated, Optional
 import typer
 
 from envgen import __version__, regions
-from envgen.completion import complete_profile_names
+from envgen.completion import (
+    COMPLETE_VARIABLE,
+    complete_profile_names,
+    register_completion_protocol,
+)
 from envgen.credentials import Changes, environ_region
 from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
@@ -64,6 +68,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
+    # typer's installer writes an unquoted path into the startup file; `envgen completion`
+    # installs with --persist's care, and the root options below lead there.
+    add_completion=False,
 )
 
 # Options declared once and named in every command that takes them: typer has no option groups.
@@ -173,6 +180,18 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _install_completion(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        _change_completion(None, install=True)
+        raise typer.Exit()
+
+
+def _show_completion(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        _write_completion_script(None)
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     version: Annotated[
@@ -182,8 +201,76 @@ def _root(
     ] = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
+    # typer's own names for them, kept working: the same as `envgen completion install|show`.
+    install_completion: Annotated[
+        bool, typer.Option("--install-completion", callback=_install_completion,
+                           is_eager=True, hidden=True),
+    ] = False,
+    show_completion: Annotated[
+        bool, typer.Option("--show-completion", callback=_show_completion,
+                           is_eager=True, hidden=True),
+    ] = False,
 ) -> None:
     pass
+
+
+completion_app = typer.Typer(
+    name="completion",
+    cls=EnvgenGroup,
+    help="Shell completion of commands and AWS profile names: install, uninstall or show it.",
+    no_args_is_help=True,
+)
+app.add_typer(completion_app)
+CompletionShellOption = Annotated[
+    Optional[str],
+    typer.Option("--shell", metavar="NAME",
+                 help="bash, zsh, fish, pwsh or powershell. Default: the shell envgen runs in.",
+                 show_default=False),
+]
+
+
+def _completion_shell(shell: Optional[str]) -> str:
+    from envgen.completion import check_shell
+    from envgen.detect import detect_shell
+
+    name = shell or detect_shell(None).name
+    check_shell(name)
+    return name
+
+
+def _write_completion_script(shell: Optional[str]) -> None:
+    from envgen.completion import completion_script
+
+    write_stdout(completion_script(_completion_shell(shell)))
+
+
+def _change_completion(shell: Optional[str], install: bool) -> None:
+    from envgen.completion import completion_script, plan_completion
+
+    name = _completion_shell(shell)
+    script = completion_script(name) if install else None
+    change = plan_completion(name, script)
+    change.apply()
+    say(change.report)
+
+
+@completion_app.command("install", cls=EnvgenCommand,
+                        help="Load envgen's completion in every new shell (one marked block in "
+                        "its startup file; fish: its completions directory).")
+def completion_install_command(shell: CompletionShellOption = None) -> None:
+    _change_completion(shell, install=True)
+
+
+@completion_app.command("uninstall", cls=EnvgenCommand,
+                        help="Remove what `envgen completion install` added.")
+def completion_uninstall_command(shell: CompletionShellOption = None) -> None:
+    _change_completion(shell, install=False)
+
+
+@completion_app.command("show", cls=EnvgenCommand,
+                        help="Print the completion script, to load or install it yourself.")
+def completion_show_command(shell: CompletionShellOption = None) -> None:
+    _write_completion_script(shell)
 
 
 # The words envgen was run with, as `main` received them: for `exec`, which must know what
@@ -741,6 +828,9 @@ def main(argv: list[str] | None = None) -> None:
     _arguments[:] = sys.argv[1:] if argv is None else argv
     command = typer.main.get_command(app)
     convert_plainly(command)
+    if os.environ.get(COMPLETE_VARIABLE):
+        # A shell asking for completions speaks typer's protocol, not click's.
+        register_completion_protocol()
     try:
         result = command.main(args=list(_arguments), prog_name="envgen", standalone_mode=False)
     except typer.TyperException as problem:

@@ -7,6 +7,7 @@ The protocol tests drive the environment variables typer's completion scripts se
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -171,26 +172,114 @@ def test_zsh_install_completion_registers_the_completer(profiles_env) -> None:
     zsh = require_program("zsh")
     installed = run_shell([zsh, "-c", "envgen --install-completion; true"], profiles_env)
     assert installed.returncode == 0, installed.stderr
-    # What ~/.zshrc now says to do, then ask compinit which function completes envgen.
-    result = run_shell(
-        [zsh, "-c", 'source ~/.zshrc; print -r -- "${_comps[envgen]}"'], profiles_env
-    )
-    assert result.stdout.strip() == "_envgen", result.stderr
-    function = (Path(profiles_env["HOME"]) / ".zfunc" / "_envgen").read_text()
-    assert "_ENVGEN_COMPLETE=complete_zsh" in function
+    # A new interactive zsh reads ~/.zshrc; ask compinit which function completes envgen.
+    result = run_shell([zsh, "-i", "-c", 'print -r -- "${_comps[envgen]}"'], profiles_env)
+    assert result.stdout.strip() == "_envgen_completion", result.stderr
+    result = run_shell([zsh, "-i", "-c", "whence -f _envgen_completion"], profiles_env)
+    assert "_ENVGEN_COMPLETE=complete_zsh" in result.stdout, result.stderr
 
 
 def test_powershell_completion_script(profiles_env) -> None:
     # PowerShell cannot run here: check the script registers envgen's completer with the
     # protocol the tests above exercise.
-    env = {**profiles_env, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    env = profiles_env
     for shell in ("powershell", "pwsh"):
         result = subprocess.run(
-            [ENVGEN, "--show-completion", shell], env=env, capture_output=True, text=True,
-            timeout=30,
+            [ENVGEN, "completion", "show", "--shell", shell], env=env, capture_output=True,
+            text=True, timeout=30,
         )
         assert result.returncode == 0, result.stderr
         script = result.stdout
         assert "Register-ArgumentCompleter -Native -CommandName envgen" in script
         assert '$Env:_ENVGEN_COMPLETE = "complete_powershell"' in script
         assert "$Env:_TYPER_COMPLETE_WORD_TO_COMPLETE = $wordToComplete" in script
+
+
+# A home directory whose name a shell would run if envgen wrote it unquoted.
+HOSTILE_HOME = "o'brien $(touch PWNED-dollar) `touch PWNED-tick` \"q\" ;touch PWNED-semi"
+INTERACTIVE = {
+    "bash": lambda program, script: [program, "-i", "-c", script],
+    "zsh": lambda program, script: [program, "-i", "-c", script],
+    "fish": lambda program, script: [program, "-i", "-c", script],
+}
+COMPLETE_TEAM = {
+    "bash": "COMP_WORDS=(envgen assume te)\nCOMP_CWORD=2\n_envgen_completion envgen\n"
+            'printf "%s\\n" "${COMPREPLY[@]}"\n',
+    "zsh": 'print -r -- "${_comps[envgen]}"',
+    "fish": 'complete -C "envgen assume te"',
+}
+EXPECTED_TEAM = {"bash": ["team a"], "zsh": ["_envgen_completion"], "fish": ["team a"]}
+
+
+def _hostile_env(profiles_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / HOSTILE_HOME
+    home.mkdir()
+    for name in ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        moved = home / Path(profiles_env[name]).name
+        moved.write_bytes(Path(profiles_env[name]).read_bytes())
+        profiles_env = {**profiles_env, name: str(moved)}
+    return {**profiles_env, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config")}
+
+
+def _no_code_ran(tmp_path: Path) -> None:
+    assert [p for p in tmp_path.rglob("PWNED*")] == []
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+@pytest.mark.parametrize("how", [["--install-completion"], ["completion", "install"]],
+                         ids=["--install-completion", "completion-install"])
+def test_install_in_a_home_with_quotes_runs_no_code(
+    profiles_env, tmp_path: Path, shell: str, how: list[str]
+) -> None:
+    program = require_program(shell)
+    env = _hostile_env(profiles_env, tmp_path)
+    home = Path(env["HOME"])
+    # The parent shell is the one detected; `; true` keeps it from exec'ing envgen.
+    installed = run_shell([program, "-c", f"{shlex.join(['envgen', *how])}; true"],
+                          {**env, "PWD": str(tmp_path)})
+    assert installed.returncode == 0, installed.stderr
+    result = subprocess.run(
+        INTERACTIVE[shell](program, COMPLETE_TEAM[shell]), env=env, cwd=tmp_path,
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert result.stdout.splitlines() == EXPECTED_TEAM[shell], result.stderr
+    _no_code_ran(tmp_path)
+    assert [p for p in home.rglob("*") if p.name.endswith((".lock", ".envgen-tmp"))] == []
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_install_twice_then_uninstall_leaves_the_startup_file_as_it_was(
+    profiles_env, shell: str
+) -> None:
+    require_program(shell)
+    home = Path(profiles_env["HOME"])
+    startup = {"bash": home / ".bashrc", "zsh": home / ".zshrc",
+               "fish": home / ".config" / "fish" / "config.fish"}[shell]
+    startup.parent.mkdir(parents=True, exist_ok=True)
+    (home / ".config").mkdir(exist_ok=True)
+    original = b"# mine\nalias ll='ls -l'"  # no newline at the end
+    startup.write_bytes(original)
+    before = sorted(str(p) for p in home.rglob("*"))
+    first = subprocess.run([ENVGEN, "completion", "install", "--shell", shell], env=profiles_env,
+                           capture_output=True, timeout=60)
+    assert first.returncode == 0 and first.stdout == b"", first.stderr
+    installed = {p: p.read_bytes() for p in home.rglob("*") if p.is_file()}
+    second = subprocess.run([ENVGEN, "completion", "install", "--shell", shell],
+                            env=profiles_env, capture_output=True, timeout=60)
+    assert second.returncode == 0, second.stderr
+    # Idempotent: the second install changes no byte.
+    assert {p: p.read_bytes() for p in home.rglob("*") if p.is_file()} == installed
+    if shell != "fish":
+        assert startup.read_bytes().count(b"# >>> envgen completion >>>") == 1
+    removed = subprocess.run([ENVGEN, "completion", "uninstall", "--shell", shell],
+                             env=profiles_env, capture_output=True, timeout=60)
+    assert removed.returncode == 0 and removed.stdout == b"", removed.stderr
+    assert startup.read_bytes() == original
+    assert sorted(str(p) for p in home.rglob("*")) == before
+
+
+def test_completion_for_a_shell_without_it_is_refused(profiles_env) -> None:
+    result = subprocess.run([ENVGEN, "completion", "install", "--shell", "tcsh"],
+                            env=profiles_env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "tcsh" in result.stderr
