@@ -1,7 +1,7 @@
 """A write interrupted halfway leaves no temporary file, and the next write sweeps a killed one's.
 
-strace holds envgen inside the fsync of one temporary file (its `inject` delay), so the
-signal arrives while that file exists; `-D` keeps envgen the direct child, so the pid we
+strace holds envgen inside the fsync of one temporary file (its `inject` delay, long enough
+for a loaded machine to notice the file), so the signal arrives while that file exists; `-D` keeps envgen the direct child, so the pid we
 signal is envgen's own.
 """
 
@@ -48,11 +48,11 @@ def test_no_temporary_file_outlives_a_signal(
     home = Path(clean_env["HOME"])
     process = subprocess.Popen(
         [strace, "-D", "-o", os.devnull, "-e", "trace=fsync",
-         "-e", f"inject=fsync:delay_enter=3000000:when={fsync_number}", ENVGEN, *args],
+         "-e", f"inject=fsync:delay_enter=8000000:when={fsync_number}", ENVGEN, *args],
         env=clean_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while not [path for path in _temporaries(home) if f".{name}." in path.name]:
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "the temporary file never appeared"
