@@ -217,7 +217,7 @@ def _root(
 completion_app = typer.Typer(
     name="completion",
     cls=EnvgenGroup,
-    help="Shell completion of commands and AWS profile names: install, uninstall or show it.",
+    help="Install, uninstall or show shell completion.",
     no_args_is_help=True,
 )
 app.add_typer(completion_app)
