@@ -4,10 +4,14 @@ then makes of the saved profile."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from conftest import BIN_DIR
 from envgen_process import assert_failed_cleanly
 from sts_server import (
     StsServer,
@@ -68,3 +72,38 @@ def test_a_role_profile_is_refused_before_any_request(sts_env, sts: StsServer):
         assert "role_arn" in assert_failed_cleanly(result)
     assert sts.log.counts() == {}
     assert Path(sts_env["AWS_SHARED_CREDENTIALS_FILE"]).read_bytes() == before
+
+
+def aws_cli() -> str:
+    """The AWS CLI the test extra installs beside envgen."""
+    path = BIN_DIR / "aws"
+    if not path.exists():
+        message = "the AWS CLI is not installed (pip install -e '.[test]' installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return str(path)
+
+
+def test_the_aws_cli_uses_a_saved_profile_by_name_in_a_new_shell(sts_env, sts: StsServer):
+    aws = aws_cli()
+    result = run_envgen(
+        ["assume", "--role-arn", role_arn("Deploy"), "--region", "ap-southeast-2",
+         "--shell", "bash", "--save-profile", "deploy"], sts_env,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    fresh = {k: v for k, v in sts_env.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
+
+    def aws_says(*args: str) -> str:
+        done = subprocess.run([aws, *args, "--profile", "deploy"], env=fresh,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert aws_says("configure", "get", "region") == "ap-southeast-2"
+    identity = json.loads(aws_says("sts", "get-caller-identity", "--output", "json"))
+    assert ":assumed-role/Deploy/" in identity["Arn"]
+    assert run_envgen(["clear", "--shell", "bash", "--profile", "deploy"], sts_env).returncode == 0
+    listed = subprocess.run([aws, "configure", "list-profiles"], env=fresh,
+                            capture_output=True, text=True, timeout=120)
+    assert "deploy" not in listed.stdout.split()
