@@ -9,8 +9,8 @@ program (busybox applets, `sh` mode of a POSIX shell) or unknown, and never by $
 names the account's login shell rather than the one running now.
 
 The walk stops at the first shell-like process. One envgen has no dialect for (mksh, yash,
-rc...) is an error, not a reason to look further up: the shell beyond it would be a different
-language. Processes that merely pass envgen along (python, env, sudo, timeout, make, tmux,
+rc...) is an error, not a reason to look further up: the shell beyond it may speak another
+language, and its code would then run in this one. Processes that merely pass envgen along (python, env, sudo, timeout, make, tmux,
 sshd, login, script, su, a terminal emulator) are not shells and are walked past; `sh -c`
 is a shell, since that is how make, cron and CI run `eval "$(envgen ...)"`.
 """
@@ -50,8 +50,8 @@ SHELL_ALIASES = {
 
 # Shells envgen has no dialect for: the names these programs usually have. An allowlist,
 # because anything unlisted is walked past, and the list of programs that are not shells
-# has no end; a shell missing here is at worst skipped as it was before.
-# Those that read POSIX shell code, where `--shell sh` is the advice.
+# has no end; a shell missing here is at worst skipped as it was before. First those that
+# read POSIX shell code, where `--shell sh` is the advice.
 OTHER_POSIX_SHELLS = frozenset({
     "mksh", "lksh", "pdksh", "oksh", "loksh", "ksh88", "posh", "yash", "hush", "bosh", "jsh",
     "pfsh", "pfksh", "osh",
@@ -82,8 +82,11 @@ def _executable_name(path: str, windows: bool = False) -> str:
     name = (PureWindowsPath(path) if windows else PurePosixPath(path)).name.lower()
     if name.endswith(".exe"):
         name = name[: -len(".exe")]
-    # A login shell shows up as `-bash`.
-    return name.lstrip("-")
+    # A login shell shows up as `-bash`; Nix runs a wrapped program as `.xonsh-wrapped`.
+    name = name.lstrip("-")
+    if name.startswith(".") and name.endswith("-wrapped"):
+        name = name[1 : -len("-wrapped")]
+    return name
 
 
 def _shell_named(name: str) -> str | None:

@@ -269,6 +269,10 @@ def _process(argv: tuple[str, ...], executable: str | None, command: str | None 
         (("python3", "-X", "dev", "-m", "xonsh"), "/usr/bin/python3.11", "python3", "xonsh"),
         (("python3", "-m", "pytest"), "/usr/bin/python3.11", "python3", None),
         (("python3", "-c", "import xonsh"), "/usr/bin/python3.11", "python3", None),
+        # Nix starts a wrapped program under a dotted name.
+        (("/nix/store/x-python3/bin/python3.11", "/nix/store/y-xonsh/bin/.xonsh-wrapped"),
+         "/nix/store/x-python3/bin/python3.11", ".xonsh-wrapped", "xonsh"),
+        (("fish",), "/nix/store/z-fish/bin/.fish-wrapped", ".fish-wrapped", "fish"),
         # rbash is bash's restricted mode; bash output needs nothing it forbids.
         (("-rbash",), "/usr/bin/bash", "rbash", "bash"),
         (("rbash",), None, None, "bash"),
