@@ -269,6 +269,10 @@ def _process(argv: tuple[str, ...], executable: str | None, command: str | None 
         (("python3", "-X", "dev", "-m", "xonsh"), "/usr/bin/python3.11", "python3", "xonsh"),
         (("python3", "-m", "pytest"), "/usr/bin/python3.11", "python3", None),
         (("python3", "-c", "import xonsh"), "/usr/bin/python3.11", "python3", None),
+        # Under an emulator (an amd64 container on arm64), the kernel still names the file.
+        (("/usr/bin/qemu-x86_64-static", "/bin/tcsh"), "/usr/bin/qemu-x86_64-static", "tcsh",
+         "tcsh"),
+        (("/mnt/rosetta/rosetta", "/usr/bin/fish"), "/mnt/rosetta/rosetta", "fish", "fish"),
         # Nix starts a wrapped program under a dotted name.
         (("/nix/store/x-python3/bin/python3.11", "/nix/store/y-xonsh/bin/.xonsh-wrapped"),
          "/nix/store/x-python3/bin/python3.11", ".xonsh-wrapped", "xonsh"),
