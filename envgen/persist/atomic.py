@@ -234,8 +234,19 @@ def remove_file(path: Path) -> bool:
 LOCK_WAIT_SECONDS = 60
 
 
+class HeldLock:
+    """The lock `locked` holds. Its file goes on every release (where the platform allows
+    removing an open file); remove_on_release stays for callers that ask for it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def remove_on_release(self) -> None:
+        pass
+
+
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[HeldLock]:
     """Hold an exclusive lock beside `path` (its real target), so writers take turns.
 
     The lock file goes again on release, so envgen leaves none behind.
@@ -246,11 +257,11 @@ def locked(path: Path) -> Iterator[None]:
         import fcntl
     except ImportError:  # Windows: no flock, and an open file cannot be removed anyway
         with _locked_by_filelock(target, lock_path):
-            yield
+            yield HeldLock(lock_path)
         return
     descriptor = _acquire(fcntl, target, lock_path)
     try:
-        yield
+        yield HeldLock(lock_path)
     finally:
         # Removed while still held: whoever waits on this file finds it gone and
         # starts over on a new one (see _acquire), so no two hold the lock at once.
