@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from configupdater import ConfigUpdater
+    from configupdater.block import Comment
     from configupdater.section import Section
 
 PROFILE_VARIABLE = "AWS_PROFILE"
@@ -341,7 +342,7 @@ def with_region(text: str, name: str, region: str, where: Path) -> str:
     return _serialised(updater, text)
 
 
-def _saved_region_mark(section: Section) -> object | None:
+def _saved_region_mark(section: Section) -> Comment | None:
     from configupdater.block import Comment
 
     if not section.has_option("region"):
@@ -359,9 +360,10 @@ def without_saved_region(text: str, name: str, where: Path) -> str | None:
     marker = _saved_region_mark(section) if section is not None else None
     if section is None or marker is None:
         return None
-    marker.lines.pop()  # type: ignore[attr-defined]
-    if not marker.lines:  # type: ignore[attr-defined]
-        marker.detach()  # type: ignore[attr-defined]
+    # Only envgen's line goes; a comment of the user's just above it stays.
+    marker.lines.pop()
+    if not marker.lines:
+        marker.detach()
     del section["region"]
     if _is_empty(section):
         return _without_section(updater, section, text)
@@ -418,14 +420,11 @@ def _both_locked(credentials_path: Path, config_path: Path | None) -> Iterator[N
             f"{CONFIG_FILE_VARIABLE} and {CREDENTIALS_FILE_VARIABLE} name the same file "
             f"({config_path}); give each its own file"
         )
-    # Each lock file goes again on release, so ~/.aws holds nothing new but the profile.
-    with atomic.locked(credentials_path) as credentials_lock:
-        credentials_lock.remove_on_release()
+    with atomic.locked(credentials_path):
         if config_path is None:
             yield
             return
-        with atomic.locked(config_path) as config_lock:
-            config_lock.remove_on_release()
+        with atomic.locked(config_path):
             yield
 
 
