@@ -203,3 +203,31 @@ def test_home_is_untouched_when_input_is_refused(net_env):
         run(["import", "-", "--persist", "--shell", "bash"], net_env, stdin=zeros.fileno())
     run(["import", "/dev/zero", "--save-profile", "saved"], net_env)
     assert sorted(p.relative_to(home) for p in home.rglob("*")) == before
+
+
+# --- token files botocore reads for a profile or the environment ------------------------------
+
+
+def token_profile(env: dict[str, str], token_file: str) -> None:
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.parent.mkdir(exist_ok=True)
+    config.write_text(f"[profile ci]\nrole_arn = {ROLE}\nweb_identity_token_file = {token_file}\n")
+
+
+@pytest.mark.parametrize(
+    ("token_file", "expected"),
+    [("/dev/zero", "is a device"), ("{fifo}", "is a FIFO"), ("{missing}", "no such file")],
+)
+def test_a_profiles_token_file_that_is_no_file_is_one_line(net_env, tmp_path, token_file, expected):
+    fifo, missing = tmp_path / "fifo", tmp_path / "missing"
+    os.mkfifo(fifo)
+    token_profile(net_env, token_file.format(fifo=fifo, missing=missing))
+    for args in (["assume", "ci", "--format", "json"], ["whoami", "--profile", "ci"]):
+        message = assert_failed_cleanly(run(args, net_env))
+        assert "web_identity_token_file" in message and expected in message
+
+
+def test_the_environments_token_file_that_is_no_file_is_one_line(net_env):
+    env = dict(net_env, AWS_ROLE_ARN=ROLE, AWS_WEB_IDENTITY_TOKEN_FILE="/dev/zero")
+    message = assert_failed_cleanly(run(["whoami"], env))
+    assert "AWS_WEB_IDENTITY_TOKEN_FILE: /dev/zero is a device" in message

@@ -286,6 +286,9 @@ def _session_class() -> Any:
         def __init__(self, *, profile: str | None, warn: Any) -> None:
             super().__init__(profile=profile)
             self.network_budget = NetworkBudget()
+            # Where STS clients botocore makes for itself (a profile's web identity provider)
+            # send their requests when they name no endpoint: the command line's, if any.
+            self.sts_endpoint_url: str | None = None
             self._warn = warn
             self._warned: set[str] = set()
 
@@ -295,6 +298,9 @@ def _session_class() -> Any:
             from envgen.sources.validation import endpoint_url_problem
 
             kwargs["config"] = client_config(kwargs.get("config"))
+            service = args[0] if args else kwargs.get("service_name")
+            if service == "sts" and self.sts_endpoint_url and not kwargs.get("endpoint_url"):
+                kwargs["endpoint_url"] = self.sts_endpoint_url
             try:
                 client = super().create_client(*args, **kwargs)
             except ValueError as error:

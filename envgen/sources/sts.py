@@ -250,6 +250,29 @@ def _checked_environment_provider() -> Any:
     return CheckedEnvProvider()
 
 
+def _check_token_files(session: Any) -> None:
+    """botocore reads a web identity token file whole and blocks on a FIFO: the files it may
+    read for this command (AWS_WEB_IDENTITY_TOKEN_FILE, web_identity_token_file along the
+    profile's source_profile chain) must be regular files of a token's size first."""
+    from envgen.sources.text_input import check_readable_file
+
+    found = []
+    if os.environ.get("AWS_WEB_IDENTITY_TOKEN_FILE"):
+        found.append(("AWS_WEB_IDENTITY_TOKEN_FILE", os.environ["AWS_WEB_IDENTITY_TOKEN_FILE"]))
+    profiles = session.full_config.get("profiles", {})
+    name, seen = session.profile or "default", set()
+    while isinstance(name, str) and name not in seen:
+        seen.add(name)
+        settings = profiles.get(name, {})
+        if isinstance(settings.get("web_identity_token_file"), str):
+            found.append((f"profile {name}: web_identity_token_file",
+                           settings["web_identity_token_file"]))
+        name = settings.get("source_profile")
+    limit = validation.READ_LIMITS["--web-identity-token"]
+    for label, path in found:
+        check_readable_file(Path(os.path.expanduser(path)), limit, label)
+
+
 def _install_resolver(
     session: Any,
     place: Place,
@@ -261,6 +284,9 @@ def _install_resolver(
     """botocore's default credential chain, with its assume-role provider given the shared cache,
     the terminal prompter, bounded clients, and the command line's overrides of the profile."""
     from botocore import credentials as botocore_credentials
+
+    _check_token_files(session)
+    session.sts_endpoint_url = place.endpoint_url
 
     resolver = botocore_credentials.create_credential_resolver(
         session, cache=cache, region_name=region

@@ -97,6 +97,24 @@ def _file_bytes(path: Path, limit: int, prefix: str, hint: str) -> bytes:
         os.close(descriptor)
 
 
+def check_readable_file(path: Path, limit: int, label: str) -> None:
+    """Refuse PATH, which another program will read whole, unless it is a regular file of at
+    most `limit` bytes."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        raise UsageError(f"{label}: {path}: no such file") from None
+    except OSError as error:
+        raise UsageError(f"{label}: {path}: cannot read it ({error.strerror})") from None
+    if not stat.S_ISREG(found.st_mode):
+        kind = "a directory" if stat.S_ISDIR(found.st_mode) else _kind(found.st_mode)
+        raise UsageError(f"{label}: {path} is {kind}, not a regular file; point it at a file")
+    if found.st_size > limit:
+        raise UsageError(
+            f"{label}: {path} is more than {describe_size(limit)}, larger than any valid input"
+        )
+
+
 def read_text(
     source: str, *, label: str = "", hint: str = "", limit: int = DEFAULT_LIMIT
 ) -> tuple[str, str]:

@@ -11,7 +11,15 @@ import pytest
 
 from envgen_process import assert_failed_cleanly
 from hostile_endpoints import ACCESS_DENIED, NETWORK_COMMANDS, HostileEndpoint, answer, answering
-from sts_server import BASE_ACCESS_KEY_ID, BASE_SECRET, role_arn, run_envgen
+from sts_server import (
+    BASE_ACCESS_KEY_ID,
+    BASE_SECRET,
+    StsServer,
+    role_arn,
+    run_envgen,
+    sts,  # noqa: F401 - fixture
+    sts_server,  # noqa: F401 - fixture
+)
 
 ROLE = role_arn("Dev")
 
@@ -141,3 +149,16 @@ def test_a_path_with_an_escape_sequence_is_shown_escaped(keys_env, tmp_path):
     assert "\\x1b[2J\\x1b]0;owned\\x07.json: no such file" in message
     assert "\x1b" not in message and "\x07" not in message
 
+
+
+def test_endpoint_url_reaches_a_profiles_web_identity_role(keys_env, sts: StsServer, tmp_path):
+    # botocore makes this STS client itself; the command line's endpoint must still be the one
+    # the token goes to.
+    token = tmp_path / "token"
+    token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl\n")
+    Path(keys_env["AWS_CONFIG_FILE"]).write_text(
+        f"[profile ci]\nrole_arn = {ROLE}\nweb_identity_token_file = {token}\n"
+    )
+    result = run_envgen(["assume", "ci", "--endpoint-url", sts.url, "--format", "json"], keys_env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert sts.log.counts() == {"AssumeRoleWithWebIdentity": 1}
