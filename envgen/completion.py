@@ -123,7 +123,9 @@ def plan_completion(
         )
     dialect = shell_named(shell)
     startup_file = dialect.startup_file(places)
-    managed_file = places.envgen_directory / f"completion.{shell}"
+    # PowerShell dot-sources only a .ps1 file.
+    suffix = "ps1" if shell in ("pwsh", "powershell") else shell
+    managed_file = places.envgen_directory / f"completion.{suffix}"
     if script is not None and shell == "zsh":
         script = _ZSH_PREAMBLE + script
     planned = ManagedBlock(
