@@ -64,7 +64,7 @@ def check_shell(shell: str) -> None:
     if shell not in COMPLETION_SHELLS:
         raise UsageError(
             f"completion is available for {', '.join(COMPLETION_SHELLS)}, not {shell}; "
-            "name one with --shell"
+            "name one: envgen completion install|show|uninstall --shell NAME"
         )
 
 
