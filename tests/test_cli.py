@@ -30,7 +30,7 @@ from envgen_process import (
     sts_document,
 )
 
-POSIX_LINE = re.compile(r"^(export [A-Z_]+='[^']*'|unset [A-Z_]+)$")
+POSIX_LINE = re.compile(r"^(export [A-Z_]+='[^']*';|unset [A-Z_]+;)$")
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_format_dotenv_prints_only_assignments(creds_file: Path, clean_env: dict
 def test_clear_unsets_every_managed_variable(clean_env: dict[str, str]) -> None:
     result = run_envgen(["clear", "--shell", "bash"], clean_env)
     assert (result.returncode, result.stderr) == (0, b"")
-    assert result.stdout.decode().splitlines() == [f"unset {name}" for name in MANAGED_VARIABLES]
+    assert result.stdout.decode().splitlines() == [f"unset {name};" for name in MANAGED_VARIABLES]
 
 
 @pytest.mark.parametrize("shell", list(SHELLS))
@@ -111,7 +111,7 @@ def test_clear_accepts_the_shell_format(clean_env: dict[str, str]) -> None:
     result = run_envgen(["clear", "--format", "shell", "--shell", "fish"], clean_env)
     assert result.returncode == 0
     assert result.stdout.decode().splitlines()[0] == (
-        "if set -q -g -- AWS_ACCESS_KEY_ID; set -e -g -- AWS_ACCESS_KEY_ID; end"
+        "if set -q -g -- AWS_ACCESS_KEY_ID; set -e -g -- AWS_ACCESS_KEY_ID; end;"
     )
 
 
@@ -282,9 +282,9 @@ def test_show_secrets_prints_them_on_a_terminal(
     )
     assert status == 0
     assert shown.splitlines()[:3] == [
-        f"export AWS_ACCESS_KEY_ID='{ACCESS_KEY_ID}'",
-        f"export AWS_SECRET_ACCESS_KEY='{SECRET}'",
-        f"export AWS_SESSION_TOKEN='{TOKEN}'",
+        f"export AWS_ACCESS_KEY_ID='{ACCESS_KEY_ID}';",
+        f"export AWS_SECRET_ACCESS_KEY='{SECRET}';",
+        f"export AWS_SESSION_TOKEN='{TOKEN}';",
     ]
     assert "not printing" not in stderr
 

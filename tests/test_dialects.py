@@ -38,23 +38,23 @@ def one_line(name: str, value: str) -> str:
 
 QUOTED = {
     "posix": [
-        ("plain", "export AWS_SESSION_TOKEN='plain'\n"),
-        ("it's", "export AWS_SESSION_TOKEN='it'\\''s'\n"),
-        ("back\\slash\\", "export AWS_SESSION_TOKEN='back\\slash\\'\n"),
-        ("$(x) `y` !z %P%", "export AWS_SESSION_TOKEN='$(x) `y` !z %P%'\n"),
-        ("two\nlines\r", "export AWS_SESSION_TOKEN='two\nlines\r'\n"),
+        ("plain", "export AWS_SESSION_TOKEN='plain';\n"),
+        ("it's", "export AWS_SESSION_TOKEN='it'\\''s';\n"),
+        ("back\\slash\\", "export AWS_SESSION_TOKEN='back\\slash\\';\n"),
+        ("$(x) `y` !z %P%", "export AWS_SESSION_TOKEN='$(x) `y` !z %P%';\n"),
+        ("two\nlines\r", "export AWS_SESSION_TOKEN='two\nlines\r';\n"),
         ("\u2019curly\u2018 \U0001f600",
-         "export AWS_SESSION_TOKEN='\u2019curly\u2018 \U0001f600'\n"),
-        ("-e", "export AWS_SESSION_TOKEN='-e'\n"),
+         "export AWS_SESSION_TOKEN='\u2019curly\u2018 \U0001f600';\n"),
+        ("-e", "export AWS_SESSION_TOKEN='-e';\n"),
     ],
     "fish": [
-        ("plain", "set -gx -- AWS_SESSION_TOKEN 'plain'\n"),
-        ("it's", "set -gx -- AWS_SESSION_TOKEN 'it\\'s'\n"),
-        ("back\\slash\\", "set -gx -- AWS_SESSION_TOKEN 'back\\\\slash\\\\'\n"),
-        ("\\'", "set -gx -- AWS_SESSION_TOKEN '\\\\\\''\n"),
-        ("$(x) `y` !z %P%", "set -gx -- AWS_SESSION_TOKEN '$(x) `y` !z %P%'\n"),
-        ("two\nlines\r", "set -gx -- AWS_SESSION_TOKEN 'two\nlines\r'\n"),
-        ("-e", "set -gx -- AWS_SESSION_TOKEN '-e'\n"),
+        ("plain", "set -gx -- AWS_SESSION_TOKEN 'plain';\n"),
+        ("it's", "set -gx -- AWS_SESSION_TOKEN 'it\\'s';\n"),
+        ("back\\slash\\", "set -gx -- AWS_SESSION_TOKEN 'back\\\\slash\\\\';\n"),
+        ("\\'", "set -gx -- AWS_SESSION_TOKEN '\\\\\\'';\n"),
+        ("$(x) `y` !z %P%", "set -gx -- AWS_SESSION_TOKEN '$(x) `y` !z %P%';\n"),
+        ("two\nlines\r", "set -gx -- AWS_SESSION_TOKEN 'two\nlines\r';\n"),
+        ("-e", "set -gx -- AWS_SESSION_TOKEN '-e';\n"),
     ],
     "csh": [
         ("plain", "setenv AWS_SESSION_TOKEN 'plain';\n"),
@@ -152,24 +152,24 @@ CREDENTIALS = Credentials("AKIDEXAMPLE", "wJal'r\\X!", "to$ken", EXPIRATION, Non
 
 WHOLE = {
     "bash": """\
-export AWS_ACCESS_KEY_ID='AKIDEXAMPLE'
-export AWS_SECRET_ACCESS_KEY='wJal'\\''r\\X!'
-export AWS_SESSION_TOKEN='to$ken'
-export AWS_CREDENTIAL_EXPIRATION='2030-01-31T12:00:00Z'
-export AWS_SESSION_EXPIRATION='2030-01-31T12:00:00Z'
-unset AWS_REGION
-unset AWS_DEFAULT_REGION
+export AWS_ACCESS_KEY_ID='AKIDEXAMPLE';
+export AWS_SECRET_ACCESS_KEY='wJal'\\''r\\X!';
+export AWS_SESSION_TOKEN='to$ken';
+export AWS_CREDENTIAL_EXPIRATION='2030-01-31T12:00:00Z';
+export AWS_SESSION_EXPIRATION='2030-01-31T12:00:00Z';
+unset AWS_REGION;
+unset AWS_DEFAULT_REGION;
 """,
     "fish": """\
-set -gx -- AWS_ACCESS_KEY_ID 'AKIDEXAMPLE'
-set -gx -- AWS_SECRET_ACCESS_KEY 'wJal\\'r\\\\X!'
-set -gx -- AWS_SESSION_TOKEN 'to$ken'
-set -gx -- AWS_CREDENTIAL_EXPIRATION '2030-01-31T12:00:00Z'
-set -gx -- AWS_SESSION_EXPIRATION '2030-01-31T12:00:00Z'
-if set -q -g -- AWS_REGION; set -e -g -- AWS_REGION; end
-if set -q -U -- AWS_REGION; set -e -U -- AWS_REGION; end
-if set -q -g -- AWS_DEFAULT_REGION; set -e -g -- AWS_DEFAULT_REGION; end
-if set -q -U -- AWS_DEFAULT_REGION; set -e -U -- AWS_DEFAULT_REGION; end
+set -gx -- AWS_ACCESS_KEY_ID 'AKIDEXAMPLE';
+set -gx -- AWS_SECRET_ACCESS_KEY 'wJal\\'r\\\\X!';
+set -gx -- AWS_SESSION_TOKEN 'to$ken';
+set -gx -- AWS_CREDENTIAL_EXPIRATION '2030-01-31T12:00:00Z';
+set -gx -- AWS_SESSION_EXPIRATION '2030-01-31T12:00:00Z';
+if set -q -g -- AWS_REGION; set -e -g -- AWS_REGION; end;
+if set -q -U -- AWS_REGION; set -e -U -- AWS_REGION; end;
+if set -q -g -- AWS_DEFAULT_REGION; set -e -g -- AWS_DEFAULT_REGION; end;
+if set -q -U -- AWS_DEFAULT_REGION; set -e -U -- AWS_DEFAULT_REGION; end;
 """,
     "tcsh": """\
 setenv AWS_ACCESS_KEY_ID 'AKIDEXAMPLE';

@@ -264,22 +264,22 @@ def test_standard_input_and_a_file_give_the_same_output(
     path.write_text(sts_document())
     from_file = import_lines([str(path)], clean_env)
     assert import_lines(["-"], clean_env, stdin=sts_document()) == from_file
-    assert f"export AWS_SECRET_ACCESS_KEY='{SECRET}'" in from_file
-    assert f"export AWS_CREDENTIAL_EXPIRATION='{FUTURE}'" in from_file
-    assert f"export AWS_SESSION_EXPIRATION='{FUTURE}'" in from_file
+    assert f"export AWS_SECRET_ACCESS_KEY='{SECRET}';" in from_file
+    assert f"export AWS_CREDENTIAL_EXPIRATION='{FUTURE}';" in from_file
+    assert f"export AWS_SESSION_EXPIRATION='{FUTURE}';" in from_file
 
 
 def test_long_term_keys_unset_every_stale_variable(clean_env: dict[str, str]) -> None:
     lines = import_lines(["--access-key-id", "AKIAEXAMPLE", "--secret-access-key", SECRET],
                          clean_env)
     assert lines == [
-        "export AWS_ACCESS_KEY_ID='AKIAEXAMPLE'",
-        f"export AWS_SECRET_ACCESS_KEY='{SECRET}'",
-        "unset AWS_SESSION_TOKEN",
-        "unset AWS_CREDENTIAL_EXPIRATION",
-        "unset AWS_SESSION_EXPIRATION",
-        "unset AWS_REGION",
-        "unset AWS_DEFAULT_REGION",
+        "export AWS_ACCESS_KEY_ID='AKIAEXAMPLE';",
+        f"export AWS_SECRET_ACCESS_KEY='{SECRET}';",
+        "unset AWS_SESSION_TOKEN;",
+        "unset AWS_CREDENTIAL_EXPIRATION;",
+        "unset AWS_SESSION_EXPIRATION;",
+        "unset AWS_REGION;",
+        "unset AWS_DEFAULT_REGION;",
     ]
 
 
@@ -331,7 +331,7 @@ def test_the_region_is_set_under_both_names(
     path = tmp_path / "creds.json"
     path.write_text(sts_document())
     lines = import_lines([str(path), *flags], {**clean_env, **environment})
-    assert lines[-2:] == [f"export AWS_REGION='{region}'", f"export AWS_DEFAULT_REGION='{region}'"]
+    assert lines[-2:] == [f"export AWS_REGION='{region}';", f"export AWS_DEFAULT_REGION='{region}';"]
     assert not [line for line in lines if line.startswith("unset")]
 
 
@@ -341,8 +341,8 @@ def test_without_a_region_both_region_variables_are_unset(
     path = tmp_path / "creds.json"
     path.write_text(sts_document())
     assert import_lines([str(path)], clean_env)[-2:] == [
-        "unset AWS_REGION",
-        "unset AWS_DEFAULT_REGION",
+        "unset AWS_REGION;",
+        "unset AWS_DEFAULT_REGION;",
     ]
 
 
@@ -353,13 +353,13 @@ def test_region_flag_works_with_key_flags(clean_env: dict[str, str]) -> None:
         clean_env,
     )
     assert lines == [
-        f"export AWS_ACCESS_KEY_ID='{ACCESS_KEY_ID}'",
-        f"export AWS_SECRET_ACCESS_KEY='{SECRET}'",
-        f"export AWS_SESSION_TOKEN='{TOKEN}'",
-        f"export AWS_CREDENTIAL_EXPIRATION='{FUTURE}'",
-        f"export AWS_SESSION_EXPIRATION='{FUTURE}'",
-        "export AWS_REGION='us-west-2'",
-        "export AWS_DEFAULT_REGION='us-west-2'",
+        f"export AWS_ACCESS_KEY_ID='{ACCESS_KEY_ID}';",
+        f"export AWS_SECRET_ACCESS_KEY='{SECRET}';",
+        f"export AWS_SESSION_TOKEN='{TOKEN}';",
+        f"export AWS_CREDENTIAL_EXPIRATION='{FUTURE}';",
+        f"export AWS_SESSION_EXPIRATION='{FUTURE}';",
+        "export AWS_REGION='us-west-2';",
+        "export AWS_DEFAULT_REGION='us-west-2';",
     ]
 
 
