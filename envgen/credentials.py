@@ -16,11 +16,22 @@ CREDENTIAL_EXPIRATION = "AWS_CREDENTIAL_EXPIRATION"
 SESSION_EXPIRATION = "AWS_SESSION_EXPIRATION"
 REGION = "AWS_REGION"
 DEFAULT_REGION = "AWS_DEFAULT_REGION"
+PROFILE = "AWS_PROFILE"
+DEFAULT_PROFILE = "AWS_DEFAULT_PROFILE"
+SECURITY_TOKEN = "AWS_SECURITY_TOKEN"
 
-# Every variable envgen sets or clears, in output order. Whatever a new set of
-# credentials leaves out is unset in the same output, so no stale session token
-# or expiry survives beside new keys.
-MANAGED_VARIABLES: tuple[str, ...] = (
+# Variables that choose another identity than the keys beside them: the JavaScript
+# SDK takes AWS_PROFILE over keys in the environment, botocore takes
+# AWS_DEFAULT_PROFILE over AWS_PROFILE and the legacy AWS_SECURITY_TOKEN over
+# AWS_SESSION_TOKEN. Output with keys unsets all three; output that names a
+# profile unsets the other two.
+IDENTITY_SELECTORS: tuple[str, ...] = (PROFILE, DEFAULT_PROFILE, SECURITY_TOKEN)
+
+# The variables a set of credentials can set, then every variable envgen sets or
+# clears, in output order. Whatever a new set of credentials leaves out is unset
+# in the same output, so no stale session token, expiry or profile survives
+# beside new keys.
+CREDENTIAL_VARIABLES: tuple[str, ...] = (
     ACCESS_KEY_ID,
     SECRET_ACCESS_KEY,
     SESSION_TOKEN,
@@ -29,6 +40,7 @@ MANAGED_VARIABLES: tuple[str, ...] = (
     REGION,
     DEFAULT_REGION,
 )
+MANAGED_VARIABLES: tuple[str, ...] = (*CREDENTIAL_VARIABLES, *IDENTITY_SELECTORS)
 
 SECRET_VARIABLES = frozenset({SECRET_ACCESS_KEY, SESSION_TOKEN})
 
@@ -147,7 +159,7 @@ class Credentials:
             )
 
     def environment(self) -> dict[str, str]:
-        """The variables these credentials set, in MANAGED_VARIABLES order."""
+        """The variables these credentials set, in CREDENTIAL_VARIABLES order."""
         values: dict[str, str | None] = {
             ACCESS_KEY_ID: self.access_key_id,
             SECRET_ACCESS_KEY: self.secret_access_key,
@@ -174,6 +186,20 @@ class Changes:
         assignments = credentials.environment()
         unsets = tuple(name for name in MANAGED_VARIABLES if name not in assignments)
         return cls(assignments, unsets, credentials)
+
+    @classmethod
+    def naming_profile(cls, profile: str, region: str | None) -> Changes:
+        """AWS_PROFILE names a saved profile; the keys, a token and another profile
+        variable that would win over it are unset, and the region is kept."""
+        assignments = {PROFILE: profile}
+        if region is not None:
+            assignments[REGION] = region
+            assignments[DEFAULT_REGION] = region
+        unsets = tuple(
+            name for name in MANAGED_VARIABLES
+            if name not in assignments and name not in (REGION, DEFAULT_REGION)
+        )
+        return cls(assignments, unsets)
 
     @classmethod
     def clearing(cls) -> Changes:

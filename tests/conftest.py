@@ -45,3 +45,22 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
         AWS_EC2_METADATA_DISABLED="true",
     )
     return env
+
+
+# scripts/install-shells installs the AWS SDK for JavaScript's credential provider here, so
+# tests can ask it which identity an environment gives.
+JAVASCRIPT_SDK_PREFIX = Path("/usr/local/lib/envgen-test-node")
+
+
+def require_javascript_sdk() -> Path:
+    """The node_modules directory holding @aws-sdk/credential-provider-node; missing, it fails
+    the test under CI and skips it elsewhere, as a missing shell does."""
+    require_program("node")
+    modules = JAVASCRIPT_SDK_PREFIX / "node_modules"
+    if not (modules / "@aws-sdk" / "credential-provider-node").is_dir():
+        message = (f"@aws-sdk/credential-provider-node is not in {modules} "
+                   "(scripts/install-shells installs it)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return modules

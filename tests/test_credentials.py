@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from envgen.credentials import (
+    CREDENTIAL_VARIABLES,
     MANAGED_VARIABLES,
     Changes,
     Credentials,
@@ -57,7 +58,7 @@ def test_environment_gives_both_expiry_variables_in_utc_iso_8601() -> None:
 
 def test_environment_sets_every_managed_variable_in_order_when_all_is_known() -> None:
     environment = credentials().environment()
-    assert tuple(environment) == MANAGED_VARIABLES
+    assert tuple(environment) == CREDENTIAL_VARIABLES
     assert environment["AWS_ACCESS_KEY_ID"] == "ASIAEXAMPLE"
     assert environment["AWS_SECRET_ACCESS_KEY"] == SECRET
     assert environment["AWS_SESSION_TOKEN"] == TOKEN
@@ -95,6 +96,9 @@ def test_stale_variables_are_unset_beside_long_term_keys() -> None:
         "AWS_SESSION_EXPIRATION",
         "AWS_REGION",
         "AWS_DEFAULT_REGION",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_SECURITY_TOKEN",
     )
 
 

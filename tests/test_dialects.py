@@ -159,6 +159,9 @@ export AWS_CREDENTIAL_EXPIRATION='2030-01-31T12:00:00Z';
 export AWS_SESSION_EXPIRATION='2030-01-31T12:00:00Z';
 unset AWS_REGION;
 unset AWS_DEFAULT_REGION;
+unset AWS_PROFILE;
+unset AWS_DEFAULT_PROFILE;
+unset AWS_SECURITY_TOKEN;
 """,
     "fish": """\
 set -gx -- AWS_ACCESS_KEY_ID 'AKIDEXAMPLE';
@@ -170,6 +173,12 @@ if set -q -g -- AWS_REGION; set -e -g -- AWS_REGION; end;
 if set -q -U -- AWS_REGION; set -e -U -- AWS_REGION; end;
 if set -q -g -- AWS_DEFAULT_REGION; set -e -g -- AWS_DEFAULT_REGION; end;
 if set -q -U -- AWS_DEFAULT_REGION; set -e -U -- AWS_DEFAULT_REGION; end;
+if set -q -g -- AWS_PROFILE; set -e -g -- AWS_PROFILE; end;
+if set -q -U -- AWS_PROFILE; set -e -U -- AWS_PROFILE; end;
+if set -q -g -- AWS_DEFAULT_PROFILE; set -e -g -- AWS_DEFAULT_PROFILE; end;
+if set -q -U -- AWS_DEFAULT_PROFILE; set -e -U -- AWS_DEFAULT_PROFILE; end;
+if set -q -g -- AWS_SECURITY_TOKEN; set -e -g -- AWS_SECURITY_TOKEN; end;
+if set -q -U -- AWS_SECURITY_TOKEN; set -e -U -- AWS_SECURITY_TOKEN; end;
 """,
     "tcsh": """\
 setenv AWS_ACCESS_KEY_ID 'AKIDEXAMPLE';
@@ -179,6 +188,9 @@ setenv AWS_CREDENTIAL_EXPIRATION '2030-01-31T12:00:00Z';
 setenv AWS_SESSION_EXPIRATION '2030-01-31T12:00:00Z';
 unsetenv AWS_REGION;
 unsetenv AWS_DEFAULT_REGION;
+unsetenv AWS_PROFILE;
+unsetenv AWS_DEFAULT_PROFILE;
+unsetenv AWS_SECURITY_TOKEN;
 """,
     "powershell": """\
 $env:AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE'
@@ -188,6 +200,9 @@ $env:AWS_CREDENTIAL_EXPIRATION = '2030-01-31T12:00:00Z'
 $env:AWS_SESSION_EXPIRATION = '2030-01-31T12:00:00Z'
 Remove-Item -Path Env:AWS_REGION -ErrorAction SilentlyContinue
 Remove-Item -Path Env:AWS_DEFAULT_REGION -ErrorAction SilentlyContinue
+Remove-Item -Path Env:AWS_PROFILE -ErrorAction SilentlyContinue
+Remove-Item -Path Env:AWS_DEFAULT_PROFILE -ErrorAction SilentlyContinue
+Remove-Item -Path Env:AWS_SECURITY_TOKEN -ErrorAction SilentlyContinue
 """,
     "elvish": """\
 set-env AWS_ACCESS_KEY_ID 'AKIDEXAMPLE'
@@ -197,6 +212,9 @@ set-env AWS_CREDENTIAL_EXPIRATION '2030-01-31T12:00:00Z'
 set-env AWS_SESSION_EXPIRATION '2030-01-31T12:00:00Z'
 unset-env AWS_REGION
 unset-env AWS_DEFAULT_REGION
+unset-env AWS_PROFILE
+unset-env AWS_DEFAULT_PROFILE
+unset-env AWS_SECURITY_TOKEN
 """,
     "xonsh": """\
 $AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE'
@@ -206,6 +224,9 @@ $AWS_CREDENTIAL_EXPIRATION = '2030-01-31T12:00:00Z'
 $AWS_SESSION_EXPIRATION = '2030-01-31T12:00:00Z'
 ${...}.pop('AWS_REGION', None)
 ${...}.pop('AWS_DEFAULT_REGION', None)
+${...}.pop('AWS_PROFILE', None)
+${...}.pop('AWS_DEFAULT_PROFILE', None)
+${...}.pop('AWS_SECURITY_TOKEN', None)
 """,
     "nu": """\
 {
@@ -215,7 +236,10 @@ ${...}.pop('AWS_DEFAULT_REGION', None)
   "AWS_CREDENTIAL_EXPIRATION": "2030-01-31T12:00:00Z",
   "AWS_SESSION_EXPIRATION": "2030-01-31T12:00:00Z",
   "AWS_REGION": null,
-  "AWS_DEFAULT_REGION": null
+  "AWS_DEFAULT_REGION": null,
+  "AWS_PROFILE": null,
+  "AWS_DEFAULT_PROFILE": null,
+  "AWS_SECURITY_TOKEN": null
 }
 """,
     "json": """\
@@ -241,6 +265,9 @@ SET "AWS_DEFAULT_REGION=eu-west-1"
 SET "AWS_SESSION_TOKEN="
 SET "AWS_CREDENTIAL_EXPIRATION="
 SET "AWS_SESSION_EXPIRATION="
+SET "AWS_PROFILE="
+SET "AWS_DEFAULT_PROFILE="
+SET "AWS_SECURITY_TOKEN="
 """,
     # A .env file cannot unset: it lists only what to set.
     "dotenv": """\
@@ -275,10 +302,11 @@ def test_whole_output_of_long_term_keys_with_a_region(name: str) -> None:
 def test_clear_unsets_every_managed_variable(name: str) -> None:
     text = SHELLS[name].render(Changes.clearing())
     # fish erases the global and the universal variable, one line each.
-    assert len(text.splitlines()) == (14 if name == "fish" else 7)
+    assert len(text.splitlines()) == (20 if name == "fish" else 10)
     for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                      "AWS_CREDENTIAL_EXPIRATION", "AWS_SESSION_EXPIRATION", "AWS_REGION",
-                     "AWS_DEFAULT_REGION"):
+                     "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+                     "AWS_SECURITY_TOKEN"):
         assert variable in text
 
 

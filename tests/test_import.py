@@ -280,6 +280,9 @@ def test_long_term_keys_unset_every_stale_variable(clean_env: dict[str, str]) ->
         "unset AWS_SESSION_EXPIRATION;",
         "unset AWS_REGION;",
         "unset AWS_DEFAULT_REGION;",
+        "unset AWS_PROFILE;",
+        "unset AWS_DEFAULT_PROFILE;",
+        "unset AWS_SECURITY_TOKEN;",
     ]
 
 
@@ -331,8 +334,11 @@ def test_the_region_is_set_under_both_names(
     path = tmp_path / "creds.json"
     path.write_text(sts_document())
     lines = import_lines([str(path), *flags], {**clean_env, **environment})
-    assert lines[-2:] == [f"export AWS_REGION='{region}';", f"export AWS_DEFAULT_REGION='{region}';"]
-    assert not [line for line in lines if line.startswith("unset")]
+    assert lines[-5:-3] == [f"export AWS_REGION='{region}';", f"export AWS_DEFAULT_REGION='{region}';"]
+    # Only what could choose another identity is unset.
+    assert [line for line in lines if line.startswith("unset")] == [
+        "unset AWS_PROFILE;", "unset AWS_DEFAULT_PROFILE;", "unset AWS_SECURITY_TOKEN;"
+    ]
 
 
 def test_without_a_region_both_region_variables_are_unset(
@@ -340,7 +346,7 @@ def test_without_a_region_both_region_variables_are_unset(
 ) -> None:
     path = tmp_path / "creds.json"
     path.write_text(sts_document())
-    assert import_lines([str(path)], clean_env)[-2:] == [
+    assert import_lines([str(path)], clean_env)[-5:-3] == [
         "unset AWS_REGION;",
         "unset AWS_DEFAULT_REGION;",
     ]
@@ -360,6 +366,9 @@ def test_region_flag_works_with_key_flags(clean_env: dict[str, str]) -> None:
         f"export AWS_SESSION_EXPIRATION='{FUTURE}';",
         "export AWS_REGION='us-west-2';",
         "export AWS_DEFAULT_REGION='us-west-2';",
+        "unset AWS_PROFILE;",
+        "unset AWS_DEFAULT_PROFILE;",
+        "unset AWS_SECURITY_TOKEN;",
     ]
 
 

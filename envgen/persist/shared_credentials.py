@@ -20,19 +20,7 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envgen.credentials import (
-    ACCESS_KEY_ID,
-    CREDENTIAL_EXPIRATION,
-    DEFAULT_REGION,
-    REGION,
-    SECRET_ACCESS_KEY,
-    SESSION_EXPIRATION,
-    SESSION_TOKEN,
-    Changes,
-    Credentials,
-    format_expiration,
-    lone_surrogate_in,
-)
+from envgen.credentials import Changes, Credentials, format_expiration, lone_surrogate_in
 from envgen.config_files import (
     CONFIG_FILE_VARIABLE,
     CREDENTIALS_FILE_VARIABLE,
@@ -56,16 +44,6 @@ if TYPE_CHECKING:
     from configupdater.block import Comment
     from configupdater.section import Section
 
-PROFILE_VARIABLE = "AWS_PROFILE"
-
-# The variables that would shadow the profile if they stayed set.
-KEY_VARIABLES = (
-    ACCESS_KEY_ID,
-    SECRET_ACCESS_KEY,
-    SESSION_TOKEN,
-    CREDENTIAL_EXPIRATION,
-    SESSION_EXPIRATION,
-)
 
 # `x_security_token_expires` is the expiry key other tools write and read.
 EXPIRY_KEY = "x_security_token_expires"
@@ -454,12 +432,8 @@ class ProfileSave:
         return cls(name, credentials, force, credentials_file(places), config_file(places))
 
     def changes(self) -> Changes:
-        """AWS_PROFILE names the profile, and the keys that would shadow it are unset."""
-        assignments = {PROFILE_VARIABLE: self.name}
-        if self.credentials.region is not None:
-            assignments[REGION] = self.credentials.region
-            assignments[DEFAULT_REGION] = self.credentials.region
-        return Changes(assignments, KEY_VARIABLES)
+        """AWS_PROFILE names the profile; whatever would win over it is unset."""
+        return Changes.naming_profile(self.name, self.credentials.region)
 
     def apply(self) -> None:
         region = self.credentials.region

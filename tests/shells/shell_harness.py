@@ -26,6 +26,9 @@ MANAGED = (
     "AWS_SESSION_EXPIRATION",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SECURITY_TOKEN",
 )
 
 FAR_FUTURE = "2099-12-31T23:59:59Z"
@@ -99,6 +102,9 @@ class CredentialSet:
             "AWS_SESSION_EXPIRATION": self.expiration,
             "AWS_REGION": None,
             "AWS_DEFAULT_REGION": None,
+            "AWS_PROFILE": None,
+            "AWS_DEFAULT_PROFILE": None,
+            "AWS_SECURITY_TOKEN": None,
         }
 
 
