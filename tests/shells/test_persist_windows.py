@@ -116,7 +116,8 @@ def test_long_token_goes_whole_through_the_registry(
     assert registry == {"AWS_SESSION_TOKEN": token, "AWS_SECRET_ACCESS_KEY": secret}
     assert setx == {"AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_CREDENTIAL_EXPIRATION": EXPIRATION,
                     "AWS_SESSION_EXPIRATION": EXPIRATION}
-    assert deleted == ["AWS_REGION", "AWS_DEFAULT_REGION"]
+    assert deleted == ["AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+                       "AWS_SECURITY_TOKEN"]
     # SETX broadcasts WM_SETTINGCHANGE: one must follow the last registry write.
     last_registry = max(i for i, kind in enumerate(order) if kind.startswith("REG"))
     assert "SETX" in order[last_registry + 1 :]
@@ -262,6 +263,9 @@ def test_powershell_on_windows_writes_the_user_environment(shell: str, tmp_path:
         "AWS_SESSION_EXPIRATION": EXPIRATION,
         "AWS_REGION": None,
         "AWS_DEFAULT_REGION": None,
+        "AWS_PROFILE": None,
+        "AWS_DEFAULT_PROFILE": None,
+        "AWS_SECURITY_TOKEN": None,
     }
     assert "HKCU" in persistence.report
 
