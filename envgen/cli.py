@@ -37,15 +37,21 @@ from envgen.plain_params import convert_plainly
 DEBUG_VARIABLE = "ENVGEN_DEBUG"
 
 def apply_examples(command: str) -> str:
-    """Help text: how each shell applies `envgen COMMAND`, from the dialect registry."""
-    idioms: dict[str, list[str]] = {}
-    for name, dialect in SHELLS.items():
-        idioms.setdefault(dialect.apply_hint(f"envgen {command}"), []).append(name)
-    # `\b` keeps click from re-wrapping the lines of the paragraph that follows it.
-    labels = {idiom: ", ".join(names) + ":" for idiom, names in idioms.items()}
-    width = max(len(label) for label in labels.values())
-    lines = ["\b", "Apply the output in your shell:"]
-    lines += [f"  {label:<{width}}  {idiom}" for idiom, label in labels.items()]
+    """Help text: how each shell applies `envgen COMMAND`, at a prompt and in a script,
+    from the dialect registry."""
+
+    def paragraph(title: str, hint: str) -> list[str]:
+        idioms: dict[str, list[str]] = {}
+        for name, dialect in SHELLS.items():
+            idioms.setdefault(getattr(dialect, hint)(f"envgen {command}"), []).append(name)
+        labels = {idiom: ", ".join(names) + ":" for idiom, names in idioms.items()}
+        width = max(len(label) for label in labels.values())
+        # `\b` keeps click from re-wrapping the lines of the paragraph that follows it.
+        return ["\b", title, *(f"  {label:<{width}}  {idiom}" for idiom, label in labels.items())]
+
+    lines = paragraph("Apply the output in your shell:", "apply_hint")
+    lines += ["", *paragraph("In a script, a form that stops it when envgen fails "
+                             "(cmd: in a .bat file):", "script_hint")]
     return "\n".join(lines)
 
 app = typer.Typer(

@@ -430,6 +430,24 @@ def test_help_shows_how_every_shell_applies_the_output(
         assert name in line.split(":")[0].strip().split(", ")
 
 
+@pytest.mark.parametrize(
+    ("command", "example"),
+    [("import", "import creds.json"), ("assume", "assume PROFILE"), ("clear", "clear")],
+)
+def test_help_shows_every_shell_a_form_that_stops_a_script_when_envgen_fails(
+    command: str, example: str, clean_env: dict[str, str]
+) -> None:
+    result = run_envgen([command, "--help"], clean_env)
+    assert result.returncode == 0
+    help_text = result.stdout.decode()
+    script_part = help_text[help_text.index("In a script, a form that stops it"):]
+    for name, dialect in SHELLS.items():
+        idiom = dialect.script_hint(f"envgen {example}")
+        line = next((line for line in script_part.splitlines() if line.endswith(idiom)), None)
+        assert line is not None, f"{name}: {idiom}"
+        assert name in line.split(":")[0].strip().split(", ")
+
+
 def test_with_stderr_closed_no_message_reaches_the_evaluated_stream(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -52,13 +52,15 @@ def is_never_carriable(char: str) -> bool:
 class Dialect:
     """One target: how a value is quoted, which templates lay out the lines, how to apply them.
 
-    Subclasses set `family` (the folder under templates/) and `apply` (the idiom
-    that applies the output, with `{command}` where envgen's command line goes),
-    and override `quote`.
+    Subclasses set `family` (the folder under templates/), `apply` (the idiom
+    that applies the output, with `{command}` where envgen's command line goes)
+    and `script_apply` (the form for scripts, which stops the script when envgen
+    fails, where `apply` would carry on), and override `quote`.
     """
 
     family: str = ""
     apply: str = "{command}"
+    script_apply: str = "{command}"
     is_shell: bool = True
     advice: str = "; --format json carries any value"
 
@@ -93,6 +95,9 @@ class Dialect:
 
     def apply_hint(self, command: str) -> str:
         return self.apply.format(command=command)
+
+    def script_hint(self, command: str) -> str:
+        return self.script_apply.format(command=command)
 
     # --persist comes in two kinds. A shell that keeps variables itself (fish's
     # universal variables, the Windows user environment) answers True in

@@ -43,6 +43,9 @@ def _needs_registry_write(value: str) -> bool:
 class CmdDialect(Dialect):
     family = "cmd"
     apply = "FOR /F \"delims=\" %i IN ('{command}') DO @%i"
+    # FOR /F never sees the command's status; in a .bat file the EXIT /B line
+    # printed instead of envgen's empty output ends the script.
+    script_apply = "FOR /F \"delims=\" %%i IN ('{command} ^|^| ECHO EXIT /B 1') DO @%%i"
     def forbids(self, char: str) -> bool:
         # FOR /F decodes envgen's output in the console code page, so a
         # non-ASCII character could arrive as another one.

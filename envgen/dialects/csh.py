@@ -47,6 +47,8 @@ class CshDialect(Dialect):
     # The unquoted form would split words and expand braces. Each line ends in
     # `;` because the backquotes hand eval the lines joined by spaces.
     apply = 'eval "`{command}`"'
+    # envgen prints nothing when it fails; the `exit 1` printed instead ends the script.
+    script_apply = 'eval "`{command} || echo exit 1`"'
 
     def forbids(self, char: str) -> bool:
         # csh has no quoting that survives a newline through eval and backquotes.

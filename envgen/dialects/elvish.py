@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 class ElvishDialect(Dialect):
     family = "elvish"
     apply = "eval ({command} | slurp)"
+    # A failing external command is an exception in elvish: the idiom already stops.
+    script_apply = apply
 
     def quote(self, value: str) -> str:
         # Elvish single quotes are verbatim, newlines included; `''` is the only escape.

@@ -14,6 +14,9 @@ class FishDialect(Dialect):
     family = "fish"
     # `eval (envgen ...)` joins the lines with spaces; `source` reads them as written.
     apply = "{command} | source"
+    # `source` of empty input succeeds; `set` takes the status of its command
+    # substitution, and printing the lines back one per line restores the text.
+    script_apply = "set -l out ({command}); or exit; printf '%s\\n' $out | source"
 
     def quote(self, value: str) -> str:
         # In fish's single quotes only `\\` and `\'` are escapes, and a

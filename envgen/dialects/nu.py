@@ -21,6 +21,8 @@ class NuDialect(Dialect):
     # nushell cannot evaluate piped text (`source` needs a constant path), but
     # it loads a record exactly, and a null leaves the variable unexported.
     apply = "{command} | from json | load-env"
+    # A failing external command ends a nushell script: the idiom already stops.
+    script_apply = apply
 
     def quote(self, value: str) -> str:
         return json.dumps(value)

@@ -16,6 +16,9 @@ class PosixDialect(Dialect):
     # Without the double quotes the shell would word-split and glob the
     # output, changing values with runs of blanks or a `*`.
     apply = 'eval "$({command})"'
+    # eval of empty text succeeds, so a failed envgen would go unnoticed; the
+    # assignment's status is envgen's own, and a bare `exit` passes it on.
+    script_apply = 'out=$({command}) || exit; eval "$out"'
 
     def quote(self, value: str) -> str:
         # Inside single quotes every byte but `'` is literal in every POSIX

@@ -26,6 +26,10 @@ def _char_expression(char: str) -> str:
 class PowerShellDialect(Dialect):
     family = "powershell"
     apply = "{command} | Invoke-Expression"
+    # A native command's failure only sets $LASTEXITCODE; the pipeline carries on.
+    script_apply = (
+        "$out = {command}; if ($LASTEXITCODE) {{ exit $LASTEXITCODE }}; $out | Invoke-Expression"
+    )
 
     def quote(self, value: str) -> str:
         # Invoke-Expression runs each piped line as its own script, so a

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 class XonshDialect(Dialect):
     family = "xonsh"
     apply = "execx($({command}))"
+    # $(...) ignores the exit status unless RAISE_SUBPROC_ERROR is set.
+    script_apply = "with ${{...}}.swap(RAISE_SUBPROC_ERROR=True): execx($({command}))"
 
     def quote(self, value: str) -> str:
         # xonsh reads `$NAME = ...` in Python mode, where a plain string

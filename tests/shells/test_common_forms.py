@@ -1,4 +1,4 @@
-"""The forms users type besides the documented idiom, in real shells.
+"""The forms users type besides the documented idiom, and the form for scripts, in real shells.
 
 `eval $(envgen ...)` without quotes (bash, zsh, sh), fish's `eval (envgen ...)` and tcsh's
 ``eval `envgen ...` `` all hand eval the output's lines joined by spaces. Every statement ends
@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from hostile_values import carried_values
+
+from envgen.dialects import SHELLS as DIALECTS
 from shell_harness import (
     FAR_FUTURE,
     REAL_SHELLS,
@@ -119,3 +121,28 @@ def test_fish_eval_of_persist_output_keeps_the_values(
         env=clean_env, capture_output=True, text=True, timeout=60,
     )
     assert later.stdout == "kept/secret+1|kept-token"
+
+
+SCRIPT_SHELLS = [
+    pytest.param(dataclasses.replace(shell, apply=DIALECTS[shell.name].script_apply),
+                 id=shell.name, marks=pytest.mark.shell(shell.name))
+    for shell in REAL_SHELLS
+]
+
+
+@pytest.mark.parametrize("shell", SCRIPT_SHELLS)
+def test_the_script_form_applies_on_success_and_stops_the_script_on_failure(
+    shell: RealShell, tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    fresh = CredentialSet("ASIAFRESH", "fresh/secret+1", "fresh-token", FAR_FUTURE)
+    steps = [
+        import_command(shell, _document(tmp_path, "fresh", fresh)),
+        import_command(shell, tmp_path / "missing.json"),
+    ]
+
+    run = run_steps(shell, steps, tmp_path, dict(clean_env, **STALE))
+
+    assert_exported(run, [fresh.exported()], ["the script form, envgen succeeding"])
+    assert run.dumps[1] is None, "the script went on after envgen failed"
+    assert run.returncode != 0
+    assert "missing.json" in run.stderr

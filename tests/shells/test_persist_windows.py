@@ -322,3 +322,27 @@ def test_pwsh_elsewhere_dot_sources_a_managed_file_from_profile(
     assert result.returncode == 0, result.stderr.decode()
     assert profile.read_bytes() == original.encode()
     assert not managed.exists()
+
+
+# --- the script forms, which no shell on this machine runs ---------------------------------------
+
+
+@pytest.mark.parametrize("shell", ["powershell", "pwsh"])
+def test_powershell_script_form_checks_the_exit_code_before_applying(shell: str) -> None:
+    form = SHELLS[shell].script_hint("envgen assume prod")
+    root = _parse(form)
+    statements = [_text(child) for child in root.named_children[0].named_children
+                  if _text(child) != ";"]
+    assert statements == [
+        "$out = envgen assume prod",
+        "if ($LASTEXITCODE) { exit $LASTEXITCODE }",
+        "$out | Invoke-Expression",
+    ]
+
+
+def test_cmd_script_form_prints_an_exit_line_when_envgen_fails() -> None:
+    # FOR /F runs the quoted command through cmd /c, where `||` runs ECHO only on failure;
+    # the carets keep the batch file's own parser from taking the `|` first.
+    form = SHELLS["cmd"].script_hint("envgen assume prod")
+    assert form == ("FOR /F \"delims=\" %%i IN ('envgen assume prod ^|^| ECHO EXIT /B 1') "
+                    "DO @%%i")
