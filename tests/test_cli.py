@@ -753,3 +753,13 @@ def test_top_level_help_lists_each_command_in_full(clean_env: dict[str, str]) ->
     listed = text.split("Commands:\n")[1].split("\n\n")[0].splitlines()
     assert set(COMMANDS) <= {line.split()[0] for line in listed}
     assert not any(line.endswith("...") for line in listed), listed
+
+
+def test_the_readme_shows_every_shell_s_script_form_as_the_registry_has_it() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### In scripts")
+    section = readme[start : readme.index("\n## ", start)]
+    for name, dialect in SHELLS.items():
+        # Inside a Markdown table a `|` is written `\|`.
+        form = dialect.script_hint("envgen assume prod").replace("|", "\\|")
+        assert form in section, f"{name}: {form}"

@@ -96,11 +96,12 @@ def test_a_pipe_nobody_reads_changes_no_file(
 def test_head_c0_in_a_real_pipeline_changes_no_file(
     options: list[str], clean_env: dict[str, str]
 ) -> None:
-    # The reader exits at once; envgen starts after it has, as it does in practice.
+    # `head -c0` reads nothing and exits; envgen starts once it has, as it does in practice
+    # (waiting for the process substitution makes that certain however busy the machine is).
     home = Path(clean_env["HOME"])
     before = _tree(home)
-    pipeline = ('(sleep 0.3; exec "$@") | head -c0; '
-                'echo "status ${PIPESTATUS[0]}" >&2')
+    pipeline = ('exec 3> >(head -c0); wait $!; "$@" >&3; '
+                'echo "status $?" >&2')
     result = subprocess.run(
         ["bash", "-c", pipeline, "bash", ENVGEN, "import", *KEY_FLAGS, *options],
         env=clean_env, capture_output=True, timeout=60,
