@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from envgen import __version__, regions
+from envgen import __version__, messages, regions
 from envgen.completion import (
     COMPLETE_VARIABLE,
     complete_profile_names,
@@ -21,7 +21,6 @@ from envgen.credentials import Changes, environ_region
 from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
 from envgen.help_text import EnvgenCommand, EnvgenGroup
-from envgen import messages
 from envgen.output import (
     OutputRequest,
     deliver,
@@ -478,22 +477,26 @@ DurationOption = Annotated[
 ]
 ExternalIdOption = Annotated[
     Optional[str],
-    typer.Option("--external-id", metavar="ID", help="External id the role's trust policy requires.",
+    typer.Option("--external-id", metavar="ID",
+                 help="External id the role's trust policy requires.",
                  show_default=False),
 ]
 SerialNumberOption = Annotated[
     Optional[str],
-    typer.Option("--serial-number", metavar="ARN", help="MFA device ARN or serial (default: the profile's "
+    typer.Option("--serial-number", metavar="ARN",
+                 help="MFA device ARN or serial (default: the profile's "
                  "mfa_serial).", show_default=False),
 ]
 TokenCodeOption = Annotated[
     Optional[str],
-    typer.Option("--token-code", metavar="CODE", help="The 6-digit MFA code; asked on the terminal when needed "
+    typer.Option("--token-code", metavar="CODE",
+                 help="The 6-digit MFA code; asked on the terminal when needed "
                  "and not given.", show_default=False),
 ]
 EndpointUrlOption = Annotated[
     Optional[str],
-    typer.Option("--endpoint-url", metavar="URL", help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, "
+    typer.Option("--endpoint-url", metavar="URL",
+                 help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, "
                  "AWS_ENDPOINT_URL, the profile's endpoint_url, else the region's.",
                  show_default=False),
 ]
@@ -577,7 +580,8 @@ def saml_command(
     ] = None,
     principal_arn: Annotated[
         Optional[str],
-        typer.Option("--principal-arn", metavar="ARN", help="SAML provider ARN. Default: the one paired with "
+        typer.Option("--principal-arn", metavar="ARN",
+                     help="SAML provider ARN. Default: the one paired with "
                      "the role in the assertion.", show_default=False),
     ] = None,
     duration_seconds: Annotated[
@@ -668,7 +672,10 @@ def web_identity_command(
     deliver(issued.credentials, request, _argv(), whose=issued.whose)
 
 
-@app.command("whoami", cls=EnvgenCommand, help="Show whose credentials are in effect (GetCallerIdentity).")
+@app.command(
+    "whoami", cls=EnvgenCommand,
+    help="Show whose credentials are in effect (GetCallerIdentity).",
+)
 def whoami_command(
     json_output: Annotated[
         bool, typer.Option("--json", help='Print {"Account", "Arn", "UserId"} as JSON.')

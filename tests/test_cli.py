@@ -318,12 +318,13 @@ def test_the_terminal_hint_keeps_secret_sources_so_it_runs_as_shown(
     command = (f"envgen import --access-key-id {ACCESS_KEY_ID} --secret-access-key file://secret "
                "--session-token=file://token --shell bash")
     assert stderr.splitlines()[0] == (
-        f'envgen: not printing credentials to a terminal; apply them in bash with: eval "$({command})"'
-        "   (or add --show-secrets to print them here)"
+        "envgen: not printing credentials to a terminal; apply them in bash with: "
+        f'eval "$({command})"   (or add --show-secrets to print them here)'
     )
     # Run as shown, it gives the credentials.
-    applied = subprocess.run(["bash", "-c", f'eval "$({command})" && printf %s "$AWS_SESSION_TOKEN"'],
-                             capture_output=True, env=clean_env, cwd=tmp_path, timeout=60)
+    script = f'eval "$({command})" && printf %s "$AWS_SESSION_TOKEN"'
+    applied = subprocess.run(["bash", "-c", script], capture_output=True, env=clean_env,
+                             cwd=tmp_path, timeout=60)
     assert applied.stdout.decode() == TOKEN
 
 
