@@ -256,25 +256,38 @@ def _change_completion(shell: Optional[str], install: bool) -> None:
     script = completion_script(name) if install else None
     change = plan_completion(name, script)
     change.apply()
-    say(change.report)
+    messages.inform(change.report)
 
 
 @completion_app.command("install", cls=EnvgenCommand,
+                        short_help="Load envgen's completion in every new shell.",
                         help="Load envgen's completion in every new shell (one marked block in "
                         "its startup file; fish: its completions directory).")
-def completion_install_command(shell: CompletionShellOption = None) -> None:
+def completion_install_command(
+    shell: CompletionShellOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
     _change_completion(shell, install=True)
 
 
 @completion_app.command("uninstall", cls=EnvgenCommand,
                         help="Remove what `envgen completion install` added.")
-def completion_uninstall_command(shell: CompletionShellOption = None) -> None:
+def completion_uninstall_command(
+    shell: CompletionShellOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
     _change_completion(shell, install=False)
 
 
 @completion_app.command("show", cls=EnvgenCommand,
                         help="Print the completion script, to load or install it yourself.")
-def completion_show_command(shell: CompletionShellOption = None) -> None:
+def completion_show_command(
+    shell: CompletionShellOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
     _write_completion_script(shell)
 
 

@@ -66,9 +66,12 @@ class EnvgenGroup(TyperGroup):
         self.format_commands(ctx, formatter)
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
-        lines = detected_shell_idiom()
+        # Only envgen's own help: a group of subcommands (completion) prints no credentials.
+        lines = detected_shell_idiom() if ctx.parent is None else []
         if self.epilog:
-            lines += ["", *self.epilog.splitlines()]
+            lines += ["", *self.epilog.splitlines()] if lines else self.epilog.splitlines()
+        if not lines:
+            return
         # `\b` keeps click from re-wrapping the lines of the paragraph that follows it.
         paragraphs = "\n".join(lines).split("\n\n")
         formatter.write_paragraph()

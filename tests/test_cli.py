@@ -688,9 +688,12 @@ def test_quiet_and_verbose_contradict(clean_env: dict[str, str]) -> None:
     assert result.returncode == 2
 
 
-@pytest.mark.parametrize("command", ["", *COMMANDS])
+@pytest.mark.parametrize(
+    "command",
+    ["", *COMMANDS, "completion install", "completion uninstall", "completion show"],
+)
 def test_help_documents_quiet_verbose_and_debug(command: str, clean_env: dict[str, str]) -> None:
-    text = run_envgen([command, "--help"] if command else ["--help"], clean_env).stdout.decode()
+    text = run_envgen([*command.split(), "--help"], clean_env).stdout.decode()
     assert "-q, --quiet" in text and "-v, --verbose" in text
     if not command:
         assert "ENVGEN_DEBUG=1" in text and "traceback" in text
@@ -764,3 +767,10 @@ def test_the_readme_shows_every_shell_s_script_form_as_the_registry_has_it() -> 
         # Inside a Markdown table a `|` is written `\|`.
         form = dialect.script_hint("envgen assume prod").replace("|", "\\|")
         assert form in section, f"{name}: {form}"
+
+
+def test_only_envgens_own_help_ends_with_the_idiom(clean_env: dict[str, str]) -> None:
+    text = run_envgen(["completion", "--help"], clean_env).stdout.decode()
+    assert "Apply the output" not in text
+    assert text.rstrip().endswith("show       Print the completion script, to load or install "
+                                  "it yourself.")
