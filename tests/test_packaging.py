@@ -125,7 +125,7 @@ def test_the_installed_module_runs_with_python_dash_m(
         capture_output=True, cwd=elsewhere, env=clean_env, timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"set -gx -- AWS_ACCESS_KEY_ID '{ACCESS_KEY_ID}'\n".encode())
+    assert result.stdout.startswith(f"set -gx -- AWS_ACCESS_KEY_ID '{ACCESS_KEY_ID}';\n".encode())
 
 
 def test_the_installed_distribution_carries_the_mit_license(
