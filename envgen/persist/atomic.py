@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from envgen.config_files import NotARegularFile, read_regular_file
 from envgen.errors import EnvgenError
 
 PRIVATE_MODE = 0o600
@@ -201,14 +202,19 @@ def _write_then_rename(target: Path, data: bytes, mode: int) -> None:
         raise
 
 
-def read_existing(path: Path) -> bytes | None:
-    """The file's bytes, or None when there is no such file."""
+def read_existing(path: Path, shown: Path | None = None) -> bytes | None:
+    """The file's bytes, or None when there is no such file; named as `shown` in errors.
+
+    Bounded and never blocking: a startup or credentials file that is a FIFO, a device
+    or gigabytes long is refused before envgen waits on it or fills memory with it.
+    """
+    shown = shown or path
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
+        return read_regular_file(path)
+    except NotARegularFile as error:
+        raise EnvgenError(f"{shown}: {error}; envgen left it unchanged") from None
     except OSError as error:
-        raise EnvgenError(f"cannot read {path} ({describe_os_error(error)})") from None
+        raise EnvgenError(f"cannot read {shown} ({describe_os_error(error)})") from None
 
 
 def existing_mode(path: Path, default: int) -> int:

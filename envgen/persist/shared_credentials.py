@@ -24,12 +24,10 @@ from envgen.credentials import Changes, Credentials, format_expiration, lone_sur
 from envgen.config_files import (
     CONFIG_FILE_VARIABLE,
     CREDENTIALS_FILE_VARIABLE,
-    NotARegularFile,
     config_file_path,
     config_profiles,
     credentials_file_path,
     parse_error_line,
-    read_regular_file,
     section_profile_name,
 )
 from envgen.dialects.base import describe_character
@@ -373,12 +371,7 @@ def _verify(
 
 def _read_text(path: Path) -> str:
     """The text of a config or credentials file, bounded; "" when there is none."""
-    try:
-        data = read_regular_file(atomic.real_target(path))
-    except NotARegularFile as error:
-        raise EnvgenError(f"{path}: {error}; envgen left it unchanged") from None
-    except OSError as error:
-        raise EnvgenError(f"cannot read {path} ({atomic.describe_os_error(error)})") from None
+    data = atomic.read_existing(atomic.real_target(path), shown=path)
     # Bytes that are not UTF-8 (a comment in another encoding) pass through unchanged.
     return data.decode("utf-8", "surrogateescape") if data is not None else ""
 

@@ -259,7 +259,9 @@ class ManagedBlock:
     def _startup_without_block(self) -> tuple[str, str, int | None]:
         """The startup file's text, the text without this kind of block, and how many
         directories envgen created with the file (None when the file was the user's)."""
-        before = atomic.read_existing(atomic.real_target(self.startup_file))
+        before = atomic.read_existing(
+            atomic.real_target(self.startup_file), shown=self.startup_file
+        )
         text = _decode(before) if before is not None else ""
         after = without_block(text, self.startup_file, self.markers)
         return text, after, created_by_envgen(text, self.startup_file)
@@ -286,7 +288,7 @@ class ManagedBlock:
         # secrets in a file nothing applies nor replace the values kept before. A block
         # whose managed file is missing or old applies what is there, when it is there.
         startup = atomic.real_target(self.startup_file)
-        before = atomic.read_existing(startup)
+        before = atomic.read_existing(startup, shown=self.startup_file)
         text = _decode(before) if before is not None else ""
         created_directories = None
         if before is None:

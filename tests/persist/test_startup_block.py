@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,28 @@ def test_a_startup_file_that_cannot_be_written_leaves_the_kept_values_alone(
     )
     assert_failed_cleanly(result)
     assert managed.read_bytes() == kept
+
+
+@pytest.mark.parametrize("command", [["import", "--access-key-id", "AKIAEXAMPLE",
+                                      "--secret-access-key", "secret"], ["clear"]])
+@pytest.mark.parametrize("kind", ["fifo", "oversized", "device"])
+def test_a_startup_file_that_is_no_small_regular_file_is_refused_at_once(
+    clean_env: dict[str, str], command: list[str], kind: str
+) -> None:
+    home = Path(clean_env["HOME"])
+    startup = home / ".bashrc"
+    if kind == "fifo":
+        # A FIFO with no writer: reading it would wait for ever.
+        os.mkfifo(startup)
+    elif kind == "device":
+        startup.symlink_to("/dev/zero")
+    else:
+        with startup.open("wb") as stream:
+            stream.truncate(64 * 1024 * 1024)
+    result = run_envgen([*command, "--persist", "--shell", "bash"], clean_env)
+    message = assert_failed_cleanly(result, "secret")
+    assert ".bashrc" in message
+    assert "regular file" in message or "too large" in message
+    assert not (Path(clean_env["XDG_CONFIG_HOME"]) / "envgen" / "persist.sh").exists()
+    if kind == "oversized":
+        assert startup.stat().st_size == 64 * 1024 * 1024
