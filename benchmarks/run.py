@@ -66,13 +66,17 @@ class LocalSts:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
             [sys.executable, str(REPOSITORY / "scripts" / "local_sts.py"), "--until-stdin-closes"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.process.stdout is not None
         self.url = self.process.stdout.readline().strip()
         if not self.url.startswith("http://"):
             self.stop()
-            raise SystemExit("benchmark: the local STS server did not start (is moto[server] installed?)")
+            raise SystemExit(
+                "benchmark: the local STS server did not start (is moto[server] installed?)"
+            )
 
     def stop(self) -> None:
         if self.process.stdin is not None:
@@ -98,7 +102,8 @@ def prepare_home(home: Path, sts_url: str) -> dict[str, str]:
     # PYTHONDONTWRITEBYTECODE would make every run compile the sources it imports, which an
     # installed envgen (pip writes the bytecode) never does: the warm-up run writes it here.
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if not key.startswith(("AWS_", "ENVGEN_", "_ENVGEN_")) and key != "PYTHONDONTWRITEBYTECODE"
     }
     env.update(
@@ -135,7 +140,10 @@ def check_hit_is_fast_path(envgen: list[str], env: dict[str, str]) -> None:
     offline = {**env, "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9"}
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "envgen", "assume", PROFILE, "--shell", "bash"],
-        env=offline, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        env=offline,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
     )
     if result.returncode != 0 or "botocore" in result.stderr:
         raise SystemExit("benchmark: `envgen assume PROFILE` was not answered from the cache")
@@ -150,8 +158,10 @@ def use_an_interpreter_with_the_test_extras() -> None:
         return
     venv_python = REPOSITORY / ".venv" / "bin" / "python"
     if venv_python.exists() and not os.environ.get(SWITCHED_VARIABLE):
-        print(f"benchmark: {sys.executable} lacks envgen's test extras; using {venv_python}",
-              file=sys.stderr)
+        print(
+            f"benchmark: {sys.executable} lacks envgen's test extras; using {venv_python}",
+            file=sys.stderr,
+        )
         os.environ[SWITCHED_VARIABLE] = "1"
         os.execv(venv_python, [str(venv_python), str(Path(__file__).resolve()), *sys.argv[1:]])
     raise SystemExit(
@@ -184,20 +194,35 @@ def main() -> int:
                 if entry not in kept:
                     entry.unlink()
 
-        nothing: Callable[[], None] = lambda: None
+        def nothing() -> None:
+            pass
+
         cases: dict[str, tuple[str, list[str], Callable[[], None]]] = {
             "pass": ('python -c "pass"', [python, "-c", "pass"], nothing),
             "boto3": ('python -c "import boto3"', [python, "-c", "import boto3"], nothing),
             "script": ("boto3 assume_role script", [python, "-c", BOTO3_ASSUME_ROLE], nothing),
             "import": (
                 "envgen import --access-key-id ... (flags)",
-                [*envgen, "import", "--access-key-id", ACCESS_KEY_ID,
-                 "--secret-access-key", SECRET_ACCESS_KEY, "--session-token", "token",
-                 "--expiration", "2099-01-01T00:00:00Z", *shell],
+                [
+                    *envgen,
+                    "import",
+                    "--access-key-id",
+                    ACCESS_KEY_ID,
+                    "--secret-access-key",
+                    SECRET_ACCESS_KEY,
+                    "--session-token",
+                    "token",
+                    "--expiration",
+                    "2099-01-01T00:00:00Z",
+                    *shell,
+                ],
                 nothing,
             ),
-            "hit": (f"envgen assume {PROFILE} (cache hit)", [*envgen, "assume", PROFILE, *shell],
-                    nothing),
+            "hit": (
+                f"envgen assume {PROFILE} (cache hit)",
+                [*envgen, "assume", PROFILE, *shell],
+                nothing,
+            ),
             "miss": (
                 "envgen assume --role-arn ... (cache miss)",
                 [*envgen, "assume", "--role-arn", ROLE_ARN, *shell],
@@ -232,7 +257,7 @@ def main() -> int:
             from importlib.metadata import version
 
             versions.append(f"{package} {version(package)}")
-        except Exception:  # noqa: BLE001 - a missing version only shortens the header
+        except Exception:
             pass
     print(
         f"envgen benchmark: {rounds} rounds, median wall time of whole processes; "
@@ -248,8 +273,10 @@ def main() -> int:
             floor = floors[name]
             ratio = median[name] / median[floor]
             verdict = "met" if ratio <= TARGETS[name] else "missed"
-            print(f"| `{label}` | {cell} | {ratio:.2f}x {cases[floor][0]} | "
-                  f"<= {TARGETS[name]}x ({verdict}) |")
+            print(
+                f"| `{label}` | {cell} | {ratio:.2f}x {cases[floor][0]} | "
+                f"<= {TARGETS[name]}x ({verdict}) |"
+            )
         else:
             print(f"| `{label}` | {cell} | (floor) | |")
     return 0

@@ -363,8 +363,10 @@ def cached_assumption(
     except ConfigUnreadable:
         return None
     profile = profiles.get(name)
-    if profile is None or "web_identity_token_file" in profile or not _plain(
-        profile.get("role_arn")
+    if (
+        profile is None
+        or "web_identity_token_file" in profile
+        or not _plain(profile.get("role_arn"))
     ):
         return None
     overrides = options.profile_overrides()

@@ -7,7 +7,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -35,6 +35,7 @@ from envgen.plain_params import convert_plainly
 
 DEBUG_VARIABLE = "ENVGEN_DEBUG"
 
+
 def apply_examples(command: str) -> str:
     """Help text: how each shell applies `envgen COMMAND`, at a prompt and in a script,
     from the dialect registry."""
@@ -49,26 +50,34 @@ def apply_examples(command: str) -> str:
         return ["\b", title, *(f"  {label:<{width}}  {idiom}" for idiom, label in labels.items())]
 
     lines = paragraph("Apply the output in your shell:", "apply_hint")
-    lines += ["", *paragraph("In a script, a form that stops it when envgen fails "
-                             "(cmd: in a .bat file):", "script_hint")]
+    lines += [
+        "",
+        *paragraph(
+            "In a script, a form that stops it when envgen fails (cmd: in a .bat file):",
+            "script_hint",
+        ),
+    ]
     return "\n".join(lines)
+
 
 app = typer.Typer(
     name="envgen",
     cls=EnvgenGroup,
     help="Temporary AWS credentials from STS, rendered exactly for the shell you are in.",
-    epilog="\n".join([
-        "Every command takes -q/--quiet and -v/--verbose, before or after its name:",
-        "  -q  no summary on stderr (whose credentials, expiry, what was kept);",
-        "      errors, warnings and the terminal hint still show",
-        "  -v  also which profile chain, cache hit or miss, STS endpoint and region;",
-        "      never a secret",
-        "",
-        "Environment:",
-        "  ENVGEN_SHELL    the shell to write for, instead of the detected one",
-        f"  {DEBUG_VARIABLE}=1  a failure also prints its traceback (for a bug report;",
-        "                  read it for secrets before you share it)",
-    ]),
+    epilog="\n".join(
+        [
+            "Every command takes -q/--quiet and -v/--verbose, before or after its name:",
+            "  -q  no summary on stderr (whose credentials, expiry, what was kept);",
+            "      errors, warnings and the terminal hint still show",
+            "  -v  also which profile chain, cache hit or miss, STS endpoint and region;",
+            "      never a secret",
+            "",
+            "Environment:",
+            "  ENVGEN_SHELL    the shell to write for, instead of the detected one",
+            f"  {DEBUG_VARIABLE}=1  a failure also prints its traceback (for a bug report;",
+            "                  read it for secrets before you share it)",
+        ]
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -80,7 +89,7 @@ app = typer.Typer(
 
 # Options declared once and named in every command that takes them: typer has no option groups.
 ShellOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--shell",
         metavar="NAME",
@@ -107,7 +116,7 @@ PersistOption = Annotated[
     typer.Option("--persist", help="Also keep the variables for future sessions of this shell."),
 ]
 SaveProfileOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--save-profile",
         metavar="NAME",
@@ -121,10 +130,13 @@ ForceOption = Annotated[
     typer.Option("--force", help="With --save-profile: replace a profile holding long-term keys."),
 ]
 RegionOption = Annotated[
-    Optional[str],
-    typer.Option("--region", metavar="REGION",
-                 help="Region to export as AWS_REGION and AWS_DEFAULT_REGION.",
-                 show_default=False),
+    str | None,
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        help="Region to export as AWS_REGION and AWS_DEFAULT_REGION.",
+        show_default=False,
+    ),
 ]
 
 
@@ -167,15 +179,24 @@ def _verbose(value: bool) -> None:
 
 QuietOption = Annotated[
     bool,
-    typer.Option("-q", "--quiet", callback=_quiet, expose_value=False,
-                 help="No summary on stderr (whose credentials, expiry, what was kept); "
-                 "errors and warnings still show."),
+    typer.Option(
+        "-q",
+        "--quiet",
+        callback=_quiet,
+        expose_value=False,
+        help="No summary on stderr (whose credentials, expiry, what was kept); "
+        "errors and warnings still show.",
+    ),
 ]
 VerboseOption = Annotated[
     bool,
-    typer.Option("-v", "--verbose", callback=_verbose, expose_value=False,
-                 help="Also say how the answer was found, never a secret (envgen --help "
-                 "says what)."),
+    typer.Option(
+        "-v",
+        "--verbose",
+        callback=_verbose,
+        expose_value=False,
+        help="Also say how the answer was found, never a secret (envgen --help says what).",
+    ),
 ]
 
 
@@ -201,19 +222,25 @@ def _show_completion(ctx: typer.Context, value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True,
-                     help="Show the versions of envgen, Python and botocore."),
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the versions of envgen, Python and botocore.",
+        ),
     ] = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
     # typer's own names for them, kept working: the same as `envgen completion install|show`.
     install_completion: Annotated[
-        bool, typer.Option("--install-completion", callback=_install_completion,
-                           is_eager=True, hidden=True),
+        bool,
+        typer.Option(
+            "--install-completion", callback=_install_completion, is_eager=True, hidden=True
+        ),
     ] = False,
     show_completion: Annotated[
-        bool, typer.Option("--show-completion", callback=_show_completion,
-                           is_eager=True, hidden=True),
+        bool,
+        typer.Option("--show-completion", callback=_show_completion, is_eager=True, hidden=True),
     ] = False,
 ) -> None:
     pass
@@ -227,14 +254,17 @@ completion_app = typer.Typer(
 )
 app.add_typer(completion_app)
 CompletionShellOption = Annotated[
-    Optional[str],
-    typer.Option("--shell", metavar="NAME",
-                 help="bash, zsh, fish, pwsh or powershell. Default: the shell envgen runs in.",
-                 show_default=False),
+    str | None,
+    typer.Option(
+        "--shell",
+        metavar="NAME",
+        help="bash, zsh, fish, pwsh or powershell. Default: the shell envgen runs in.",
+        show_default=False,
+    ),
 ]
 
 
-def _completion_shell(shell: Optional[str]) -> str:
+def _completion_shell(shell: str | None) -> str:
     from envgen.completion import check_shell
     from envgen.detect import detect_shell
 
@@ -243,13 +273,13 @@ def _completion_shell(shell: Optional[str]) -> str:
     return name
 
 
-def _write_completion_script(shell: Optional[str]) -> None:
+def _write_completion_script(shell: str | None) -> None:
     from envgen.completion import completion_script
 
     write_stdout(completion_script(_completion_shell(shell)))
 
 
-def _change_completion(shell: Optional[str], install: bool) -> None:
+def _change_completion(shell: str | None, install: bool) -> None:
     from envgen.completion import completion_script, plan_completion
 
     name = _completion_shell(shell)
@@ -259,10 +289,13 @@ def _change_completion(shell: Optional[str], install: bool) -> None:
     messages.inform(change.report)
 
 
-@completion_app.command("install", cls=EnvgenCommand,
-                        short_help="Load envgen's completion in every new shell.",
-                        help="Load envgen's completion in every new shell (one marked block in "
-                        "its startup file; fish: its completions directory).")
+@completion_app.command(
+    "install",
+    cls=EnvgenCommand,
+    short_help="Load envgen's completion in every new shell.",
+    help="Load envgen's completion in every new shell (one marked block in "
+    "its startup file; fish: its completions directory).",
+)
 def completion_install_command(
     shell: CompletionShellOption = None,
     quiet: QuietOption = False,
@@ -271,8 +304,9 @@ def completion_install_command(
     _change_completion(shell, install=True)
 
 
-@completion_app.command("uninstall", cls=EnvgenCommand,
-                        help="Remove what `envgen completion install` added.")
+@completion_app.command(
+    "uninstall", cls=EnvgenCommand, help="Remove what `envgen completion install` added."
+)
 def completion_uninstall_command(
     shell: CompletionShellOption = None,
     quiet: QuietOption = False,
@@ -281,8 +315,9 @@ def completion_uninstall_command(
     _change_completion(shell, install=False)
 
 
-@completion_app.command("show", cls=EnvgenCommand,
-                        help="Print the completion script, to load or install it yourself.")
+@completion_app.command(
+    "show", cls=EnvgenCommand, help="Print the completion script, to load or install it yourself."
+)
 def completion_show_command(
     shell: CompletionShellOption = None,
     quiet: QuietOption = False,
@@ -320,8 +355,9 @@ def _looks_secret(word: str) -> bool:
     )
 
 
-def _refuse_secret_shaped(word: str | None, name: str, meant: str, advice: str,
-                          is_known: Callable[[str], bool]) -> None:
+def _refuse_secret_shaped(
+    word: str | None, name: str, meant: str, advice: str, is_known: Callable[[str], bool]
+) -> None:
     if word is None or not _looks_secret(word) or is_known(word):
         return
     raise UsageError(
@@ -338,8 +374,11 @@ def _is_profile(name: str) -> bool:
 
 def _refuse_secret_as_profile(profile: str | None) -> None:
     _refuse_secret_shaped(
-        profile, "PROFILE", "a profile name",
-        "give an MFA code with --token-code, and keys with envgen import", _is_profile,
+        profile,
+        "PROFILE",
+        "a profile name",
+        "give an MFA code with --token-code, and keys with envgen import",
+        _is_profile,
     )
 
 
@@ -357,7 +396,7 @@ LITERAL_SECRET_WARNING = (
 )
 def import_command(
     source: Annotated[
-        Optional[str],
+        str | None,
         typer.Argument(
             metavar="[SOURCE]",
             help="JSON file (output of aws sts assume-role / assume-role-with-saml / "
@@ -367,22 +406,30 @@ def import_command(
         ),
     ] = None,
     access_key_id: Annotated[
-        Optional[str], typer.Option(metavar="KEY_ID", help="Access key id.", show_default=False)
+        str | None, typer.Option(metavar="KEY_ID", help="Access key id.", show_default=False)
     ] = None,
     secret_access_key: Annotated[
-        Optional[str], typer.Option(
-            metavar="VALUE", show_default=False,
+        str | None,
+        typer.Option(
+            metavar="VALUE",
+            show_default=False,
             help="Secret access key, file://PATH, or - for stdin; left out, it is asked "
-            "on the terminal without echo. " + LITERAL_SECRET_WARNING)
+            "on the terminal without echo. " + LITERAL_SECRET_WARNING,
+        ),
     ] = None,
     session_token: Annotated[
-        Optional[str], typer.Option(
-            metavar="VALUE", show_default=False,
-            help="Session token, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING)
+        str | None,
+        typer.Option(
+            metavar="VALUE",
+            show_default=False,
+            help="Session token, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING,
+        ),
     ] = None,
     expiration: Annotated[
-        Optional[str], typer.Option(metavar="TIME", show_default=False,
-                                    help="Expiry, ISO 8601 (e.g. 2030-01-31T12:00:00Z).")
+        str | None,
+        typer.Option(
+            metavar="TIME", show_default=False, help="Expiry, ISO 8601 (e.g. 2030-01-31T12:00:00Z)."
+        ),
     ] = None,
     region: RegionOption = None,
     shell: ShellOption = None,
@@ -407,9 +454,12 @@ def import_command(
             "give a JSON file, - for stdin, or --access-key-id and --secret-access-key"
         )
     _refuse_secret_shaped(
-        source, "SOURCE", "a file",
+        source,
+        "SOURCE",
+        "a file",
         "give secrets with --secret-access-key and --session-token (file://PATH or - keeps "
-        "them off the command line)", os.path.exists,
+        "them off the command line)",
+        os.path.exists,
     )
     # At a terminal a file or the flags are still read and checked (that costs nothing and
     # the expiry is worth telling), but stdin is not read and nothing is asked.
@@ -437,11 +487,15 @@ def clear_command(
         bool, typer.Option("--persist", help="Also remove what --persist kept for future sessions.")
     ] = False,
     profile: Annotated[
-        Optional[str],
-        typer.Option("--profile", metavar="NAME", show_default=False,
-                     help="Also remove what --save-profile NAME saved: the keys of a temporary "
-                     "profile and the region it recorded.",
-                     autocompletion=complete_profile_names),
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="NAME",
+            show_default=False,
+            help="Also remove what --save-profile NAME saved: the keys of a temporary "
+            "profile and the region it recorded.",
+            autocompletion=complete_profile_names,
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="With --profile: remove long-term keys too.")
@@ -471,61 +525,93 @@ def clear_command(
 
 # Options of the commands that call STS, declared once in the same way.
 RoleArnOption = Annotated[
-    Optional[str],
-    typer.Option("--role-arn", metavar="ARN",
-                 help="Role to assume (arn:aws:iam::ACCOUNT:role/NAME).", show_default=False),
+    str | None,
+    typer.Option(
+        "--role-arn",
+        metavar="ARN",
+        help="Role to assume (arn:aws:iam::ACCOUNT:role/NAME).",
+        show_default=False,
+    ),
 ]
 SessionNameOption = Annotated[
-    Optional[str],
-    typer.Option("--role-session-name", metavar="NAME",
-                 help="Name of the role session, shown in CloudTrail. Default: envgen-<login name> "
-                 "(a profile's role: its role_session_name).", show_default=False),
+    str | None,
+    typer.Option(
+        "--role-session-name",
+        metavar="NAME",
+        help="Name of the role session, shown in CloudTrail. Default: envgen-<login name> "
+        "(a profile's role: its role_session_name).",
+        show_default=False,
+    ),
 ]
 DurationOption = Annotated[
-    Optional[int],
-    typer.Option("--duration-seconds", metavar="SECONDS",
-                 help="Lifetime, 900 to 43200. Default: 1800. A profile's role uses its "
-                 "duration_seconds (else STS's default), as the AWS CLI does, so both share "
-                 "cached credentials.", show_default=False),
+    int | None,
+    typer.Option(
+        "--duration-seconds",
+        metavar="SECONDS",
+        help="Lifetime, 900 to 43200. Default: 1800. A profile's role uses its "
+        "duration_seconds (else STS's default), as the AWS CLI does, so both share "
+        "cached credentials.",
+        show_default=False,
+    ),
 ]
 ExternalIdOption = Annotated[
-    Optional[str],
-    typer.Option("--external-id", metavar="ID",
-                 help="External id the role's trust policy requires.",
-                 show_default=False),
+    str | None,
+    typer.Option(
+        "--external-id",
+        metavar="ID",
+        help="External id the role's trust policy requires.",
+        show_default=False,
+    ),
 ]
 SerialNumberOption = Annotated[
-    Optional[str],
-    typer.Option("--serial-number", metavar="ARN",
-                 help="MFA device ARN or serial (default: the profile's "
-                 "mfa_serial).", show_default=False),
+    str | None,
+    typer.Option(
+        "--serial-number",
+        metavar="ARN",
+        help="MFA device ARN or serial (default: the profile's mfa_serial).",
+        show_default=False,
+    ),
 ]
 TokenCodeOption = Annotated[
-    Optional[str],
-    typer.Option("--token-code", metavar="CODE",
-                 help="The 6-digit MFA code; asked on the terminal when needed "
-                 "and not given.", show_default=False),
+    str | None,
+    typer.Option(
+        "--token-code",
+        metavar="CODE",
+        help="The 6-digit MFA code; asked on the terminal when needed and not given.",
+        show_default=False,
+    ),
 ]
 EndpointUrlOption = Annotated[
-    Optional[str],
-    typer.Option("--endpoint-url", metavar="URL",
-                 help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, "
-                 "AWS_ENDPOINT_URL, the profile's endpoint_url, else the region's.",
-                 show_default=False),
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        metavar="URL",
+        help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, "
+        "AWS_ENDPOINT_URL, the profile's endpoint_url, else the region's.",
+        show_default=False,
+    ),
 ]
 ProfileArgument = Annotated[
-    Optional[str],
-    typer.Argument(metavar="[PROFILE]", help="AWS config profile. Default: $AWS_PROFILE, else "
-                   "the default credential chain.", show_default=False,
-                   autocompletion=complete_profile_names),
+    str | None,
+    typer.Argument(
+        metavar="[PROFILE]",
+        help="AWS config profile. Default: $AWS_PROFILE, else the default credential chain.",
+        show_default=False,
+        autocompletion=complete_profile_names,
+    ),
 ]
 
 
 ProfileOption = Annotated[
-    Optional[str],
-    typer.Option("--profile", metavar="NAME", help="AWS config profile, as with the AWS CLI "
-                 "(keys in the environment are then ignored). Default: $AWS_PROFILE.",
-                 show_default=False, autocompletion=complete_profile_names),
+    str | None,
+    typer.Option(
+        "--profile",
+        metavar="NAME",
+        help="AWS config profile, as with the AWS CLI "
+        "(keys in the environment are then ignored). Default: $AWS_PROFILE.",
+        show_default=False,
+        autocompletion=complete_profile_names,
+    ),
 ]
 
 
@@ -581,27 +667,40 @@ def assume_command(
 def saml_command(
     saml_assertion: Annotated[
         str,
-        typer.Option("--saml-assertion", metavar="VALUE",
-                     help="The base64 SAMLResponse, file://PATH, or - for stdin. "
-                     + LITERAL_SECRET_WARNING, show_default=False),
+        typer.Option(
+            "--saml-assertion",
+            metavar="VALUE",
+            help="The base64 SAMLResponse, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING,
+            show_default=False,
+        ),
     ],
     role_arn: Annotated[
-        Optional[str],
-        typer.Option("--role-arn", metavar="ARN",
-                     help="Role to assume, when the assertion grants several.",
-                     show_default=False),
+        str | None,
+        typer.Option(
+            "--role-arn",
+            metavar="ARN",
+            help="Role to assume, when the assertion grants several.",
+            show_default=False,
+        ),
     ] = None,
     principal_arn: Annotated[
-        Optional[str],
-        typer.Option("--principal-arn", metavar="ARN",
-                     help="SAML provider ARN. Default: the one paired with "
-                     "the role in the assertion.", show_default=False),
+        str | None,
+        typer.Option(
+            "--principal-arn",
+            metavar="ARN",
+            help="SAML provider ARN. Default: the one paired with the role in the assertion.",
+            show_default=False,
+        ),
     ] = None,
     duration_seconds: Annotated[
-        Optional[int],
-        typer.Option("--duration-seconds", metavar="SECONDS", help="Lifetime, 900 to 43200. "
-                     "Default: 1800, capped by the assertion's SessionDuration.",
-                     show_default=False),
+        int | None,
+        typer.Option(
+            "--duration-seconds",
+            metavar="SECONDS",
+            help="Lifetime, 900 to 43200. "
+            "Default: 1800, capped by the assertion's SessionDuration.",
+            show_default=False,
+        ),
     ] = None,
     endpoint_url: EndpointUrlOption = None,
     region: RegionOption = None,
@@ -621,7 +720,10 @@ def saml_command(
         return
     issued = saml.assume_with_assertion(
         assume.place(None, region, endpoint_url),
-        saml_assertion, role_arn, principal_arn, duration_seconds,
+        saml_assertion,
+        role_arn,
+        principal_arn,
+        duration_seconds,
     )
     deliver(issued.credentials, request, _argv(), whose=issued.whose)
 
@@ -631,37 +733,49 @@ def saml_command(
     cls=EnvgenCommand,
     short_help="Credentials from an OIDC token, e.g. in CI.",
     help="Temporary credentials from an OIDC token (AssumeRoleWithWebIdentity), e.g. in CI.",
-    epilog=apply_examples(
-        "web-identity --role-arn ARN --web-identity-token file://token"
-    ),
+    epilog=apply_examples("web-identity --role-arn ARN --web-identity-token file://token"),
 )
 def web_identity_command(
     web_identity_token: Annotated[
         str,
-        typer.Option("--web-identity-token", metavar="VALUE",
-                     help="The token, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING,
-                     show_default=False),
+        typer.Option(
+            "--web-identity-token",
+            metavar="VALUE",
+            help="The token, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING,
+            show_default=False,
+        ),
     ],
     role_arn: Annotated[
         str,
         typer.Option("--role-arn", metavar="ARN", help="Role to assume.", show_default=False),
     ],
     role_session_name: Annotated[
-        Optional[str],
-        typer.Option("--role-session-name", metavar="NAME", show_default=False,
-                     help="Name of the role session, shown in CloudTrail. "
-                     "Default: envgen-<login name>."),
+        str | None,
+        typer.Option(
+            "--role-session-name",
+            metavar="NAME",
+            show_default=False,
+            help="Name of the role session, shown in CloudTrail. Default: envgen-<login name>.",
+        ),
     ] = None,
     duration_seconds: Annotated[
-        Optional[int],
-        typer.Option("--duration-seconds", metavar="SECONDS", show_default=False,
-                     help="Lifetime, 900 to 43200. Default: 1800."),
+        int | None,
+        typer.Option(
+            "--duration-seconds",
+            metavar="SECONDS",
+            show_default=False,
+            help="Lifetime, 900 to 43200. Default: 1800.",
+        ),
     ] = None,
     endpoint_url: Annotated[
-        Optional[str],
-        typer.Option("--endpoint-url", metavar="URL", show_default=False,
-                     help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, "
-                     "else the region's."),
+        str | None,
+        typer.Option(
+            "--endpoint-url",
+            metavar="URL",
+            show_default=False,
+            help="STS endpoint. Default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, "
+            "else the region's.",
+        ),
     ] = None,
     region: RegionOption = None,
     shell: ShellOption = None,
@@ -680,13 +794,17 @@ def web_identity_command(
         return
     issued = web_identity.assume_with_token(
         assume.place(None, region, endpoint_url),
-        role_arn, web_identity_token, role_session_name, duration_seconds,
+        role_arn,
+        web_identity_token,
+        role_session_name,
+        duration_seconds,
     )
     deliver(issued.credentials, request, _argv(), whose=issued.whose)
 
 
 @app.command(
-    "whoami", cls=EnvgenCommand,
+    "whoami",
+    cls=EnvgenCommand,
     help="Show whose credentials are in effect (GetCallerIdentity).",
 )
 def whoami_command(
@@ -696,10 +814,14 @@ def whoami_command(
     profile: ProfileOption = None,
     endpoint_url: EndpointUrlOption = None,
     region: Annotated[
-        Optional[str],
-        typer.Option("--region", metavar="REGION", show_default=False,
-                     help="Region of the STS endpoint to ask. Default: the region in effect "
-                     "(the profile's, AWS_REGION or AWS_DEFAULT_REGION), else us-east-1."),
+        str | None,
+        typer.Option(
+            "--region",
+            metavar="REGION",
+            show_default=False,
+            help="Region of the STS endpoint to ask. Default: the region in effect "
+            "(the profile's, AWS_REGION or AWS_DEFAULT_REGION), else us-east-1.",
+        ),
     ] = None,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
@@ -724,9 +846,12 @@ def whoami_command(
 )
 def exec_command(
     words: Annotated[
-        Optional[list[str]],
-        typer.Argument(metavar="[PROFILE] -- CMD [ARGS]...", show_default=False,
-                       help="Profile to assume (as for assume), then -- and the command."),
+        list[str] | None,
+        typer.Argument(
+            metavar="[PROFILE] -- CMD [ARGS]...",
+            show_default=False,
+            help="Profile to assume (as for assume), then -- and the command.",
+        ),
     ] = None,
     role_arn: RoleArnOption = None,
     role_session_name: SessionNameOption = None,
@@ -792,7 +917,7 @@ def _unexpected_word(problem: typer.TyperException) -> str | None:
         return name
     message = getattr(problem, "message", "")
     if message.startswith("No such command "):
-        return message[len("No such command "):].split(".")[0].strip("'\"")
+        return message[len("No such command ") :].split(".")[0].strip("'\"")
     return None
 
 
@@ -871,7 +996,7 @@ def main(argv: list[str] | None = None) -> None:
     except (typer.Abort, KeyboardInterrupt, EOFError):
         say("interrupted")
         sys.exit(130)
-    except BaseException as error:  # noqa: BLE001 - the one place errors become exits
+    except BaseException as error:
         if isinstance(error, SystemExit):
             raise
         sys.exit(_report(error))

@@ -54,9 +54,7 @@ def completion_script(shell: str) -> str:
     from typer.completion import get_completion_script
 
     check_shell(shell)
-    script = get_completion_script(
-        prog_name=PROGRAM, complete_var=COMPLETE_VARIABLE, shell=shell
-    )
+    script = get_completion_script(prog_name=PROGRAM, complete_var=COMPLETE_VARIABLE, shell=shell)
     return script + "\n"
 
 
@@ -99,9 +97,7 @@ class FishCompletionFile:
         atomic.replace_file(self.path, self.script.encode("utf-8"), atomic.PRIVATE_MODE)
 
 
-def plan_completion(
-    shell: str, script: str | None, places: UserPlaces | None = None
-) -> Any:
+def plan_completion(shell: str, script: str | None, places: UserPlaces | None = None) -> Any:
     """How to install (`script`) or uninstall (None) completion for `shell`; every message
     is worded and every path checked before anything is written."""
     from envgen.dialects import shell_named
@@ -144,7 +140,6 @@ def plan_completion(
     else:
         removed = planned.removal_parts()
         planned.outcome = (
-            f"removed {' and '.join(removed)}" if removed
-            else f"no {shell} completion to remove"
+            f"removed {' and '.join(removed)}" if removed else f"no {shell} completion to remove"
         )
     return planned

@@ -196,7 +196,8 @@ class Changes:
             assignments[REGION] = region
             assignments[DEFAULT_REGION] = region
         unsets = tuple(
-            name for name in MANAGED_VARIABLES
+            name
+            for name in MANAGED_VARIABLES
             if name not in assignments and name not in (REGION, DEFAULT_REGION)
         )
         return cls(assignments, unsets)

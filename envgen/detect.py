@@ -52,13 +52,40 @@ SHELL_ALIASES = {
 # because anything unlisted is walked past, and the list of programs that are not shells
 # has no end; a shell missing here is at worst skipped as it was before. First those that
 # read POSIX shell code, where `--shell sh` is the advice.
-OTHER_POSIX_SHELLS = frozenset({
-    "mksh", "lksh", "pdksh", "oksh", "loksh", "ksh88", "posh", "yash", "hush", "bosh", "jsh",
-    "pfsh", "pfksh", "osh",
-})
-OTHER_SHELLS = OTHER_POSIX_SHELLS | frozenset({
-    "msh", "pfcsh", "rc", "es", "xs", "scsh", "sash", "ion", "ysh", "oil", "murex", "ngs",
-})
+OTHER_POSIX_SHELLS = frozenset(
+    {
+        "mksh",
+        "lksh",
+        "pdksh",
+        "oksh",
+        "loksh",
+        "ksh88",
+        "posh",
+        "yash",
+        "hush",
+        "bosh",
+        "jsh",
+        "pfsh",
+        "pfksh",
+        "osh",
+    }
+)
+OTHER_SHELLS = OTHER_POSIX_SHELLS | frozenset(
+    {
+        "msh",
+        "pfcsh",
+        "rc",
+        "es",
+        "xs",
+        "scsh",
+        "sash",
+        "ion",
+        "ysh",
+        "oil",
+        "murex",
+        "ngs",
+    }
+)
 
 # Multi-call programs whose applet argv[0] names.
 _MULTI_CALL = frozenset({"busybox", "toybox"})
@@ -157,9 +184,11 @@ def _proc_process(pid: int) -> Process:
     parent = int(parent_field[0]) if parent_field and parent_field[0].isdigit() else 0
     with open(base / "cmdline", "rb") as cmdline_file:
         cmdline = cmdline_file.read(CMDLINE_BYTES)
-    argv = tuple(
-        part.decode("utf-8", errors="replace") for part in cmdline.rstrip(b"\0").split(b"\0")
-    ) if cmdline else ()
+    argv = (
+        tuple(part.decode("utf-8", errors="replace") for part in cmdline.rstrip(b"\0").split(b"\0"))
+        if cmdline
+        else ()
+    )
     try:
         executable: str | None = os.readlink(base / "exe").removesuffix(" (deleted)")
     except OSError:  # another user's process, or a kernel thread
@@ -196,7 +225,9 @@ def _ps_table() -> dict[int, Process]:
     def run_ps(column: str) -> list[tuple[int, str, str]]:
         output = subprocess.run(
             ["ps", "-A", "-ww", "-o", "pid=", "-o", "ppid=", "-o", f"{column}="],
-            capture_output=True, timeout=PS_TIMEOUT_SECONDS, check=True,
+            capture_output=True,
+            timeout=PS_TIMEOUT_SECONDS,
+            check=True,
             env={**os.environ, "LC_ALL": "C"},
         ).stdout.decode("utf-8", errors="replace")
         rows = []

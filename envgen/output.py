@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
-from envgen.credentials import Changes, Credentials, SECRET_VARIABLES, format_expiration
+from envgen.credentials import SECRET_VARIABLES, Changes, Credentials, format_expiration
 from envgen.detect import detect_shell
 from envgen.dialects import Dialect, format_named
 from envgen.errors import EnvgenError, UsageError
@@ -23,8 +23,13 @@ if TYPE_CHECKING:
 
 # Options whose values are secrets: masked wherever envgen echoes a command line.
 SECRET_OPTIONS = frozenset(
-    {"--secret-access-key", "--session-token", "--saml-assertion", "--web-identity-token",
-     "--token-code"}
+    {
+        "--secret-access-key",
+        "--session-token",
+        "--saml-assertion",
+        "--web-identity-token",
+        "--token-code",
+    }
 )
 
 
@@ -193,7 +198,7 @@ def _silence_stdout() -> None:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
         os.close(null)
-        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - until exit
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
     except OSError:
         pass
 
@@ -211,7 +216,7 @@ def guard_standard_streams() -> None:
                 os.dup2(null, descriptor)
                 os.close(null)
     if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as envgen
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
 
 
 def describe_duration(seconds: int) -> str:
@@ -267,7 +272,8 @@ def emit(
     # Worded now, as everything that could fail: an effect's own report is read once it is
     # applied (it may say what it found), still before the first byte of stdout.
     kept_until = (
-        f"the credentials {describe_expiry(expiration)}" if expiration is not None
+        f"the credentials {describe_expiry(expiration)}"
+        if expiration is not None
         else "no expiry known"
     )
     carries_secrets = any(name in SECRET_VARIABLES for name in changes.assignments)
@@ -284,7 +290,7 @@ def emit(
         done.append(effect.report)
     messages = [
         f"{report}; {kept_until}" if effect.keeps else report
-        for effect, report in zip(effects, done)
+        for effect, report in zip(effects, done, strict=False)
     ]
     write_stdout(text, already_done=done)
     for message in [*messages, *summary]:
@@ -316,6 +322,10 @@ def deliver(
     elif whose:
         summary.append(f"credentials for {whose} (no expiry known)")
     emit(
-        changes, request, argv, effects=effects, expiration=credentials.expiration,
+        changes,
+        request,
+        argv,
+        effects=effects,
+        expiration=credentials.expiration,
         summary=summary,
     )

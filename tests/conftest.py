@@ -1,4 +1,9 @@
-"""Shared test plumbing: where the envgen executable is, and how a test asks for a real shell."""
+"""Shared test plumbing: where the envgen executable is, how a test asks for a real shell, and
+the local STS fixtures every test directory may use.
+
+The test directories mirror envgen's packages (cli, dialects, sources, persist); what several of
+them share (the real-shell and terminal harness, the STS server) lives in tests/harness, which
+pytest puts on sys.path."""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+REPOSITORY = Path(__file__).resolve().parent.parent
+HARNESS = REPOSITORY / "tests" / "harness"
 BIN_DIR = Path(sys.executable).parent
 ENVGEN = str(BIN_DIR / "envgen")
 
@@ -58,9 +65,15 @@ def require_javascript_sdk() -> Path:
     require_program("node")
     modules = JAVASCRIPT_SDK_PREFIX / "node_modules"
     if not (modules / "@aws-sdk" / "credential-provider-node").is_dir():
-        message = (f"@aws-sdk/credential-provider-node is not in {modules} "
-                   "(scripts/install-shells installs it)")
+        message = (
+            f"@aws-sdk/credential-provider-node is not in {modules} "
+            "(scripts/install-shells installs it)"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
     return modules
+
+
+# Imported here, once, so every test can ask for the local STS by fixture name.
+from sts_server import sts, sts_env, sts_server  # noqa: E402, F401

@@ -49,8 +49,13 @@ CLOSED = f"http://127.0.0.1:{closed_port()}"
 _COMMAND = typer.main.get_command(app)
 ROOT_OPTIONS = [opts[0] for opts in (p.opts for p in _COMMAND.params)]
 COMMANDS = {
-    name: [p for p in sub.params if p.param_type_name == "option" and p.opts != ["-q", "--quiet"]
-           and p.opts != ["-v", "--verbose"]]
+    name: [
+        p
+        for p in sub.params
+        if p.param_type_name == "option"
+        and p.opts != ["-q", "--quiet"]
+        and p.opts != ["-v", "--verbose"]
+    ]
     for name, sub in _COMMAND.commands.items()  # type: ignore[attr-defined]
 }
 ALL_OPTIONS = sorted({opt for params in COMMANDS.values() for p in params for opt in p.opts})
@@ -78,24 +83,47 @@ def words(*choices: str) -> st.SearchStrategy[bytes]:
     return st.sampled_from([choice.encode() for choice in choices])
 
 
-MALFORMED_URLS = ["http://[::1", "ftp://x", "http://host:99999", "", "http://:80",
-                  "http://user:pw@127.0.0.1:1", "https://a b", "http://127.0.0.1:0", "//x",
-                  "http://[::1]:99999"]
-URLS = words(CLOSED, CLOSED + "/", f"http://localhost:{CLOSED.rsplit(':', 1)[1]}",
-             *MALFORMED_URLS)
-EXPIRIES = words("2099-01-31T12:00:00Z", "2001-02-03T04:05:06Z", "9999-12-31T23:00:00Z",
-                 "9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00Z", "tomorrow",
-                 "2030-02-30T00:00:00Z", "2030-01-01T00:00:00", "2030-01-01T00:00:00+99:00")
+MALFORMED_URLS = [
+    "http://[::1",
+    "ftp://x",
+    "http://host:99999",
+    "",
+    "http://:80",
+    "http://user:pw@127.0.0.1:1",
+    "https://a b",
+    "http://127.0.0.1:0",
+    "//x",
+    "http://[::1]:99999",
+]
+URLS = words(CLOSED, CLOSED + "/", f"http://localhost:{CLOSED.rsplit(':', 1)[1]}", *MALFORMED_URLS)
+EXPIRIES = words(
+    "2099-01-31T12:00:00Z",
+    "2001-02-03T04:05:06Z",
+    "9999-12-31T23:00:00Z",
+    "9999-12-31T23:59:59+00:00",
+    "0001-01-01T00:00:00Z",
+    "tomorrow",
+    "2030-02-30T00:00:00Z",
+    "2030-01-01T00:00:00",
+    "2030-01-01T00:00:00+99:00",
+)
 
 
 def option_values(home: Path) -> dict[str, st.SearchStrategy[bytes]]:
     """Values that mean something to each option, beside junk for all."""
     documents = [f"file://{home / name}" for name in ("doc.json", "fifo", "missing", "")]
-    secrets = words("-", "file:///dev/zero", "file:///dev/null", *documents,
-                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "IQoJb3JpZ2luX2Vj")
+    secrets = words(
+        "-",
+        "file:///dev/zero",
+        "file:///dev/null",
+        *documents,
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "IQoJb3JpZ2luX2Vj",
+    )
     return {
-        "--role-arn": words(ROLE, "arn:aws:iam::123456789012:role/a/b/c", "role/Dev",
-                            "arn:aws:iam::1:role/x"),
+        "--role-arn": words(
+            ROLE, "arn:aws:iam::123456789012:role/a/b/c", "role/Dev", "arn:aws:iam::1:role/x"
+        ),
         "--principal-arn": words("arn:aws:iam::123456789012:saml-provider/corp", "x"),
         "--role-session-name": words("ci.build@42", "a", "x" * 65),
         "--duration-seconds": words("900", "43200", "899", "-1", "1e3", "9" * 40, "0x10"),
@@ -119,8 +147,9 @@ def option_values(home: Path) -> dict[str, st.SearchStrategy[bytes]]:
 
 # What the commands take as words: import a SOURCE, assume and exec a PROFILE.
 POSITIONALS = {
-    "import": lambda home: words("-", "-", "doc.json", str(home / "doc.json"), "fifo",
-                                 "/dev/zero", "missing.json"),
+    "import": lambda home: words(
+        "-", "-", "doc.json", str(home / "doc.json"), "fifo", "/dev/zero", "missing.json"
+    ),
     "assume": lambda home: words("default", "dev", "chain", "sso", "missing"),
     "exec": lambda home: words("default", "dev", "chain"),
 }
@@ -134,8 +163,13 @@ def starting_line(name: str, home: Path, draw: st.DrawFn) -> list[bytes]:
     if name == "saml":
         return [b"saml", b"--saml-assertion", draw(values["--saml-assertion"])]
     if name == "web-identity":
-        return [b"web-identity", b"--role-arn", ROLE.encode(), b"--web-identity-token",
-                draw(values["--web-identity-token"])]
+        return [
+            b"web-identity",
+            b"--role-arn",
+            ROLE.encode(),
+            b"--web-identity-token",
+            draw(values["--web-identity-token"]),
+        ]
     line = [name.encode()]
     if name in ("assume", "exec") and draw(st.booleans()):
         line.append(draw(POSITIONALS[name](home)))
@@ -213,10 +247,17 @@ def environments(draw: st.DrawFn, home: Path) -> dict[bytes, bytes]:
         "AWS_MAX_ATTEMPTS": words("1", "50", "0", "-3", "x"),
         "AWS_RETRY_MODE": words("standard", "adaptive", "legacy", "bogus"),
         "AWS_STS_REGIONAL_ENDPOINTS": words("regional", "legacy", "bogus"),
-        "AWS_CONFIG_FILE": words(str(home / ".aws" / "config"), str(home / "fifo"),
-                                 "/dev/zero", str(home), str(home / "missing"), ""),
-        "AWS_SHARED_CREDENTIALS_FILE": words(str(home / ".aws" / "credentials"),
-                                             str(home / "fifo"), "/dev/null", str(home)),
+        "AWS_CONFIG_FILE": words(
+            str(home / ".aws" / "config"),
+            str(home / "fifo"),
+            "/dev/zero",
+            str(home),
+            str(home / "missing"),
+            "",
+        ),
+        "AWS_SHARED_CREDENTIALS_FILE": words(
+            str(home / ".aws" / "credentials"), str(home / "fifo"), "/dev/null", str(home)
+        ),
         "AWS_CA_BUNDLE": words(str(home / "missing.pem"), "/dev/null"),
         "ENVGEN_SHELL": words(*SHELLS, "rbash", "", "x" * 100),
     }
@@ -233,19 +274,26 @@ def environments(draw: st.DrawFn, home: Path) -> dict[bytes, bytes]:
 
 
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(10**30), 10**30),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=20),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**30), 10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20),
 )
 json_values = st.recursive(
-    json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.text(max_size=10), inner, max_size=3), max_leaves=8,
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=8,
 )
 credential_fields = st.fixed_dictionaries(
     {},
     optional={
         "AccessKeyId": st.one_of(st.just("ASIAEXAMPLEKEYID0001"), json_values),
-        "SecretAccessKey": st.one_of(st.just("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
-                                     json_values),
+        "SecretAccessKey": st.one_of(
+            st.just("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"), json_values
+        ),
         "SessionToken": st.one_of(st.just("IQoJb3JpZ2luX2Vj"), json_values),
         "Expiration": st.one_of(EXPIRIES.map(bytes.decode), json_values),
         "Version": st.one_of(st.sampled_from([1, True, 1.0, "1", 2, 0]), json_values),
@@ -267,9 +315,18 @@ def documents(draw: st.DrawFn) -> bytes:
         document = {"Credentials": fields, "AssumedRoleUser": {"Arn": "x"}}
     text = json.dumps(document, ensure_ascii=draw(st.booleans()))
     if shape == 4:
-        text = draw(st.sampled_from([text[: len(text) // 2], text + "}", "9" * 5000,
-                                     '{"AccessKeyId": -' + "1" * 5000 + "}", "\ufeff" + text,
-                                     "[" * 100000]))
+        text = draw(
+            st.sampled_from(
+                [
+                    text[: len(text) // 2],
+                    text + "}",
+                    "9" * 5000,
+                    '{"AccessKeyId": -' + "1" * 5000 + "}",
+                    "\ufeff" + text,
+                    "[" * 100000,
+                ]
+            )
+        )
     return text.encode("utf-8", "surrogatepass")
 
 
@@ -293,9 +350,22 @@ def config_text(draw: st.DrawFn, home: Path) -> str:
         "aws_access_key_id": ["AKIAIOSFODNN7EXAMPLE"],
     }
     sections = []
-    for name in draw(st.lists(st.sampled_from(["default", "profile dev", "profile chain",
-                                               "profile sso", "sso-session corp", "junk["]),
-                              max_size=4, unique=True)):
+    for name in draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "default",
+                    "profile dev",
+                    "profile chain",
+                    "profile sso",
+                    "sso-session corp",
+                    "junk[",
+                ]
+            ),
+            max_size=4,
+            unique=True,
+        )
+    ):
         lines = [f"[{name}]"]
         for key in draw(st.lists(st.sampled_from(sorted(keys)), max_size=4, unique=True)):
             lines.append(f"{key} = {draw(st.sampled_from(keys[key]))}")
@@ -305,8 +375,9 @@ def config_text(draw: st.DrawFn, home: Path) -> str:
 
 def credentials_text(draw: st.DrawFn) -> str:
     entries = []
-    for name in draw(st.lists(st.sampled_from(["default", "dev", "saved", "chain"]),
-                              max_size=3, unique=True)):
+    for name in draw(
+        st.lists(st.sampled_from(["default", "dev", "saved", "chain"]), max_size=3, unique=True)
+    ):
         key = draw(st.sampled_from(["AKIAIOSFODNN7EXAMPLE", "ASIAEXAMPLEKEYID0001", ""]))
         secret = draw(st.sampled_from(["wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""]))
         entry = f"[{name}]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"
@@ -351,17 +422,19 @@ def prepare_home(scenario: dict) -> Path:  # type: ignore[type-arg]
 def base_environment() -> dict[bytes, bytes]:
     keep = ("PATH", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
     environment = {name.encode(): os.environ[name].encode() for name in keep if name in os.environ}
-    environment.update({
-        b"HOME": str(HOME).encode(),
-        b"XDG_CONFIG_HOME": str(HOME / ".config").encode(),
-        b"PATH": f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}".encode(),
-        b"LANG": b"C.UTF-8",
-        b"LC_ALL": b"C.UTF-8",
-        b"AWS_CONFIG_FILE": str(HOME / ".aws" / "config").encode(),
-        b"AWS_SHARED_CREDENTIALS_FILE": str(HOME / ".aws" / "credentials").encode(),
-        # No instance metadata, no container credentials: nothing beyond loopback.
-        b"AWS_EC2_METADATA_DISABLED": b"true",
-    })
+    environment.update(
+        {
+            b"HOME": str(HOME).encode(),
+            b"XDG_CONFIG_HOME": str(HOME / ".config").encode(),
+            b"PATH": f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}".encode(),
+            b"LANG": b"C.UTF-8",
+            b"LC_ALL": b"C.UTF-8",
+            b"AWS_CONFIG_FILE": str(HOME / ".aws" / "config").encode(),
+            b"AWS_SHARED_CREDENTIALS_FILE": str(HOME / ".aws" / "credentials").encode(),
+            # No instance metadata, no container credentials: nothing beyond loopback.
+            b"AWS_EC2_METADATA_DISABLED": b"true",
+        }
+    )
     return environment
 
 
@@ -377,8 +450,13 @@ def test_envgen_never_fails_internally(scenario) -> None:  # type: ignore[no-unt
     environment.update(scenario["environment"])
     # A new session: no controlling terminal, so nothing waits for a person.
     result = subprocess.run(
-        [ENVGEN.encode(), *scenario["line"]], input=scenario["stdin"], capture_output=True,
-        env=environment, cwd=HOME, timeout=PATIENCE_SECONDS, start_new_session=True,
+        [ENVGEN.encode(), *scenario["line"]],
+        input=scenario["stdin"],
+        capture_output=True,
+        env=environment,
+        cwd=HOME,
+        timeout=PATIENCE_SECONDS,
+        start_new_session=True,
     )
     stderr = result.stderr.decode("utf-8", "replace")
     # Seen with --hypothesis-show-statistics: how far the examples got.

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+from conftest import REPOSITORY
 
 
 def test_the_benchmark_hands_over_to_the_clones_venv(
@@ -24,20 +24,28 @@ def test_the_benchmark_hands_over_to_the_clones_venv(
     venv_python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
     venv_python.chmod(0o755)
     bare = tmp_path / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120
+    )
 
     result = subprocess.run(
         [str(bare / "bin" / "python"), str(clone / "benchmarks" / "run.py"), "--rounds", "1"],
-        env=clean_env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == (
         f"benchmark: {bare}/bin/python lacks envgen's test extras; using {venv_python}\n"
     )
     assert result.stdout.startswith("envgen benchmark: 1 rounds, median wall time")
-    for label in ("envgen import --access-key-id", "envgen assume benchmark (cache hit)",
-                  "envgen assume --role-arn ... (cache miss)"):
+    for label in (
+        "envgen import --access-key-id",
+        "envgen assume benchmark (cache hit)",
+        "envgen assume --role-arn ... (cache miss)",
+    ):
         assert f"| `{label}" in result.stdout
 
 
@@ -48,11 +56,16 @@ def test_the_benchmark_without_a_venv_says_what_to_run(
     (clone / "benchmarks").mkdir(parents=True)
     shutil.copy2(REPOSITORY / "benchmarks" / "run.py", clone / "benchmarks" / "run.py")
     bare = tmp_path / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120
+    )
     result = subprocess.run(
         [str(bare / "bin" / "python"), str(clone / "benchmarks" / "run.py")],
-        env=clean_env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (

@@ -36,7 +36,10 @@ def run(
         [ENVGEN, *args],
         input=stdin if isinstance(stdin, bytes) else None,
         stdin=None if isinstance(stdin, bytes) else stdin,
-        capture_output=True, env=env, timeout=PATIENCE, preexec_fn=limited_memory,
+        capture_output=True,
+        env=env,
+        timeout=PATIENCE,
+        preexec_fn=limited_memory,
     )
 
 
@@ -56,8 +59,15 @@ def input_commands(value: str) -> dict[str, list[str]]:
     return {
         "import": ["import", value.removeprefix("file://"), "--format", "json"],
         "saml": ["saml", "--saml-assertion", value, "--format", "json"],
-        "web-identity": ["web-identity", "--role-arn", ROLE, "--web-identity-token", value,
-                         "--format", "json"],
+        "web-identity": [
+            "web-identity",
+            "--role-arn",
+            ROLE,
+            "--web-identity-token",
+            value,
+            "--format",
+            "json",
+        ],
     }
 
 
@@ -97,7 +107,7 @@ def saml_assertion_of_length(characters: int) -> str:
     head = (
         '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
         'xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><saml:Assertion>'
-        '<saml:AttributeStatement><saml:Attribute '
+        "<saml:AttributeStatement><saml:Attribute "
         'Name="https://aws.amazon.com/SAML/Attributes/Role">'
         f"<saml:AttributeValue>{ROLE},{PROVIDER}</saml:AttributeValue>"
         "</saml:Attribute></saml:AttributeStatement></saml:Assertion><!--"
@@ -159,8 +169,7 @@ def test_a_large_but_valid_document_is_imported(clean_env, tmp_path):
 
 def credential_process(version: str) -> bytes:
     return (
-        f'{{"Version": {version}, "AccessKeyId": "{ACCESS_KEY_ID}", '
-        f'"SecretAccessKey": "{SECRET}"}}'
+        f'{{"Version": {version}, "AccessKeyId": "{ACCESS_KEY_ID}", "SecretAccessKey": "{SECRET}"}}'
     ).encode()
 
 
@@ -168,8 +177,14 @@ def credential_process(version: str) -> bytes:
     ("document", "expected"),
     [
         (credential_process("9" * 5000), "a number of more than 100 digits"),
-        (b'{"Credentials": {"AccessKeyId": "' + ACCESS_KEY_ID.encode() + b'", "N": -'
-         + b"1" * 5000 + b"}}", "a number of more than 100 digits"),
+        (
+            b'{"Credentials": {"AccessKeyId": "'
+            + ACCESS_KEY_ID.encode()
+            + b'", "N": -'
+            + b"1" * 5000
+            + b"}}",
+            "a number of more than 100 digits",
+        ),
         (credential_process("true"), "Version is not supported"),
         (credential_process("1.0"), "Version is not supported"),
         (credential_process("2"), "Version 2 is not supported"),
@@ -190,7 +205,10 @@ def test_version_one_is_still_accepted(clean_env):
 
 def test_empty_stdin_is_invalid_json_not_a_wait(clean_env):
     result = subprocess.run(
-        [ENVGEN, "import", "-"], stdin=subprocess.DEVNULL, capture_output=True, env=clean_env,
+        [ENVGEN, "import", "-"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=clean_env,
         timeout=PATIENCE,
     )
     assert "not valid JSON" in assert_failed_cleanly(result)

@@ -88,7 +88,9 @@ def test_an_empty_token_counts_as_no_token() -> None:
 
 
 def test_stale_variables_are_unset_beside_long_term_keys() -> None:
-    changes = Changes.from_credentials(credentials(session_token=None, expiration=None, region=None))
+    changes = Changes.from_credentials(
+        credentials(session_token=None, expiration=None, region=None)
+    )
     assert set(changes.assignments) == {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
     assert changes.unsets == (
         "AWS_SESSION_TOKEN",
@@ -124,7 +126,9 @@ def test_a_naive_expiry_is_refused() -> None:
 def test_empty_keys_are_refused_by_name(field: str) -> None:
     with pytest.raises(EnvgenError) as caught:
         credentials(**{field: ""})
-    assert ("AccessKeyId" if field == "access_key_id" else "SecretAccessKey") in caught.value.message
+    assert (
+        "AccessKeyId" if field == "access_key_id" else "SecretAccessKey"
+    ) in caught.value.message
 
 
 @pytest.mark.parametrize("field", ["access_key_id", "secret_access_key", "session_token", "region"])
@@ -158,7 +162,10 @@ def test_expiry_compares_with_now() -> None:
         ("2030-01-31T12:00:00z", datetime(2030, 1, 31, 12, tzinfo=timezone.utc)),
         ("2030-01-31T12:00:00+00:00", datetime(2030, 1, 31, 12, tzinfo=timezone.utc)),
         ("2030-01-31T14:00:00+02:00", datetime(2030, 1, 31, 12, tzinfo=timezone.utc)),
-        (" 2030-01-31T12:00:00.250Z ", datetime(2030, 1, 31, 12, 0, 0, 250000, tzinfo=timezone.utc)),
+        (
+            " 2030-01-31T12:00:00.250Z ",
+            datetime(2030, 1, 31, 12, 0, 0, 250000, tzinfo=timezone.utc),
+        ),
         # STS means UTC; a time written without a zone is read that way.
         ("2030-01-31T12:00:00", datetime(2030, 1, 31, 12, tzinfo=timezone.utc)),
     ],

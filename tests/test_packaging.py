@@ -15,12 +15,11 @@ import pytest
 from dotenv import dotenv_values
 from filelock import FileLock
 
+from conftest import REPOSITORY
 from envgen.credentials import MANAGED_VARIABLES, Changes
 from envgen.dialects import FORMATS, SHELLS
 from envgen.sources.imported import parse_document
 from envgen_process import ACCESS_KEY_ID, FUTURE, SECRET, TOKEN, run_envgen, sts_document
-
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -34,9 +33,19 @@ def installed_venv(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> 
         if not (venv / "installed").exists():
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
             build = subprocess.run(
-                [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                 "--disable-pip-version-check", "--no-compile", str(REPOSITORY)],
-                capture_output=True, text=True, timeout=900,
+                [
+                    str(venv / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-compile",
+                    str(REPOSITORY),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=900,
             )
             assert build.returncode == 0, build.stdout + build.stderr
             (venv / "installed").touch()
@@ -56,12 +65,16 @@ def test_the_install_is_a_copy_not_a_link_to_the_checkout(
     installed_venv: Path, elsewhere: Path, clean_env: dict[str, str]
 ) -> None:
     probe = (
-        "import envgen, envgen.render; "
-        "print(envgen.__file__); print(envgen.render.templates_dir())"
+        "import envgen, envgen.render; print(envgen.__file__); print(envgen.render.templates_dir())"
     )
     result = subprocess.run(
-        [str(installed_venv / "bin" / "python"), "-c", probe], capture_output=True, text=True,
-        cwd=elsewhere, env=clean_env, timeout=60, check=True,
+        [str(installed_venv / "bin" / "python"), "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=clean_env,
+        timeout=60,
+        check=True,
     )
     module, templates = (Path(line) for line in result.stdout.splitlines())
     site_packages = next((installed_venv / "lib").glob("python*/site-packages"))
@@ -83,8 +96,9 @@ def test_the_installed_envgen_writes_for_every_shell(
         (["import", "creds.json"], Changes.from_credentials(credentials), [ACCESS_KEY_ID, FUTURE]),
         (["clear"], Changes.clearing(), []),
     ):
-        installed = run_envgen([*command, "--shell", shell], clean_env, cwd=elsewhere,
-                               executable=envgen)
+        installed = run_envgen(
+            [*command, "--shell", shell], clean_env, cwd=elsewhere, executable=envgen
+        )
         assert installed.returncode == 0, installed.stderr.decode()
         text = installed.stdout.decode()
         assert text.endswith("\n")
@@ -98,20 +112,29 @@ def test_the_installed_envgen_writes_for_every_shell(
 def test_the_installed_envgen_writes_every_format(
     format_name: str, installed_venv: Path, elsewhere: Path, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen(["import", "creds.json", "--format", format_name], clean_env,
-                        cwd=elsewhere, executable=str(installed_venv / "bin" / "envgen"))
+    result = run_envgen(
+        ["import", "creds.json", "--format", format_name],
+        clean_env,
+        cwd=elsewhere,
+        executable=str(installed_venv / "bin" / "envgen"),
+    )
     assert result.returncode == 0, result.stderr.decode()
     if format_name == "json":
         assert json.loads(result.stdout) == {
-            "Version": 1, "AccessKeyId": ACCESS_KEY_ID, "SecretAccessKey": SECRET,
-            "SessionToken": TOKEN, "Expiration": FUTURE,
+            "Version": 1,
+            "AccessKeyId": ACCESS_KEY_ID,
+            "SecretAccessKey": SECRET,
+            "SessionToken": TOKEN,
+            "Expiration": FUTURE,
         }
     else:
         path = elsewhere / ".env"
         path.write_bytes(result.stdout)
         assert dotenv_values(path) == {
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET,
-            "AWS_SESSION_TOKEN": TOKEN, "AWS_CREDENTIAL_EXPIRATION": FUTURE,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET,
+            "AWS_SESSION_TOKEN": TOKEN,
+            "AWS_CREDENTIAL_EXPIRATION": FUTURE,
             "AWS_SESSION_EXPIRATION": FUTURE,
         }
 
@@ -120,9 +143,19 @@ def test_the_installed_module_runs_with_python_dash_m(
     installed_venv: Path, elsewhere: Path, clean_env: dict[str, str]
 ) -> None:
     result = subprocess.run(
-        [str(installed_venv / "bin" / "python"), "-m", "envgen", "import", "creds.json",
-         "--shell", "fish"],
-        capture_output=True, cwd=elsewhere, env=clean_env, timeout=60,
+        [
+            str(installed_venv / "bin" / "python"),
+            "-m",
+            "envgen",
+            "import",
+            "creds.json",
+            "--shell",
+            "fish",
+        ],
+        capture_output=True,
+        cwd=elsewhere,
+        env=clean_env,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"set -gx -- AWS_ACCESS_KEY_ID '{ACCESS_KEY_ID}';\n".encode())
@@ -139,8 +172,13 @@ def test_the_installed_distribution_carries_the_mit_license(
         "print(licenses[0].read_text() if licenses else 'no LICENSE file')\n"
     )
     result = subprocess.run(
-        [str(installed_venv / "bin" / "python"), "-c", probe], capture_output=True, text=True,
-        cwd=elsewhere, env=clean_env, timeout=60, check=True,
+        [str(installed_venv / "bin" / "python"), "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=clean_env,
+        timeout=60,
+        check=True,
     )
     expression, text = result.stdout.split("\n", 1)
     assert expression == "MIT"

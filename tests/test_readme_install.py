@@ -13,21 +13,29 @@ import sys
 from pathlib import Path
 
 import envgen
-from conftest import require_program
-
-REPOSITORY = Path(__file__).resolve().parent.parent
+from conftest import (
+    REPOSITORY,
+    require_program,
+)
 
 
 def readme_blocks() -> list[str]:
     """The README's code blocks written by indenting four spaces, without the indent."""
     text = (REPOSITORY / "README.md").read_text()
-    return [re.sub(r"(?m)^    ", "", block) for block in re.findall(r"(?m)^\n((?:    .*\n)+)", text)]
+    return [
+        re.sub(r"(?m)^    ", "", block) for block in re.findall(r"(?m)^\n((?:    .*\n)+)", text)
+    ]
 
 
 def run_block(block: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block], env=env, cwd=REPOSITORY,
-        capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL,
+        ["bash", "-euo", "pipefail", "-c", block],
+        env=env,
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
     )
 
 
@@ -59,8 +67,11 @@ def test_the_first_block_installs_with_pipx_and_runs_envgen(
     commands = command_directory(tmp_path, pipx=Path(sys.executable).parent / "pipx")
     bin_dir = tmp_path / "pipx-bin"
     env = {
-        **clean_env, "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(bin_dir),
-        "PIPX_MAN_DIR": str(tmp_path / "pipx-man"), "PATH": f"{commands}:{bin_dir}:/usr/bin:/bin",
+        **clean_env,
+        "PIPX_HOME": str(tmp_path / "pipx"),
+        "PIPX_BIN_DIR": str(bin_dir),
+        "PIPX_MAN_DIR": str(tmp_path / "pipx-man"),
+        "PATH": f"{commands}:{bin_dir}:/usr/bin:/bin",
     }
     result = run_block(first, env)
     assert_envgen_version_printed(result)
@@ -73,7 +84,7 @@ def test_the_virtual_environment_block_installs_a_working_envgen(
     require_program("bash")
     venv_block = next(block for block in readme_blocks() if " -m venv " in block)
     # python3 is the interpreter beneath these tests' .venv, with none of its packages.
-    commands = command_directory(tmp_path, python3=Path(sys._base_executable))  # noqa: SLF001
+    commands = command_directory(tmp_path, python3=Path(sys._base_executable))
     env = {**clean_env, "PATH": f"{commands}:/usr/bin:/bin"}
     result = run_block(venv_block, env)
     assert_envgen_version_printed(result)

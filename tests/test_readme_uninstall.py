@@ -12,10 +12,11 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import require_program
+from conftest import (
+    REPOSITORY,
+    require_program,
+)
 from envgen_process import sts_document
-
-REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 def uninstall_block() -> list[str]:
@@ -30,14 +31,21 @@ def uninstall_block() -> list[str]:
 def files_under(home: Path) -> dict[str, bytes]:
     return {
         str(path.relative_to(home)): path.read_bytes()
-        for path in sorted(home.rglob("*")) if path.is_file() or path.is_symlink()
+        for path in sorted(home.rglob("*"))
+        if path.is_file() or path.is_symlink()
     }
 
 
 def run_in_bash(script: str, env: dict[str, str], cwd: Path) -> None:
     result = subprocess.run(
-        ["bash", "-c", "set -e\n" + script], env=env, cwd=cwd, capture_output=True, text=True,
-        timeout=120, stdin=subprocess.DEVNULL, start_new_session=True,
+        ["bash", "-c", "set -e\n" + script],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     assert result.returncode == 0, result.stderr
 
@@ -64,7 +72,8 @@ def test_the_uninstall_steps_leave_the_home_as_it_was(
         'eval "$(envgen import creds.json --region eu-west-1 --persist)"\n'
         'eval "$(envgen import creds.json --region eu-west-1 --save-profile temp)"\n'
         "envgen completion install\n",
-        env, work,
+        env,
+        work,
     )
     made = files_under(home)
     assert made != before

@@ -10,8 +10,18 @@ from envgen.errors import UsageError
 
 @pytest.mark.parametrize(
     "name",
-    ["eu-west-1", "us-east-1", "us-gov-west-1", "us-isob-east-1", "eu-isoe-west-1",
-     "cn-northwest-1", "ap-southeast-7", "mx-central-1", "il-central-1", "ca-west-1"],
+    [
+        "eu-west-1",
+        "us-east-1",
+        "us-gov-west-1",
+        "us-isob-east-1",
+        "eu-isoe-west-1",
+        "cn-northwest-1",
+        "ap-southeast-7",
+        "mx-central-1",
+        "il-central-1",
+        "ca-west-1",
+    ],
 )
 def test_every_shape_of_aws_region_passes(name):
     assert regions.checked(name, "--region") == name
@@ -20,18 +30,35 @@ def test_every_shape_of_aws_region_passes(name):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("EU-WEST-1", "--region 'EU-WEST-1' is not a region name; region names are lower case "
-         "without spaces: eu-west-1"),
-        (" eu-west-1", "--region ' eu-west-1' is not a region name; region names are lower case "
-         "without spaces: eu-west-1"),
-        ("eu-west", "--region 'eu-west' is not a region name; give one like eu-west-1 (area, "
-         "direction and number)"),
-        ("eu-west-1a", "--region 'eu-west-1a' is not a region name; give one like eu-west-1 "
-         "(area, direction and number)"),
-        ("", "--region '' is not a region name; give one like eu-west-1 (area, direction and "
-         "number)"),
-        ("sts.eu-west-1.amazonaws.com", "--region is not a region name; give one like eu-west-1 "
-         "(area, direction and number)"),
+        (
+            "EU-WEST-1",
+            "--region 'EU-WEST-1' is not a region name; region names are lower case "
+            "without spaces: eu-west-1",
+        ),
+        (
+            " eu-west-1",
+            "--region ' eu-west-1' is not a region name; region names are lower case "
+            "without spaces: eu-west-1",
+        ),
+        (
+            "eu-west",
+            "--region 'eu-west' is not a region name; give one like eu-west-1 (area, "
+            "direction and number)",
+        ),
+        (
+            "eu-west-1a",
+            "--region 'eu-west-1a' is not a region name; give one like eu-west-1 "
+            "(area, direction and number)",
+        ),
+        (
+            "",
+            "--region '' is not a region name; give one like eu-west-1 (area, direction and "
+            "number)",
+        ),
+        (
+            "sts.eu-west-1.amazonaws.com",
+            "--region is not a region name; give one like eu-west-1 (area, direction and number)",
+        ),
     ],
 )
 def test_refusals_name_the_origin_and_the_fix(value, message):

@@ -6,9 +6,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from conftest import require_program
-
-REPOSITORY = Path(__file__).resolve().parent.parent
+from conftest import (
+    REPOSITORY,
+    require_program,
+)
 
 # Stands in for python3 and then for .venv's python: each says on stderr what it was asked to
 # do, so the test sees where the script's own messages fall. `-m venv DIR` makes DIR/bin/python.
@@ -35,7 +36,11 @@ def test_a_first_run_names_each_slow_step_before_it(
     def run() -> list[str]:
         result = subprocess.run(
             ["bash", str(clone / "scripts" / "test"), "-x"],
-            env={**clean_env, "PYTHON": str(python)}, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+            env={**clean_env, "PYTHON": str(python)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
         )
         assert (result.returncode, result.stdout) == (0, ""), result.stderr
         return result.stderr.splitlines()

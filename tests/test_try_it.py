@@ -9,9 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import require_program
+from conftest import (
+    REPOSITORY,
+    require_program,
+)
 
-REPOSITORY = Path(__file__).resolve().parent.parent
 TRY_IT = REPOSITORY / "scripts" / "try-it"
 
 
@@ -38,10 +40,18 @@ def test_try_it_assumes_a_role_and_cleans_up(clean_env: dict[str, str], tmp_path
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     # The caller's own AWS settings must not leak in: try-it sets up its own.
-    env = {**clean_env, "TMPDIR": str(scratch), "AWS_PROFILE": "does-not-exist",
-           "AWS_ACCESS_KEY_ID": "AKIACALLERSOWNKEY000"}
+    env = {
+        **clean_env,
+        "TMPDIR": str(scratch),
+        "AWS_PROFILE": "does-not-exist",
+        "AWS_ACCESS_KEY_ID": "AKIACALLERSOWNKEY000",
+    }
     result = subprocess.run(
-        [str(TRY_IT)], env=env, capture_output=True, text=True, timeout=120,
+        [str(TRY_IT)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
@@ -71,8 +81,12 @@ def test_try_it_prefers_the_clones_venv_to_an_envgen_on_path(
     env = {**clean_env, "PATH": f"{elsewhere}:/usr/bin:/bin", "TMPDIR": str(tmp_path)}
     env.pop("PYTHON", None)
     result = subprocess.run(
-        [str(clone / "scripts" / "try-it")], env=env, capture_output=True, text=True,
-        timeout=120, stdin=subprocess.DEVNULL,
+        [str(clone / "scripts" / "try-it")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
     assert "the wrong" not in result.stderr
@@ -85,12 +99,17 @@ def test_try_it_without_moto_says_how_to_get_it(clean_env: dict[str, str], tmp_p
     (clone / "scripts").mkdir(parents=True)
     shutil.copy2(TRY_IT, clone / "scripts" / "try-it")
     bare = tmp_path / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120
+    )
     env = {**clean_env, "PYTHON": str(bare / "bin" / "python"), "TMPDIR": str(tmp_path)}
     result = subprocess.run(
-        [str(clone / "scripts" / "try-it")], env=env, capture_output=True, text=True,
-        timeout=60, stdin=subprocess.DEVNULL,
+        [str(clone / "scripts" / "try-it")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (

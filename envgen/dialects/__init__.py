@@ -52,9 +52,7 @@ FORMAT_CHOICES = ("shell", *FORMATS)
 def shell_named(name: str, *, source: str = "--shell") -> Dialect:
     dialect = SHELLS.get(name.strip().lower())
     if dialect is None:
-        raise UsageError(
-            f"{source}: unknown shell {name!r}; choose one of: {', '.join(SHELLS)}"
-        )
+        raise UsageError(f"{source}: unknown shell {name!r}; choose one of: {', '.join(SHELLS)}")
     return dialect
 
 

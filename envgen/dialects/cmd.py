@@ -46,15 +46,11 @@ class CmdDialect(Dialect):
     # FOR /F never sees the command's status; in a .bat file the EXIT /B line
     # printed instead of envgen's empty output ends the script.
     script_apply = "FOR /F \"delims=\" %%i IN ('{command} ^|^| ECHO EXIT /B 1') DO @%%i"
+
     def forbids(self, char: str) -> bool:
         # FOR /F decodes envgen's output in the console code page, so a
         # non-ASCII character could arrive as another one.
-        return (
-            is_never_carriable(char)
-            or char in CMD_SPECIAL
-            or char < " "
-            or char >= "\x7f"
-        )
+        return is_never_carriable(char) or char in CMD_SPECIAL or char < " " or char >= "\x7f"
 
     def quote(self, value: str) -> str:
         return value

@@ -295,8 +295,7 @@ def _acquire(fcntl: Any, target: Path, lock_path: Path) -> int:
                 except BlockingIOError:
                     if time.monotonic() > deadline:
                         raise EnvgenError(
-                            f"another envgen has held the lock on {target} for a minute; "
-                            "try again"
+                            f"another envgen has held the lock on {target} for a minute; try again"
                         ) from None
                     time.sleep(0.05)
                 except OSError as error:

@@ -20,7 +20,6 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envgen.credentials import Changes, Credentials, format_expiration, lone_surrogate_in
 from envgen.config_files import (
     CONFIG_FILE_VARIABLE,
     CREDENTIALS_FILE_VARIABLE,
@@ -30,6 +29,7 @@ from envgen.config_files import (
     parse_error_line,
     section_profile_name,
 )
+from envgen.credentials import Changes, Credentials, format_expiration, lone_surrogate_in
 from envgen.dialects.base import describe_character
 from envgen.errors import EnvgenError, UsageError
 from envgen.persist import atomic
@@ -213,14 +213,17 @@ def _holds_long_term_keys(section: Section) -> bool:
     holds_keys = any(section.has_option(key) for key in LONG_TERM_KEYS)
     # An empty token is no token to botocore: such a profile holds long-term keys.
     holds_token = any(
-        section.has_option(key) and (section[key].value or "").strip()
-        for key in SESSION_TOKEN_KEYS
+        section.has_option(key) and (section[key].value or "").strip() for key in SESSION_TOKEN_KEYS
     )
     return holds_keys and not holds_token
 
 
 def with_profile(
-    text: str, name: str, values: dict[str, str | None], force: bool, where: Path,
+    text: str,
+    name: str,
+    values: dict[str, str | None],
+    force: bool,
+    where: Path,
     region: str | None = None,
 ) -> str:
     """`text` with profile `name` holding `values`; every other byte as it was.
@@ -364,8 +367,7 @@ def _verify(
     for key, value in values.items():
         if saved.get(key) != value:
             raise EnvgenError(
-                f"{where}: the updated file would not read back {key} exactly; "
-                "left it unchanged"
+                f"{where}: the updated file would not read back {key} exactly; left it unchanged"
             )
 
 
@@ -494,7 +496,8 @@ class ProfileRemoval:
             if new_credentials is not None:
                 _verify(new_credentials, self.name, dict.fromkeys(SAVED_KEYS), self.path)
                 atomic.replace_file(
-                    self.path, new_credentials.encode("utf-8", "surrogateescape"),
+                    self.path,
+                    new_credentials.encode("utf-8", "surrogateescape"),
                     atomic.PRIVATE_MODE,
                 )
                 removed.append(self.path)

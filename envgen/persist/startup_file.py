@@ -205,9 +205,7 @@ def noting_created(text: str, where: Path, created_directories: int) -> str:
         if blocks:
             first = blocks[0]
             if first.created_directories is None and not first.ended_line:
-                lines[first.first] = (
-                    kind.begin + _created_note(created_directories) + first.newline
-                )
+                lines[first.first] = kind.begin + _created_note(created_directories) + first.newline
             return "".join(lines)
     return text
 
@@ -327,9 +325,7 @@ class StartupFilePersistence(ManagedBlock):
     output: str = ""
 
     @classmethod
-    def plan(
-        cls, dialect: Dialect, changes: Changes, places: UserPlaces
-    ) -> StartupFilePersistence:
+    def plan(cls, dialect: Dialect, changes: Changes, places: UserPlaces) -> StartupFilePersistence:
         startup_file = dialect.startup_file(places)
         managed_file = places.envgen_directory / dialect.persist_file_name
         # Rendered now, before anything is written: a refused value stops
@@ -353,7 +349,8 @@ class StartupFilePersistence(ManagedBlock):
         else:
             removed = planned.removal_parts()
             planned.outcome = (
-                f"removed {' and '.join(removed)}" if removed
+                f"removed {' and '.join(removed)}"
+                if removed
                 else f"nothing kept for future {planned.shell} sessions to remove"
             )
         return planned

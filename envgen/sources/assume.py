@@ -15,6 +15,7 @@ from envgen.messages import detail
 from envgen.sources import validation
 from envgen.sources.role_request import Issued, Place, RoleOptions
 
+
 def one_profile(positional: str | None, option: str | None) -> str | None:
     """The profile named as PROFILE or with --profile (the AWS CLI's habit); both may be given
     only when they agree."""
@@ -30,7 +31,9 @@ def one_profile(positional: str | None, option: str | None) -> str | None:
 
 
 def place(profile: str | None, region: str | None, endpoint_url: str | None) -> Place:
-    return Place(profile, regions.checked(region, "--region"), validation.endpoint_url(endpoint_url))
+    return Place(
+        profile, regions.checked(region, "--region"), validation.endpoint_url(endpoint_url)
+    )
 
 
 def role_options(
@@ -60,13 +63,17 @@ def issue(where: Place, options: RoleOptions) -> Issued:
     if cached is not None:
         detail(f"cache hit: {cached.whose}, from {cache.CACHE_DIR}; no STS call")
         return cached
-    detail("no cache entry envgen can serve by itself; botocore takes over (it reads the cache too)")
+    detail(
+        "no cache entry envgen can serve by itself; botocore takes over (it reads the cache too)"
+    )
     from envgen.sources import sts
 
     return sts.assume(where, options)
 
 
-def child_environment(credentials: Credentials, base: dict[str, str] | None = None) -> dict[str, str]:
+def child_environment(
+    credentials: Credentials, base: dict[str, str] | None = None
+) -> dict[str, str]:
     """The caller's environment with every managed variable replaced, none left stale."""
     environment = dict(os.environ if base is None else base)
     for name in MANAGED_VARIABLES:
@@ -91,4 +98,6 @@ def run(command: Sequence[str], environment: dict[str, str]) -> int:
     except PermissionError:
         raise EnvgenError(f"{command[0]}: permission denied", exit_code=126) from None
     except OSError as error:
-        raise EnvgenError(f"{command[0]}: cannot run it ({error.strerror})", exit_code=126) from None
+        raise EnvgenError(
+            f"{command[0]}: cannot run it ({error.strerror})", exit_code=126
+        ) from None

@@ -166,7 +166,9 @@ def _send_capped(http_session: Any, request: Any) -> Any:
         if not complete:
             # A connection left half-read must not go back to the pool.
             raw.close()
-    return AWSResponse(response.url, response.status_code, response.headers, _Body(b"".join(chunks)))
+    return AWSResponse(
+        response.url, response.status_code, response.headers, _Body(b"".join(chunks))
+    )
 
 
 def _check_sts_body(body: bytes, operation: str, url: str) -> None:
@@ -210,7 +212,7 @@ def _exchange(client: Any, budget: NetworkBudget, request: Any, event_name: str)
     def exchange() -> None:
         try:
             outcome["response"] = _send_capped(http_session, request)
-        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+        except BaseException as error:
             outcome["error"] = error
         finally:
             finished.set()

@@ -32,11 +32,7 @@ def _credentials_object(document: Any, origin: str) -> dict[str, Any]:
             # not what the credential_process format defines.
             if type(version) is not int or version != 1:
                 # Only a short whole number is echoed: the document around it holds secrets.
-                shown = (
-                    f" {version}"
-                    if type(version) is int and abs(version) < 10**6
-                    else ""
-                )
+                shown = f" {version}" if type(version) is int and abs(version) < 10**6 else ""
                 raise UsageError(
                     f"{origin}: credential_process Version{shown} is not supported; "
                     "give a Version 1 document (the number 1)"

@@ -43,7 +43,7 @@ def _role_pair(text: str) -> RolePair:
     if len(parts) != 2 or len(roles) != 1 or len(providers) != 1:
         raise UsageError(
             f"the SAML assertion's Role attribute holds {text.strip()!r}, not "
-            "\"role ARN,SAML provider ARN\"; ask the identity provider's administrator "
+            '"role ARN,SAML provider ARN"; ask the identity provider\'s administrator '
             "to fix the claim"
         )
     return RolePair(roles[0], providers[0])

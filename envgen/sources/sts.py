@@ -265,8 +265,9 @@ def _check_token_files(session: Any) -> None:
         seen.add(name)
         settings = profiles.get(name, {})
         if isinstance(settings.get("web_identity_token_file"), str):
-            found.append((f"profile {name}: web_identity_token_file",
-                           settings["web_identity_token_file"]))
+            found.append(
+                (f"profile {name}: web_identity_token_file", settings["web_identity_token_file"])
+            )
         name = settings.get("source_profile")
     limit = validation.READ_LIMITS["--web-identity-token"]
     for label, path in found:
@@ -361,11 +362,15 @@ def assume(place: Place, options: RoleOptions) -> Issued:
         region = _region(session, place)
         profile_name = session.profile or "default"
         detail(describe_profile_chain(session, place))
-        profile_role = settings.get("role_arn") if "web_identity_token_file" not in settings else None
+        profile_role = (
+            settings.get("role_arn") if "web_identity_token_file" not in settings else None
+        )
         cache = RememberingCache(CredentialCache(cache_directory()))
         prompter = terminal.prompter_for(options.token_code)
-        if options.role_arn is None and profile_role is None and (
-            options.session_name is not None or options.external_id is not None
+        if (
+            options.role_arn is None
+            and profile_role is None
+            and (options.session_name is not None or options.external_id is not None)
         ):
             raise UsageError(
                 f"profile {profile_name!r} names no role_arn; give --role-arn for "
@@ -450,7 +455,9 @@ def _session_token(
     options: RoleOptions,
 ) -> Issued:
     frozen = base.get_frozen_credentials()
-    source = "the environment" if base.method == "env" else f"profile {session.profile or 'default'}"
+    source = (
+        "the environment" if base.method == "env" else f"profile {session.profile or 'default'}"
+    )
     if frozen.token:
         # Already temporary: exported as they are; their expiry is known only from the
         # environment variable that came with them.
@@ -471,7 +478,9 @@ def _session_token(
         request["SerialNumber"] = serial
         request["TokenCode"] = terminal.ask_mfa_code(serial, options.token_code)
     client = make_client(
-        session, place, region,
+        session,
+        place,
+        region,
         aws_access_key_id=frozen.access_key,
         aws_secret_access_key=frozen.secret_key,
     )
@@ -496,8 +505,12 @@ def assume_with_saml(
     place: Place, role_arn: str, principal_arn: str, assertion: str, duration_seconds: int
 ) -> Issued:
     return _assume_unsigned(
-        place, "assume_role_with_saml", RoleArn=role_arn, PrincipalArn=principal_arn,
-        SAMLAssertion=assertion, DurationSeconds=duration_seconds,
+        place,
+        "assume_role_with_saml",
+        RoleArn=role_arn,
+        PrincipalArn=principal_arn,
+        SAMLAssertion=assertion,
+        DurationSeconds=duration_seconds,
     )
 
 
@@ -505,8 +518,12 @@ def assume_with_web_identity(
     place: Place, role_arn: str, token: str, session_name: str, duration_seconds: int
 ) -> Issued:
     return _assume_unsigned(
-        place, "assume_role_with_web_identity", RoleArn=role_arn,
-        RoleSessionName=session_name, WebIdentityToken=token, DurationSeconds=duration_seconds,
+        place,
+        "assume_role_with_web_identity",
+        RoleArn=role_arn,
+        RoleSessionName=session_name,
+        WebIdentityToken=token,
+        DurationSeconds=duration_seconds,
     )
 
 
@@ -521,7 +538,9 @@ def caller_identity(place: Place) -> dict[str, str]:
         _install_resolver(session, place, region, cache, terminal.prompter_for(None), {})
         frozen = _base_credentials(session).get_frozen_credentials()
         client = make_client(
-            session, place, region,
+            session,
+            place,
+            region,
             aws_access_key_id=frozen.access_key,
             aws_secret_access_key=frozen.secret_key,
             aws_session_token=frozen.token,

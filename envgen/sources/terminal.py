@@ -11,7 +11,6 @@ from typing import TextIO
 from envgen.errors import UsageError
 from envgen.sources import validation
 
-
 # A terminal in line mode hands over at most 4095 characters a line (Linux's N_TTY) and
 # silently drops the rest of a longer paste: a line that long may be a cut value.
 TERMINAL_LINE_LIMIT = 4095
@@ -35,14 +34,14 @@ def _terminal() -> Iterator[tuple[TextIO, TextIO]]:
     if os.name == "nt":
         # Windows has no /dev/tty; CONIN$/CONOUT$ are the console itself.
         try:
-            reader = open("CONIN$", encoding="utf-8")  # noqa: SIM115
-            writer = open("CONOUT$", "w", encoding="utf-8")  # noqa: SIM115
+            reader = open("CONIN$", encoding="utf-8")
+            writer = open("CONOUT$", "w", encoding="utf-8")
         except OSError:
             raise NoTerminal from None
     else:
         try:
-            reader = open("/dev/tty", encoding="utf-8")  # noqa: SIM115
-            writer = open("/dev/tty", "w", encoding="utf-8")  # noqa: SIM115
+            reader = open("/dev/tty", encoding="utf-8")
+            writer = open("/dev/tty", "w", encoding="utf-8")
         except OSError:
             raise NoTerminal from None
     with reader, writer:

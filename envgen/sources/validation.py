@@ -50,28 +50,36 @@ def role_arn(value: str | None, option: str = "--role-arn") -> str | None:
 
 def principal_arn(value: str | None, option: str = "--principal-arn") -> str | None:
     return _check(
-        SAML_PROVIDER_ARN, value, option,
+        SAML_PROVIDER_ARN,
+        value,
+        option,
         "a SAML provider ARN like arn:aws:iam::123456789012:saml-provider/NAME",
     )
 
 
 def session_name(value: str | None) -> str | None:
     return _check(
-        SESSION_NAME, value, "--role-session-name",
+        SESSION_NAME,
+        value,
+        "--role-session-name",
         "a session name: 2 to 64 letters, digits or + = , . @ _ -",
     )
 
 
 def external_id(value: str | None) -> str | None:
     return _check(
-        EXTERNAL_ID, value, "--external-id",
+        EXTERNAL_ID,
+        value,
+        "--external-id",
         "an external id: 2 to 1224 letters, digits or + = , . @ : / _ -",
     )
 
 
 def serial_number(value: str | None) -> str | None:
     return _check(
-        SERIAL_NUMBER, value, "--serial-number",
+        SERIAL_NUMBER,
+        value,
+        "--serial-number",
         "an MFA device: its ARN (arn:aws:iam::123456789012:mfa/NAME) or a hardware serial",
     )
 

@@ -18,8 +18,16 @@ import pytest
 from conftest import ENVGEN, require_program
 from envgen_process import ACCESS_KEY_ID, FUTURE, SECRET, TOKEN, run_envgen
 
-KEYS = ["--access-key-id", ACCESS_KEY_ID, "--secret-access-key", SECRET,
-        "--session-token", TOKEN, "--expiration", FUTURE]
+KEYS = [
+    "--access-key-id",
+    ACCESS_KEY_ID,
+    "--secret-access-key",
+    SECRET,
+    "--session-token",
+    TOKEN,
+    "--expiration",
+    FUTURE,
+]
 PERSIST = ["import", *KEYS, "--persist", "--shell", "bash"]
 SAVE_PROFILE = ["import", *KEYS, "--save-profile", "work", "--shell", "bash"]
 
@@ -38,8 +46,11 @@ WRITES = {
 
 
 @pytest.mark.parametrize("write", list(WRITES))
-@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
-                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize(
+    "signal_number",
+    [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+    ids=["SIGINT", "SIGTERM", "SIGHUP"],
+)
 def test_no_temporary_file_outlives_a_signal(
     clean_env: dict[str, str], write: str, signal_number: int
 ) -> None:
@@ -47,9 +58,22 @@ def test_no_temporary_file_outlives_a_signal(
     args, fsync_number, name = WRITES[write]
     home = Path(clean_env["HOME"])
     process = subprocess.Popen(
-        [strace, "-D", "-o", os.devnull, "-e", "trace=fsync",
-         "-e", f"inject=fsync:delay_enter=8000000:when={fsync_number}", ENVGEN, *args],
-        env=clean_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            strace,
+            "-D",
+            "-o",
+            os.devnull,
+            "-e",
+            "trace=fsync",
+            "-e",
+            f"inject=fsync:delay_enter=8000000:when={fsync_number}",
+            ENVGEN,
+            *args,
+        ],
+        env=clean_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 120

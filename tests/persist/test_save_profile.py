@@ -48,15 +48,32 @@ PRECIOUS = (
 )
 
 
-def _save(env: dict[str, str], name: str, *extra: str, umask: int | None = None,
-          secret: str = SECRET) -> subprocess.CompletedProcess[bytes]:
-    args = ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", secret,
-            "--session-token", TOKEN, "--expiration", FUTURE, "--shell", "bash",
-            "--save-profile", name, *extra]
+def _save(
+    env: dict[str, str], name: str, *extra: str, umask: int | None = None, secret: str = SECRET
+) -> subprocess.CompletedProcess[bytes]:
+    args = [
+        "import",
+        "--access-key-id",
+        ACCESS_KEY_ID,
+        "--secret-access-key",
+        secret,
+        "--session-token",
+        TOKEN,
+        "--expiration",
+        FUTURE,
+        "--shell",
+        "bash",
+        "--save-profile",
+        name,
+        *extra,
+    ]
     if umask is None:
         return run_envgen(args, env)
     return subprocess.run(
-        [ENVGEN, *args], env=env, capture_output=True, timeout=60,
+        [ENVGEN, *args],
+        env=env,
+        capture_output=True,
+        timeout=60,
         preexec_fn=lambda: os.umask(umask),
     )
 
@@ -78,12 +95,19 @@ def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
 
 
 def _lines_other_than(data: bytes, keys: tuple[bytes, ...]) -> list[bytes]:
-    return [line for line in data.splitlines(keepends=True)
-            if not line.split(b"=")[0].strip().lower() in keys]
+    return [
+        line
+        for line in data.splitlines(keepends=True)
+        if line.split(b"=")[0].strip().lower() not in keys
+    ]
 
 
-SAVED_KEYS = (b"aws_access_key_id", b"aws_secret_access_key", b"aws_session_token",
-              b"x_security_token_expires")
+SAVED_KEYS = (
+    b"aws_access_key_id",
+    b"aws_secret_access_key",
+    b"aws_session_token",
+    b"x_security_token_expires",
+)
 
 
 def test_new_profile_is_appended_and_nothing_else_changes(clean_env: dict[str, str]) -> None:
@@ -181,9 +205,7 @@ def test_long_term_keys_need_force(clean_env: dict[str, str]) -> None:
     ],
     ids=["garbage-line", "no-section", "duplicate-section", "duplicate-key", "open-header"],
 )
-def test_unparsable_file_is_left_untouched(
-    clean_env: dict[str, str], text: str, line: int
-) -> None:
+def test_unparsable_file_is_left_untouched(clean_env: dict[str, str], text: str, line: int) -> None:
     path = _credentials_file(clean_env)
     _write(path, text.encode())
     message = assert_failed_cleanly(_save(clean_env, "work"), LONG_TERM_SECRET)
@@ -198,10 +220,18 @@ def test_output_names_the_profile_and_unsets_the_keys(clean_env: dict[str, str])
     stdout = result.stdout.decode()
     assert SECRET not in stdout and TOKEN not in stdout
     shown = subprocess.run(
-        ["bash", "-c", 'eval "$1"; printf "%s|%s|%s" "$AWS_PROFILE" "${AWS_ACCESS_KEY_ID-unset}" '
-         '"${AWS_SESSION_TOKEN-unset}"', "bash", stdout],
+        [
+            "bash",
+            "-c",
+            'eval "$1"; printf "%s|%s|%s" "$AWS_PROFILE" "${AWS_ACCESS_KEY_ID-unset}" '
+            '"${AWS_SESSION_TOKEN-unset}"',
+            "bash",
+            stdout,
+        ],
         env={**clean_env, "AWS_ACCESS_KEY_ID": "stale", "AWS_SESSION_TOKEN": "stale"},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert shown.stdout == "work|unset|unset"
 
@@ -213,8 +243,9 @@ def test_sdk_reads_the_saved_profile(clean_env: dict[str, str]) -> None:
         "c = botocore.session.Session(profile='work').get_credentials()\n"
         "print(json.dumps([c.access_key, c.secret_key, c.token]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], env=clean_env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=clean_env, capture_output=True, text=True, timeout=60
+    )
     assert json.loads(done.stdout) == [ACCESS_KEY_ID, SECRET, TOKEN], done.stderr
 
 
@@ -244,8 +275,17 @@ def test_value_a_credentials_file_cannot_hold_is_refused(clean_env: dict[str, st
 def test_profile_name_the_shell_cannot_carry_writes_nothing(clean_env: dict[str, str]) -> None:
     # The output is rendered first; cmd refuses `%`, so the file must stay untouched.
     result = run_envgen(
-        ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", SECRET,
-         "--shell", "cmd", "--save-profile", "100%"],
+        [
+            "import",
+            "--access-key-id",
+            ACCESS_KEY_ID,
+            "--secret-access-key",
+            SECRET,
+            "--shell",
+            "cmd",
+            "--save-profile",
+            "100%",
+        ],
         clean_env,
     )
     assert_failed_cleanly(result)
@@ -265,11 +305,25 @@ def test_twenty_concurrent_saves_lose_nothing(clean_env: dict[str, str]) -> None
     path = _credentials_file(clean_env)
     _write(path, PRECIOUS.encode())
     names = [f"parallel-{n}" for n in range(20)]
-    args = ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", SECRET,
-            "--session-token", TOKEN, "--shell", "bash"]
+    args = [
+        "import",
+        "--access-key-id",
+        ACCESS_KEY_ID,
+        "--secret-access-key",
+        SECRET,
+        "--session-token",
+        TOKEN,
+        "--shell",
+        "bash",
+    ]
     processes = [
-        subprocess.Popen([ENVGEN, *args, "--save-profile", name], env=clean_env,
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [ENVGEN, *args, "--save-profile", name],
+            env=clean_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for name in names
     ]
     for process in processes:
@@ -287,15 +341,16 @@ def test_the_file_is_the_one_botocore_reads_variables_expanded(
 ) -> None:
     # botocore expands $VARIABLES as well as ~ in AWS_SHARED_CREDENTIALS_FILE.
     place = tmp_path / "elsewhere"
-    env = dict(clean_env, CREDS_DIR=str(place),
-               AWS_SHARED_CREDENTIALS_FILE="$CREDS_DIR/credentials")
+    env = dict(
+        clean_env, CREDS_DIR=str(place), AWS_SHARED_CREDENTIALS_FILE="$CREDS_DIR/credentials"
+    )
     result = _save(env, "fresh")
     assert result.returncode == 0, result.stderr.decode()
     assert _botocore_profiles(place / "credentials")["fresh"]["aws_session_token"] == TOKEN
 
 
 def test_an_empty_session_token_does_not_make_long_term_keys_replaceable(
-    clean_env: dict[str, str]
+    clean_env: dict[str, str],
 ) -> None:
     # botocore reads an empty token as none: the profile holds long-term keys.
     path = _credentials_file(clean_env)
@@ -335,9 +390,18 @@ def test_undecodable_command_line_values_are_refused_for_every_output(
     # Bytes that are not UTF-8 reach Python as lone surrogates too.
     for output in (["--format", "json"], ["--shell", "bash", "--save-profile", "work"]):
         result = subprocess.run(
-            [ENVGEN.encode(), b"import", b"--access-key-id", value, b"--secret-access-key",
-             SECRET.encode(), *(word.encode() for word in output)],
-            env=clean_env, capture_output=True, timeout=60,
+            [
+                ENVGEN.encode(),
+                b"import",
+                b"--access-key-id",
+                value,
+                b"--secret-access-key",
+                SECRET.encode(),
+                *(word.encode() for word in output),
+            ],
+            env=clean_env,
+            capture_output=True,
+            timeout=60,
         )
         assert "lone surrogate" in assert_failed_cleanly(result)
     assert not _credentials_file(clean_env).exists()
@@ -345,10 +409,21 @@ def test_undecodable_command_line_values_are_refused_for_every_output(
 
 def test_a_profile_name_that_is_not_utf8_is_refused(clean_env: dict[str, str]) -> None:
     result = subprocess.run(
-        [ENVGEN.encode(), b"import", b"--access-key-id", ACCESS_KEY_ID.encode(),
-         b"--secret-access-key", SECRET.encode(), b"--shell", b"bash", b"--save-profile",
-         b"w\xffrk"],
-        env=clean_env, capture_output=True, timeout=60,
+        [
+            ENVGEN.encode(),
+            b"import",
+            b"--access-key-id",
+            ACCESS_KEY_ID.encode(),
+            b"--secret-access-key",
+            SECRET.encode(),
+            b"--shell",
+            b"bash",
+            b"--save-profile",
+            b"w\xffrk",
+        ],
+        env=clean_env,
+        capture_output=True,
+        timeout=60,
     )
     assert "lone surrogate" in assert_failed_cleanly(result)
     assert not _credentials_file(clean_env).exists()
@@ -397,18 +472,30 @@ def _botocore_view(env: dict[str, str], profile: str) -> dict[str, str | None]:
         "print(json.dumps({'region': s.get_config_variable('region'),\n"
         "  'key': c and c.access_key, 'token': c and c.token, 'method': c and c.method}))\n"
     )
-    fresh = {k: v for k, v in env.items() if not k.startswith(("AWS_PROFILE", "AWS_REGION",
-                                                                "AWS_DEFAULT_REGION"))}
-    done = subprocess.run([sys.executable, "-c", script, profile], env=fresh,
-                          capture_output=True, text=True, timeout=60)
+    fresh = {
+        k: v
+        for k, v in env.items()
+        if not k.startswith(("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"))
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script, profile],
+        env=fresh,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize(
     ("name", "key"),
-    [("admin", "role_arn"), ("portal", "sso_"), ("legacy-sso", "sso_start_url"),
-     ("federated", "web_identity_token_file")],
+    [
+        ("admin", "role_arn"),
+        ("portal", "sso_"),
+        ("legacy-sso", "sso_start_url"),
+        ("federated", "web_identity_token_file"),
+    ],
 )
 @pytest.mark.parametrize("force", [False, True])
 def test_a_profile_botocore_reads_no_keys_for_is_refused(
@@ -444,20 +531,21 @@ def test_the_region_is_saved_in_the_config_file_for_a_new_shell(clean_env: dict[
         assert result.returncode == 0, result.stderr.decode()
         assert f"region ap-south-1 in {config}" in result.stderr.decode()
         assert _botocore_view(clean_env, name) == {
-            "region": "ap-south-1", "key": ACCESS_KEY_ID, "token": TOKEN,
+            "region": "ap-south-1",
+            "key": ACCESS_KEY_ID,
+            "token": TOKEN,
             "method": "shared-credentials-file",
         }
     # Two lines where the profile had none, a section at the end; nothing else changed.
     saved = "# region saved by envgen --save-profile\nregion = ap-south-1\n"
     assert config.read_text() == (
-        CONFIG.replace("output = json\n", "output = json\n" + saved)
-        + "\n[profile fresh]\n" + saved
+        CONFIG.replace("output = json\n", "output = json\n" + saved) + "\n[profile fresh]\n" + saved
     )
     assert stat.S_IMODE(config.stat().st_mode) == 0o640
 
 
 def test_a_new_config_file_is_private_and_the_default_profile_uses_default(
-    clean_env: dict[str, str]
+    clean_env: dict[str, str],
 ) -> None:
     config = _config_file(clean_env)
     result = _save(clean_env, "default", "--region", "eu-north-1", umask=0o000)
@@ -470,7 +558,7 @@ def test_a_new_config_file_is_private_and_the_default_profile_uses_default(
 
 
 def test_a_profile_name_with_a_space_is_quoted_as_botocore_reads_it(
-    clean_env: dict[str, str]
+    clean_env: dict[str, str],
 ) -> None:
     result = _save(clean_env, "team a's", "--region", "sa-east-1")
     assert result.returncode == 0, result.stderr.decode()
@@ -570,12 +658,25 @@ def test_a_save_without_an_expiry_drops_the_old_one(clean_env: dict[str, str]) -
     assert _save(clean_env, "work").returncode == 0
     _write(path, path.read_bytes().replace(b"aws_session_token", b"aws_security_token"), 0o600)
     result = run_envgen(
-        ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", SECRET,
-         "--session-token", TOKEN, "--shell", "bash", "--save-profile", "work"], clean_env,
+        [
+            "import",
+            "--access-key-id",
+            ACCESS_KEY_ID,
+            "--secret-access-key",
+            SECRET,
+            "--session-token",
+            TOKEN,
+            "--shell",
+            "bash",
+            "--save-profile",
+            "work",
+        ],
+        clean_env,
     )
     assert result.returncode == 0, result.stderr.decode()
     assert _botocore_profiles(path)["work"] == {
-        "aws_access_key_id": ACCESS_KEY_ID, "aws_secret_access_key": SECRET,
+        "aws_access_key_id": ACCESS_KEY_ID,
+        "aws_secret_access_key": SECRET,
         "aws_session_token": TOKEN,
     }
 

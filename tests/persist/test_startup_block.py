@@ -20,14 +20,13 @@ OTHER_BODY = "if [ -r '/y/persist.sh' ]; then . '/y/persist.sh'; fi\n"
 # Startup files as users have them: any bytes (decoded the way envgen decodes them), lines
 # ending in LF or CRLF or not at all, stray CRs, form feeds and Unicode line separators that
 # only `\n` must be taken to end a line.
-_line = st.text(
-    st.sampled_from(list("ab #'\"\\\r\x0c\u2028\u0085\udcff\x00\t$")), max_size=12
+_line = st.text(st.sampled_from(list("ab #'\"\\\r\x0c\u2028\u0085\udcff\x00\t$")), max_size=12)
+startup_texts = (
+    st.lists(st.tuples(_line, st.sampled_from(["\n", "\r\n"])), max_size=8)
+    .flatmap(lambda lines: st.tuples(st.just("".join(a + b for a, b in lines)), _line))
+    .map("".join)
+    .filter(lambda text: ">>> envgen" not in text and "<<< envgen" not in text)
 )
-startup_texts = st.lists(
-    st.tuples(_line, st.sampled_from(["\n", "\r\n"])), max_size=8
-).flatmap(
-    lambda lines: st.tuples(st.just("".join(a + b for a, b in lines)), _line)
-).map("".join).filter(lambda text: ">>> envgen" not in text and "<<< envgen" not in text)
 
 
 @settings(max_examples=200)
@@ -93,8 +92,16 @@ def test_broken_marker_in_a_startup_file_changes_nothing(clean_env: dict[str, st
     broken = f"# mine\n{BEGIN_MARKER}\nexport X=1\n".encode()
     (home / ".bashrc").write_bytes(broken)
     result = run_envgen(
-        ["import", "--access-key-id", "AKIAEXAMPLE", "--secret-access-key", "secret",
-         "--persist", "--shell", "bash"],
+        [
+            "import",
+            "--access-key-id",
+            "AKIAEXAMPLE",
+            "--secret-access-key",
+            "secret",
+            "--persist",
+            "--shell",
+            "bash",
+        ],
         clean_env,
     )
     message = assert_failed_cleanly(result)
@@ -104,7 +111,7 @@ def test_broken_marker_in_a_startup_file_changes_nothing(clean_env: dict[str, st
 
 
 def test_a_startup_file_that_cannot_be_written_leaves_the_kept_values_alone(
-    clean_env: dict[str, str]
+    clean_env: dict[str, str],
 ) -> None:
     managed = Path(clean_env["XDG_CONFIG_HOME"]) / "envgen" / "persist.sh"
     managed.parent.mkdir(parents=True)
@@ -114,16 +121,28 @@ def test_a_startup_file_that_cannot_be_written_leaves_the_kept_values_alone(
     # A HOME where a startup file can be looked for but not written, even by root.
     env = dict(clean_env, HOME="/proc")
     result = run_envgen(
-        ["import", "--access-key-id", "AKIDNEW", "--secret-access-key", "new-secret",
-         "--session-token", "new-token", "--shell", "bash", "--persist"],
+        [
+            "import",
+            "--access-key-id",
+            "AKIDNEW",
+            "--secret-access-key",
+            "new-secret",
+            "--session-token",
+            "new-token",
+            "--shell",
+            "bash",
+            "--persist",
+        ],
         env,
     )
     assert_failed_cleanly(result)
     assert managed.read_bytes() == kept
 
 
-@pytest.mark.parametrize("command", [["import", "--access-key-id", "AKIAEXAMPLE",
-                                      "--secret-access-key", "secret"], ["clear"]])
+@pytest.mark.parametrize(
+    "command",
+    [["import", "--access-key-id", "AKIAEXAMPLE", "--secret-access-key", "secret"], ["clear"]],
+)
 @pytest.mark.parametrize("kind", ["fifo", "oversized", "device"])
 def test_a_startup_file_that_is_no_small_regular_file_is_refused_at_once(
     clean_env: dict[str, str], command: list[str], kind: str

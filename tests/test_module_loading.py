@@ -1,0 +1,302 @@
+"""What each command imports, seen from inside the real process after it ran.
+
+Commands that make no AWS call never load boto3 or botocore; nothing loads
+pydantic (typer would, to convert plain values); only commands that render load
+Jinja2. A cached role is answered without botocore and prints exactly what the
+botocore path prints. Speed itself is measured by benchmarks/run.py, not here.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+
+from conftest import REPOSITORY
+
+AWS_MODULES = ("boto3", "botocore")
+ROLE = "arn:aws:iam::123456789012:role/{}"
+BASE_KEYS = (
+    "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+)
+
+# Runs envgen's own main() as the console script does, and on the way out (main
+# always ends in sys.exit, or in exec for `envgen exec`) writes every loaded
+# module's name to the file named by argv[1]. With "botocore-only" as argv[2] the cache's fast path is switched off,
+# so the same run goes through botocore.
+PROBE = """\
+import atexit, sys
+report_path, mode = sys.argv[1], sys.argv[2]
+del sys.argv[1:3]
+sys.argv[0] = "envgen"
+
+def report():
+    with open(report_path, "w") as report:
+        report.write("\\n".join(sorted(sys.modules)))
+
+atexit.register(report)
+import os
+run_command = os.execvpe
+
+def report_then_exec(*args):
+    report()
+    run_command(*args)
+
+os.execvpe = report_then_exec
+if mode == "botocore-only":
+    import envgen.cache
+    envgen.cache.cached_assumption = lambda *args, **kwargs: None
+from envgen.cli import main
+main()
+"""
+
+
+def run_probed(
+    args: list[str], env: dict[str, str], tmp_path: Path, mode: str = "normal"
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    report = tmp_path / f"modules-{len(list(tmp_path.glob('modules-*')))}.txt"
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(report), mode, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    return result, set(report.read_text().split("\n"))
+
+
+def loaded(modules: set[str], *packages: str) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in packages)
+
+
+NO_RENDERING = {
+    "--help": ["--help"],
+    "--version": ["--version"],
+    "import --help": ["import", "--help"],
+    "assume --help": ["assume", "--help"],
+    "no command": [],
+    "misspelt command": ["assum"],
+}
+
+
+@pytest.mark.parametrize("name", list(NO_RENDERING))
+def test_commands_that_render_nothing_load_neither_aws_nor_jinja(
+    name: str, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    result, modules = run_probed(NO_RENDERING[name], clean_env, tmp_path)
+    assert "typer" in modules, "the probe did not run envgen"
+    assert loaded(modules, *AWS_MODULES, "pydantic", "jinja2") == []
+
+
+def test_import_loads_jinja_but_no_aws_module(clean_env: dict[str, str], tmp_path: Path) -> None:
+    result, modules = run_probed(
+        [
+            "import",
+            "--access-key-id",
+            "AKIAIOSFODNN7EXAMPLE",
+            "--secret-access-key",
+            "s3cr3t",
+            "--session-token",
+            "t0ken",
+            "--expiration",
+            "2099-01-01T00:00:00Z",
+            "--shell",
+            "bash",
+            "--region",
+            "eu-west-1",
+            "--format",
+            "shell",
+        ],
+        clean_env,
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "export AWS_ACCESS_KEY_ID='AKIAIOSFODNN7EXAMPLE'" in result.stdout
+    assert "jinja2" in modules
+    assert loaded(modules, *AWS_MODULES, "pydantic") == []
+
+
+def test_import_from_stdin_loads_no_aws_module(clean_env: dict[str, str], tmp_path: Path) -> None:
+    document = (
+        '{"Credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "s",'
+        ' "SessionToken": "t", "Expiration": "2099-01-01T00:00:00Z"}}'
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            PROBE,
+            str(tmp_path / "m.txt"),
+            "normal",
+            "import",
+            "-",
+            "--format",
+            "json",
+        ],
+        env=clean_env,
+        input=document,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert loaded(set((tmp_path / "m.txt").read_text().split("\n")), *AWS_MODULES) == []
+
+
+def test_clear_loads_no_aws_module(clean_env: dict[str, str], tmp_path: Path) -> None:
+    result, modules = run_probed(["clear", "--shell", "fish"], clean_env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "set -e" in result.stdout
+    assert loaded(modules, *AWS_MODULES, "pydantic") == []
+
+
+def test_completion_loads_neither_aws_nor_jinja(clean_env: dict[str, str], tmp_path: Path) -> None:
+    aws = Path(clean_env["HOME"]) / ".aws"
+    aws.mkdir()
+    Path(clean_env["AWS_CONFIG_FILE"]).write_text("[profile prod]\nregion = eu-west-1\n")
+    env = {
+        **clean_env,
+        "_ENVGEN_COMPLETE": "complete_bash",
+        "COMP_WORDS": "envgen assume ",
+        "COMP_CWORD": "2",
+    }
+    result, modules = run_probed([], env, tmp_path)
+    assert result.stdout.split() == ["prod"], result.stderr
+    assert loaded(modules, *AWS_MODULES, "pydantic", "jinja2") == []
+
+
+def test_version_reports_without_aws(clean_env: dict[str, str], tmp_path: Path) -> None:
+    result, modules = run_probed(["--version"], clean_env, tmp_path)
+    assert result.stdout.startswith("envgen ")
+    # The botocore version comes from its package metadata, not from importing it.
+    assert f"botocore {version('botocore')})" in result.stdout
+    assert loaded(modules, *AWS_MODULES) == []
+
+
+# The cache: botocore's path fills it, the fast path answers from it.
+
+
+@pytest.fixture(scope="module")
+def sts_url() -> Iterator[str]:
+    server = subprocess.Popen(
+        [sys.executable, str(REPOSITORY / "scripts" / "local_sts.py"), "--until-stdin-closes"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdout is not None
+    url = server.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), "the local STS server did not start"
+    yield url
+    assert server.stdin is not None
+    server.stdin.close()
+    server.wait(timeout=30)
+
+
+PROFILE_SHAPES = {
+    "one role": (
+        f"[profile dev]\nregion = eu-west-1\nrole_arn = {ROLE.format('dev')}\n"
+        "source_profile = base\n",
+        "dev",
+        [],
+    ),
+    "two-level chain with settings, flags laid over them": (
+        f"[profile prod]\nrole_arn = {ROLE.format('prod')}\nsource_profile = hub\n"
+        "external_id = prod-ext\nrole_session_name = alice\n"
+        f"[profile hub]\nrole_arn = {ROLE.format('hub')}\nsource_profile = base\n"
+        "duration_seconds = 3600\n",
+        "prod",
+        ["--duration-seconds", "2400", "--region", "ap-south-1"],
+    ),
+}
+LEFT = re.compile(r"\(\d+ (h \d+ )?min left\)|\(\d+ s left\)")
+
+
+def write_aws_files(clean_env: dict[str, str], config: str) -> Path:
+    """The config for one profile shape and the base keys; returns the ~/.aws folder."""
+    aws = Path(clean_env["HOME"]) / ".aws"
+    aws.mkdir()
+    Path(clean_env["AWS_CONFIG_FILE"]).write_text(config)
+    Path(clean_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text("[base]\n" + BASE_KEYS)
+    return aws
+
+
+@pytest.mark.parametrize("shape", list(PROFILE_SHAPES))
+def test_cache_hit_answers_without_botocore_exactly_as_botocore_does(
+    shape: str, clean_env: dict[str, str], sts_url: str, tmp_path: Path
+) -> None:
+    config, profile, flags = PROFILE_SHAPES[shape]
+    aws = write_aws_files(clean_env, config)
+    command = ["assume", profile, *flags, "--shell", "bash"]
+
+    miss, miss_modules = run_probed(
+        command, {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}, tmp_path
+    )
+    assert miss.returncode == 0, miss.stderr
+    assert "botocore" in miss_modules, "the first run had nothing cached to answer from"
+    assert list((aws / "cli" / "cache").glob("*.json")), "botocore wrote no cache entry"
+
+    # From here on STS is a closed port: an answer can only come from the cache.
+    offline = {**clean_env, "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9"}
+    slow_hit, slow_modules = run_probed(command, offline, tmp_path, mode="botocore-only")
+    fast_hit, fast_modules = run_probed(command, offline, tmp_path)
+
+    assert slow_hit.returncode == 0, slow_hit.stderr
+    assert "botocore" in slow_modules
+    assert fast_hit.returncode == 0, fast_hit.stderr
+    assert loaded(fast_modules, *AWS_MODULES, "pydantic") == []
+    assert fast_hit.stdout == slow_hit.stdout == miss.stdout
+    assert "export AWS_SESSION_TOKEN=" in fast_hit.stdout
+    assert (
+        LEFT.sub("", fast_hit.stderr) == LEFT.sub("", slow_hit.stderr) == LEFT.sub("", miss.stderr)
+    )
+
+
+def test_an_expiring_entry_goes_back_to_sts(
+    clean_env: dict[str, str], sts_url: str, tmp_path: Path
+) -> None:
+    config, profile, _ = PROFILE_SHAPES["one role"]
+    aws = write_aws_files(clean_env, config)
+    env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
+    first, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    (entry,) = (aws / "cli" / "cache").glob("*.json")
+    # Ten minutes left: inside botocore's fifteen-minute margin, so neither path may use it.
+    text = entry.read_text()
+    expiration = re.search(r'"Expiration": "([^"]+)"', text)
+    assert expiration is not None
+    from datetime import datetime, timedelta, timezone
+
+    soon = (datetime.now(timezone.utc) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SUTC")
+    entry.write_text(text.replace(expiration.group(1), soon))
+    second, modules = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert "botocore" in modules
+    assert second.stdout != first.stdout
+
+
+def test_exec_uses_the_cache_without_botocore_too(
+    clean_env: dict[str, str], sts_url: str, tmp_path: Path
+) -> None:
+    config, profile, _ = PROFILE_SHAPES["one role"]
+    write_aws_files(clean_env, config)
+    filled, _ = run_probed(
+        ["assume", profile, "--format", "json"],
+        {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url},
+        tmp_path,
+    )
+    assert filled.returncode == 0, filled.stderr
+    offline = {**clean_env, "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9"}
+    ran, modules = run_probed(["exec", profile, "--", "env"], offline, tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert loaded(modules, *AWS_MODULES) == []
+    token = re.search(r'"SessionToken": "([^"]+)"', filled.stdout)
+    assert token is not None
+    assert f"AWS_SESSION_TOKEN={token.group(1)}\n" in ran.stdout
