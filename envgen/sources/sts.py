@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import logging
 import os
 import re
@@ -657,6 +658,13 @@ def sts_errors(place: Place) -> Iterator[None]:
     ) as error:
         # These name profiles and providers only, never a key.
         raise EnvgenError(f"AWS configuration problem: {error}") from None
+    except json.JSONDecodeError:
+        # botocore's credential_process provider parses the command's output without a guard;
+        # the output may hold secrets, so it is not quoted.
+        raise EnvgenError(
+            "a credential_process command printed something that is not JSON; run it by hand "
+            "and fix it (botocore and the AWS CLI cannot use it either)"
+        ) from None
     except botocore_errors.ParamValidationError as error:
         # The report can quote values; name the parameters only.
         names = sorted(set(re.findall(r"parameter (\w+)", str(error.kwargs.get("report", "")))))

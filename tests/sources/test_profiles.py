@@ -241,6 +241,27 @@ def test_a_broken_config_file_is_named_with_its_line(
     assert sts.log.counts() == {}
 
 
+@pytest.mark.parametrize(
+    "output",
+    ["", "not json", '{"Version": 1, "AccessKeyId": "AKIDSECRETLOOKING"'],
+    ids=["nothing", "text", "cut-short"],
+)
+def test_a_credential_process_that_prints_no_json_is_named(
+    profiles_env, sts: StsServer, tmp_path, output
+):
+    command = tmp_path / "print-credentials"
+    command.write_text(f"#!/bin/sh\nprintf '%s' '{output}'\n")
+    command.chmod(0o700)
+    Path(profiles_env["AWS_CONFIG_FILE"]).write_text(
+        f"[default]\nregion = eu-west-1\ncredential_process = {command}\n"
+    )
+    Path(profiles_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text("")
+    for args in (["assume"], ["whoami"]):
+        message = assert_failed_cleanly(run_envgen(args, profiles_env), "AKIDSECRETLOOKING")
+        assert "credential_process command printed something that is not JSON" in message
+    assert sts.log.counts() == {}
+
+
 def test_a_config_file_in_another_encoding_names_the_line(profiles_env):
     config = Path(profiles_env["AWS_CONFIG_FILE"])
     config.write_bytes(b"[default]\nregion = eu-west-1\n# caf\xe9\n")
