@@ -76,4 +76,5 @@ def require_javascript_sdk() -> Path:
 
 
 # Imported here, once, so every test can ask for the local STS by fixture name.
+from federation_server import federation, federation_server  # noqa: E402, F401
 from sts_server import sts, sts_env, sts_server  # noqa: E402, F401
