@@ -211,12 +211,11 @@ def _private_to_user(status: os.stat_result) -> None:
         raise NotARegularFile("writable by others")
 
 
-def load_entry(path: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The cache entry at `path` if it may be served, else None (a miss, replaced in turn).
+def load_json_entry(path: str | os.PathLike[str]) -> Any:
+    """The JSON document in the cache file at `path` if envgen may trust it, else None.
 
-    Served only from a regular file, not a symlink, owned by this user and
-    writable by no one else, of a few kilobytes, opened without blocking on a
-    FIFO, holding botocore's shape with an expiry STS could have granted.
+    Read only from a regular file, not a symlink, owned by this user and writable
+    by no one else, of at most MAX_FILE_BYTES, opened without blocking on a FIFO.
     """
     try:
         data = read_regular_file(path, follow_symlinks=False, check=_private_to_user)
@@ -225,9 +224,16 @@ def load_entry(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     if not data:
         return None
     try:
-        entry = json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
+
+
+def load_entry(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The cache entry at `path` if it may be served, else None (a miss, replaced in turn):
+    a trusted file (`load_json_entry`) holding botocore's shape with an expiry STS could
+    have granted."""
+    entry = load_json_entry(path)
     return entry if entry_expiration(entry) is not None else None
 
 
@@ -289,7 +295,7 @@ class CredentialCache:
         path = self._path(key)
         try:
             atomic.make_directory(self.directory)
-            _clear_the_place(path)
+            clear_the_place(path)
             atomic.replace_file(path, data, atomic.PRIVATE_MODE)
         except EnvgenError as error:
             self._warning(error.message)
@@ -302,7 +308,7 @@ class CredentialCache:
             self._warn(f"warning: the credentials were not cached: {problem}")
 
 
-def _clear_the_place(path: Path) -> None:
+def clear_the_place(path: Path) -> None:
     """Take away a symlink or an empty directory where the entry goes: replaced, not followed."""
     try:
         found = os.lstat(path)

@@ -7,7 +7,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -32,6 +32,9 @@ from envgen.output import (
     write_stdout,
 )
 from envgen.plain_params import convert_plainly
+
+if TYPE_CHECKING:
+    from envgen.sources.sso_tokens import SsoSession
 
 DEBUG_VARIABLE = "ENVGEN_DEBUG"
 
@@ -835,6 +838,94 @@ def whoami_command(
     if warning:
         say(warning)
     write_stdout(identity.as_json(found) if json_output else identity.as_text(found))
+
+
+sso_app = typer.Typer(
+    name="sso",
+    cls=EnvgenGroup,
+    help="Sign in to IAM Identity Center (SSO) for SSO profiles, or out.",
+    short_help="Sign in to IAM Identity Center (SSO), or out.",
+    no_args_is_help=True,
+)
+app.add_typer(sso_app)
+SsoSessionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sso-session",
+        metavar="NAME",
+        help="The [sso-session NAME] of the config file, instead of a profile's.",
+        show_default=False,
+    ),
+]
+
+
+def _sso_session(profile: str | None, sso_session: str | None) -> "SsoSession":
+    from envgen.config_files import ConfigUnreadable, read_profiles
+    from envgen.sources import sso_tokens
+
+    if profile is not None and sso_session is not None:
+        raise UsageError("give PROFILE or --sso-session, not both")
+    if sso_session is not None:
+        return sso_tokens.session_named(sso_session)
+    _refuse_secret_as_profile(profile)
+    try:
+        profiles = read_profiles()
+    except ConfigUnreadable as error:
+        raise EnvgenError(f"{error}; fix the config file") from None
+    return sso_tokens.session_of_profile(
+        profile or os.environ.get("AWS_PROFILE") or "default", profiles
+    )
+
+
+@sso_app.command(
+    "login",
+    cls=EnvgenCommand,
+    short_help="Sign in through the browser; the AWS CLI shares the token.",
+    help="Sign in through the browser (device code); the token is cached as the AWS CLI "
+    "caches it, for envgen, the AWS CLI and the SDKs.",
+)
+def sso_login_command(
+    profile: ProfileArgument = None,
+    sso_session: SsoSessionOption = None,
+    no_browser: Annotated[
+        bool,
+        typer.Option("--no-browser", help="Only show the URL and code; open no browser."),
+    ] = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    from envgen.sources import sso_login
+
+    session = _sso_session(profile, sso_session)
+    use_browser = not no_browser and sso_login.browser_available(
+        os.environ, sys.platform, sso_login.running_in_container()
+    )
+    sso_login.login(session, use_browser, profile)
+
+
+@sso_app.command(
+    "logout",
+    cls=EnvgenCommand,
+    short_help="End a sign-in (every one, without a name).",
+    help="End the sign-in of PROFILE or --sso-session (every one, without either): the portal "
+    "is told, the token and the role credentials it gave are removed.",
+)
+def sso_logout_command(
+    profile: ProfileArgument = None,
+    sso_session: SsoSessionOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    from envgen.sources import sso, sso_login
+
+    every = profile is None and sso_session is None
+    session = None if every else _sso_session(profile, sso_session)
+    tokens = sso_login.logout(session, profile)
+    credentials = sso.forget_role_credentials(session)
+    messages.inform(
+        f"signed out: removed {tokens} IAM Identity Center token(s) and {credentials} cached "
+        "role credential(s)"
+    )
 
 
 @app.command(

@@ -77,4 +77,5 @@ def require_javascript_sdk() -> Path:
 
 # Imported here, once, so every test can ask for the local STS by fixture name.
 from federation_server import federation, federation_server  # noqa: E402, F401
+from sso_server import sso_env, sso_server  # noqa: E402, F401
 from sts_server import sts, sts_env, sts_server  # noqa: E402, F401

@@ -56,9 +56,14 @@ def role_options(
 
 def issue(where: Place, options: RoleOptions) -> Issued:
     """Credentials for `assume` and `exec`: a profile's role still fresh in the shared cache
-    is answered without loading botocore; anything else goes to STS."""
+    is answered without loading botocore; an SSO profile goes to IAM Identity Center;
+    anything else goes to STS."""
     from envgen import cache
+    from envgen.sources import sso
 
+    from_identity_center = sso.issue(where, options)
+    if from_identity_center is not None:
+        return from_identity_center
     cached = cache.cached_assumption(where, options)
     if cached is not None:
         detail(f"cache hit: {cached.whose}, from {cache.CACHE_DIR}; no STS call")
