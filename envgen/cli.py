@@ -897,8 +897,8 @@ def sso_login_command(
     from envgen.sources import sso_login
 
     session = _sso_session(profile, sso_session)
-    use_browser = not no_browser and sso_login.browser_available(
-        os.environ, sys.platform, sso_login.running_in_container()
+    use_browser = not no_browser and sso_login.browser_allowed(
+        os.environ, sso_login.running_in_container()
     )
     sso_login.login(session, use_browser, profile)
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
@@ -197,19 +195,15 @@ def _register(oidc: Any, session: SsoSession) -> dict[str, Any]:
     return registration
 
 
-def browser_available(environ: Mapping[str, str], platform: str, in_container: bool) -> bool:
-    """Whether a browser can show a page to the person at this terminal: not over SSH, not in
-    a container, and on Linux and the BSDs only with a graphical display. $BROWSER, set by the
-    user, says there is one."""
+def browser_allowed(environ: Mapping[str, str], in_container: bool) -> bool:
+    """Whether a browser here could show a page to the person at this terminal: not over SSH,
+    not in a container, unless $BROWSER, set by the user, names one. Which browser, and whether
+    there is a display for it, envgen.browser decides, as for `envgen console`."""
     if environ.get("BROWSER"):
         return True
     if any(environ.get(name) for name in ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY")):
         return False
-    if in_container:
-        return False
-    if platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
-        return bool(environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"))
-    return True
+    return not in_container
 
 
 def running_in_container() -> bool:
@@ -221,19 +215,15 @@ def running_in_container() -> bool:
 
 
 def open_browser(url: str) -> bool:
-    """Open URL in a browser without waiting for it: Python's webbrowser in a child of its
-    own, whose output goes nowhere, so no browser's chatter reaches envgen's stdout and a
-    browser that stays in the foreground does not hold envgen."""
+    """Open URL in the user's browser as `envgen console` does (no browser's output reaches
+    envgen's streams, and the wait for it is bounded); False when there is none or it fails,
+    and the person opens the URL elsewhere."""
+    from envgen.browser import browser_command, open_secret_url
+
     try:
-        subprocess.Popen(
-            [sys.executable, "-I", "-m", "webbrowser", "-t", url],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            close_fds=True,
-        )
-    except OSError:
+        open_secret_url(url, browser_command(), warn=say)
+    except EnvgenError as error:
+        detail(f"no browser opened: {error.message}")
         return False
     return True
 
@@ -255,7 +245,12 @@ def _authorize(oidc: Any, session: SsoSession, registration: dict[str, Any]) -> 
 def _show(authorization: dict[str, Any], use_browser: bool) -> None:
     say(f"sign in at {authorization['verificationUriComplete']}")
     say(f"and check that the page shows the code {authorization['userCode']}")
-    if use_browser and open_browser(authorization["verificationUriComplete"]):
+    url = authorization["verificationUriComplete"]
+    # Only a web page is worth a browser: not a file: or javascript: address a server made up.
+    web_page = url.startswith("https://") or (
+        url.startswith("http://") and bounded_client.is_loopback(url)
+    )
+    if use_browser and web_page and open_browser(url):
         say("opened in your browser; waiting for you to sign in there (Ctrl-C to stop)")
     else:
         say("open it in a browser on any device; waiting for you to sign in (Ctrl-C to stop)")
