@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPOSITORY
+from sso_server import SsoServer, signed_in_as_the_aws_cli
 
 AWS_MODULES = ("boto3", "botocore")
 ROLE = "arn:aws:iam::123456789012:role/{}"
@@ -300,3 +301,17 @@ def test_exec_uses_the_cache_without_botocore_too(
     token = re.search(r'"SessionToken": "([^"]+)"', filled.stdout)
     assert token is not None
     assert f"AWS_SESSION_TOKEN={token.group(1)}\n" in ran.stdout
+
+
+def test_sso_cache_hit_answers_without_botocore(
+    sso_env: dict[str, str], sso_server: SsoServer, tmp_path: Path
+) -> None:
+    signed_in_as_the_aws_cli(sso_env, sso_server)
+    miss, miss_modules = run_probed(["assume", "dev", "--shell", "bash"], sso_env, tmp_path)
+    assert miss.returncode == 0, miss.stderr
+    assert "botocore" in miss_modules, "the first run had nothing cached to answer from"
+    hit, hit_modules = run_probed(["assume", "dev", "--shell", "bash"], sso_env, tmp_path)
+    assert hit.returncode == 0, hit.stderr
+    assert loaded(hit_modules, *AWS_MODULES, "pydantic") == []
+    assert hit.stdout == miss.stdout
+    assert len(sso_server.calls_of("GetRoleCredentials")) == 1

@@ -15,6 +15,7 @@ browser does) or the test calls `approve()`. Every request is logged with the ti
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import secrets
 import threading
@@ -392,3 +393,32 @@ def save_token_with_botocore(
     )
     session_name = None if name == start_url else name
     SSOTokenLoader(cache=cache).save_token(start_url, token, session_name=session_name)
+
+
+def signed_in_as_the_aws_cli(
+    env: dict[str, str],
+    server: SsoServer,
+    seconds: float = 8 * 3600,
+    name: str = "corp",
+    refreshable: bool = False,
+) -> dict:
+    """A sign-in to SsoServer cached as the AWS CLI caches it; returns the token entry."""
+    token = {
+        "startUrl": START_URL,
+        "region": SSO_REGION,
+        "accessToken": server.grant_token(seconds),
+        "expiresAt": datetime.datetime.now(datetime.timezone.utc)
+        + datetime.timedelta(seconds=seconds),
+    }
+    if refreshable:
+        registration = server.register(scopes=[ACCESS_SCOPE])
+        token.update(
+            clientId=registration["clientId"],
+            clientSecret=registration["clientSecret"],
+            registrationExpiresAt=datetime.datetime.fromtimestamp(
+                registration["clientSecretExpiresAt"], datetime.timezone.utc
+            ),
+            refreshToken=server.grant_refresh_token(registration["clientId"]),
+        )
+    save_token_with_botocore(env, name, token)
+    return token
