@@ -2,16 +2,19 @@
 
 # No `from __future__ import annotations` here: typer evaluates every annotation of
 # every command on each start, and string annotations cost it twice the time.
+import dataclasses
+import importlib
 import os
 import re
 import sys
 import traceback
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, NoReturn, cast
 
 import typer
 
 from envgen import __version__, messages, regions
+from envgen.command_line import masked_command_line
 from envgen.completion import (
     COMPLETE_VARIABLE,
     complete_profile_names,
@@ -21,22 +24,21 @@ from envgen.credentials import Changes, environ_region
 from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
 from envgen.help_text import EnvgenCommand, EnvgenGroup
-from envgen.output import (
-    OutputRequest,
-    deliver,
-    emit,
-    guard_standard_streams,
-    hold_at_terminal,
-    prepare,
-    say,
-    write_stdout,
-)
+from envgen.messages import say
+from envgen.output import OutputOptions, OutputRequest, deliver, emit, hold_at_terminal, prepare
 from envgen.plain_params import convert_plainly
+from envgen.streams import Streams, guard_standard_streams
 
 if TYPE_CHECKING:
     from envgen.sources.sso_tokens import SsoSession
 
 DEBUG_VARIABLE = "ENVGEN_DEBUG"
+
+# The parser's exceptions, from the click typer runs on (its own copy in recent versions, the
+# click package in older ones): the module that holds typer's public BadParameter.
+_parser_errors = importlib.import_module(typer.BadParameter.__module__)
+NoSuchOption: type[Exception] = _parser_errors.NoSuchOption
+NoArgsIsHelpError: type[Exception] = _parser_errors.NoArgsIsHelpError
 
 
 def apply_examples(command: str) -> str:
@@ -157,27 +159,48 @@ def version_line() -> str:
     return f"envgen {__version__} (Python {sys.version.split()[0]}, {botocore})"
 
 
+@dataclasses.dataclass
+class Invocation:
+    """One run of envgen, handed to every command and callback as the click context's `obj`:
+    the words it was run with (`exec` must know what followed `--`, the terminal hint repeats
+    them), the streams it reads and writes, and the -q/-v given so far."""
+
+    argv: list[str]
+    streams: Streams
+    # The options whose values are secrets, masked wherever envgen repeats the command line.
+    secret_options: frozenset[str]
+    levels_given: dict[int, str] = dataclasses.field(default_factory=dict)
+
+    def command_line(self) -> str:
+        return masked_command_line(self.argv, self.secret_options)
+
+    def output(self, options: OutputOptions) -> OutputRequest:
+        return prepare(options, self.streams, self.command_line())
+
+
+def _invocation(ctx: typer.Context) -> Invocation:
+    return cast(Invocation, ctx.obj)
+
+
 # -q and -v are taken before the command (`envgen -q assume`) and after it (`envgen assume
 # prod -q`), wherever a user types them; what they set lives in envgen.messages.
-_levels_given: dict[int, str] = {}
-
-
-def _choose_level(level: int, option: str) -> None:
-    other = next((name for chosen, name in _levels_given.items() if chosen != level), None)
+def _choose_level(ctx: typer.Context, level: int, option: str) -> None:
+    given = _invocation(ctx).levels_given
+    other = next((name for chosen, name in given.items() if chosen != level), None)
     if other is not None:
         raise UsageError(f"{other} and {option} contradict each other; give one of them")
-    _levels_given[level] = option
+    given[level] = option
     messages.set_level(level)
 
 
-def _quiet(value: bool) -> None:
+def _quiet(ctx: typer.Context, value: bool) -> None:
     if value:
-        _choose_level(messages.QUIET, "-q/--quiet")
+        _choose_level(ctx, messages.QUIET, "-q/--quiet")
 
 
-def _verbose(value: bool) -> None:
+def _verbose(ctx: typer.Context, value: bool) -> None:
     if value:
-        _choose_level(messages.VERBOSE, "-v/--verbose")
+        _choose_level(ctx, messages.VERBOSE, "-v/--verbose")
 
 
 QuietOption = Annotated[
@@ -203,9 +226,11 @@ VerboseOption = Annotated[
 ]
 
 
-def _version(value: bool) -> None:
+def _version(ctx: typer.Context, value: bool) -> None:
     if value:
-        print(version_line())
+        stdout = _invocation(ctx).streams.stdout
+        if stdout is not None:
+            print(version_line(), file=stdout)
         raise typer.Exit()
 
 
@@ -217,7 +242,7 @@ def _install_completion(ctx: typer.Context, value: bool) -> None:
 
 def _show_completion(ctx: typer.Context, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        _write_completion_script(None)
+        _write_completion_script(_invocation(ctx).streams, None)
         raise typer.Exit()
 
 
@@ -276,10 +301,10 @@ def _completion_shell(shell: str | None) -> str:
     return name
 
 
-def _write_completion_script(shell: str | None) -> None:
+def _write_completion_script(streams: Streams, shell: str | None) -> None:
     from envgen.completion import completion_script
 
-    write_stdout(completion_script(_completion_shell(shell)))
+    streams.write_output(completion_script(_completion_shell(shell)))
 
 
 def _change_completion(shell: str | None, install: bool) -> None:
@@ -322,20 +347,12 @@ def completion_uninstall_command(
     "show", cls=EnvgenCommand, help="Print the completion script, to load or install it yourself."
 )
 def completion_show_command(
+    ctx: typer.Context,
     shell: CompletionShellOption = None,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    _write_completion_script(shell)
-
-
-# The words envgen was run with, as `main` received them: for `exec`, which must know what
-# followed `--`, and for the hint that repeats the command line.
-_arguments: list[str] = []
-
-
-def _argv() -> list[str]:
-    return _arguments
+    _write_completion_script(_invocation(ctx).streams, shell)
 
 
 # The shapes of what envgen's users hold secret (an MFA code, a secret access key, a web
@@ -398,6 +415,7 @@ LITERAL_SECRET_WARNING = (
     epilog=apply_examples("import creds.json"),
 )
 def import_command(
+    ctx: typer.Context,
     source: Annotated[
         str | None,
         typer.Argument(
@@ -416,6 +434,7 @@ def import_command(
         typer.Option(
             metavar="VALUE",
             show_default=False,
+            hide_input=True,
             help="Secret access key, file://PATH, or - for stdin; left out, it is asked "
             "on the terminal without echo. " + LITERAL_SECRET_WARNING,
         ),
@@ -425,6 +444,7 @@ def import_command(
         typer.Option(
             metavar="VALUE",
             show_default=False,
+            hide_input=True,
             help="Session token, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING,
         ),
     ] = None,
@@ -447,7 +467,9 @@ def import_command(
     from envgen.sources import imported
 
     # Check the output options first: a typo there must not wait for stdin.
-    request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
+    request = _invocation(ctx).output(
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force)
+    )
     region = regions.checked(region, "--region") or environ_region()
     key_flags = (access_key_id, secret_access_key, session_token, expiration)
     if source is not None and any(flag is not None for flag in key_flags):
@@ -467,7 +489,7 @@ def import_command(
     # At a terminal a file or the flags are still read and checked (that costs nothing and
     # the expiry is worth telling), but stdin is not read and nothing is asked.
     interacts = imported.interacts(source, access_key_id, secret_access_key, session_token)
-    if interacts and hold_at_terminal(request, _argv()):
+    if interacts and hold_at_terminal(request):
         return
     if source is not None:
         credentials = imported.from_source(source, region)
@@ -475,7 +497,7 @@ def import_command(
         credentials = imported.from_flags(
             access_key_id, secret_access_key, session_token, expiration, region
         )
-    deliver(credentials, request, _argv())
+    deliver(credentials, request)
 
 
 @app.command(
@@ -485,6 +507,7 @@ def import_command(
     epilog=apply_examples("clear"),
 )
 def clear_command(
+    ctx: typer.Context,
     shell: ShellOption = None,
     persist: Annotated[
         bool, typer.Option("--persist", help="Also remove what --persist kept for future sessions.")
@@ -515,15 +538,15 @@ def clear_command(
         )
     if force and profile is None:
         raise UsageError("--force goes with --profile NAME")
-    request = prepare(OutputRequest(shell=shell, persist=persist))
+    request = _invocation(ctx).output(OutputOptions(shell=shell, persist=persist))
     effects = []
     if profile is not None:
         from envgen.persist.shared_credentials import ProfileRemoval
 
         effects.append(ProfileRemoval.plan(profile, force))
-    if hold_at_terminal(request, _argv(), credentials=False):
+    if hold_at_terminal(request, credentials=False):
         return
-    emit(Changes.clearing(), request, _argv(), effects=effects)
+    emit(Changes.clearing(), request, effects=effects)
 
 
 # Options of the commands that call STS, declared once in the same way.
@@ -580,6 +603,7 @@ TokenCodeOption = Annotated[
     typer.Option(
         "--token-code",
         metavar="CODE",
+        hide_input=True,
         help="The 6-digit MFA code; asked on the terminal when needed and not given.",
         show_default=False,
     ),
@@ -626,6 +650,7 @@ ProfileOption = Annotated[
     epilog=apply_examples("assume PROFILE"),
 )
 def assume_command(
+    ctx: typer.Context,
     profile: ProfileArgument = None,
     profile_option: ProfileOption = None,
     role_arn: RoleArnOption = None,
@@ -647,17 +672,19 @@ def assume_command(
 ) -> None:
     from envgen.sources import assume
 
-    request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
+    request = _invocation(ctx).output(
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force)
+    )
     options = assume.role_options(
         role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
     )
     _refuse_secret_as_profile(profile)
     where = assume.place(assume.one_profile(profile, profile_option), region, endpoint_url)
     # After the checks of the command line, before the cache, the MFA prompt and STS.
-    if hold_at_terminal(request, _argv()):
+    if hold_at_terminal(request):
         return
     issued = assume.issue(where, options)
-    deliver(issued.credentials, request, _argv(), whose=issued.whose)
+    deliver(issued.credentials, request, whose=issued.whose)
 
 
 @app.command(
@@ -668,11 +695,13 @@ def assume_command(
     epilog=apply_examples("saml --saml-assertion file://saml.b64"),
 )
 def saml_command(
+    ctx: typer.Context,
     saml_assertion: Annotated[
         str,
         typer.Option(
             "--saml-assertion",
             metavar="VALUE",
+            hide_input=True,
             help="The base64 SAMLResponse, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING,
             show_default=False,
         ),
@@ -718,8 +747,10 @@ def saml_command(
 ) -> None:
     from envgen.sources import assume, saml
 
-    request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
-    if hold_at_terminal(request, _argv()):
+    request = _invocation(ctx).output(
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force)
+    )
+    if hold_at_terminal(request):
         return
     issued = saml.assume_with_assertion(
         assume.place(None, region, endpoint_url),
@@ -728,7 +759,7 @@ def saml_command(
         principal_arn,
         duration_seconds,
     )
-    deliver(issued.credentials, request, _argv(), whose=issued.whose)
+    deliver(issued.credentials, request, whose=issued.whose)
 
 
 @app.command(
@@ -739,11 +770,13 @@ def saml_command(
     epilog=apply_examples("web-identity --role-arn ARN --web-identity-token file://token"),
 )
 def web_identity_command(
+    ctx: typer.Context,
     web_identity_token: Annotated[
         str,
         typer.Option(
             "--web-identity-token",
             metavar="VALUE",
+            hide_input=True,
             help="The token, file://PATH, or - for stdin. " + LITERAL_SECRET_WARNING,
             show_default=False,
         ),
@@ -792,8 +825,10 @@ def web_identity_command(
 ) -> None:
     from envgen.sources import assume, web_identity
 
-    request = prepare(OutputRequest(shell, format, show_secrets, persist, save_profile, force))
-    if hold_at_terminal(request, _argv()):
+    request = _invocation(ctx).output(
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force)
+    )
+    if hold_at_terminal(request):
         return
     issued = web_identity.assume_with_token(
         assume.place(None, region, endpoint_url),
@@ -802,7 +837,7 @@ def web_identity_command(
         role_session_name,
         duration_seconds,
     )
-    deliver(issued.credentials, request, _argv(), whose=issued.whose)
+    deliver(issued.credentials, request, whose=issued.whose)
 
 
 @app.command(
@@ -811,6 +846,7 @@ def web_identity_command(
     help="Show whose credentials are in effect (GetCallerIdentity).",
 )
 def whoami_command(
+    ctx: typer.Context,
     json_output: Annotated[
         bool, typer.Option("--json", help='Print {"Account", "Arn", "UserId"} as JSON.')
     ] = False,
@@ -837,7 +873,9 @@ def whoami_command(
     warning = identity.expired_warning() if profile is None else None
     if warning:
         say(warning)
-    write_stdout(identity.as_json(found) if json_output else identity.as_text(found))
+    _invocation(ctx).streams.write_output(
+        identity.as_json(found) if json_output else identity.as_text(found)
+    )
 
 
 sso_app = typer.Typer(
@@ -936,6 +974,7 @@ def sso_logout_command(
     epilog="Example: envgen exec prod -- aws s3 ls",
 )
 def exec_command(
+    ctx: typer.Context,
     words: Annotated[
         list[str] | None,
         typer.Argument(
@@ -958,7 +997,7 @@ def exec_command(
 ) -> None:
     from envgen.sources import assume
 
-    raw = _argv()
+    raw = _invocation(ctx).argv
     if "--" not in raw:
         raise UsageError("put -- before the command: envgen exec [PROFILE] -- CMD [ARGS]...")
     # Click drops the `--`; the raw command line says how many words follow it.
@@ -979,9 +1018,9 @@ def exec_command(
     raise typer.Exit(assume.run(command, assume.child_environment(issued.credentials)))
 
 
-def _report(error: BaseException) -> int:
+def _report(error: BaseException, streams: Streams) -> int:
     if os.environ.get(DEBUG_VARIABLE):
-        traceback.print_exception(error)
+        traceback.print_exception(error, file=streams.stderr)
     if isinstance(error, EnvgenError):
         message, code = error.message, error.exit_code
     else:
@@ -1004,7 +1043,7 @@ _NAME_LIKE = re.compile(r"-{0,2}[a-z][a-z0-9-]{0,30}")
 def _unexpected_word(problem: typer.TyperException) -> str | None:
     """What the parser choked on, when its message quotes a word the user typed."""
     name = getattr(problem, "option_name", None)
-    if type(problem).__name__ == "NoSuchOption" and isinstance(name, str):
+    if isinstance(problem, NoSuchOption) and isinstance(name, str):
         return name
     message = getattr(problem, "message", "")
     if message.startswith("No such command "):
@@ -1021,7 +1060,7 @@ def _option_joined_to_value(problem: typer.TyperException, word: str) -> str | N
 
 
 def _usage_message(problem: typer.TyperException) -> str:
-    message = problem.message  # type: ignore[attr-defined]
+    message = problem.message
     if message.startswith("Got unexpected extra argument"):
         return (
             "more arguments than the command takes; the extra ones are not repeated here, "
@@ -1045,16 +1084,16 @@ def _usage_message(problem: typer.TyperException) -> str:
     possibilities = [p for p in getattr(problem, "possibilities", None) or () if p != "--help"]
     if possibilities:
         return f"{message}. Did you mean {possibilities[0]}?"
-    return problem.format_message()  # type: ignore[attr-defined]
+    return problem.format_message()
 
 
-def _help_pointer(problem: typer.TyperException) -> str:
+def _help_pointer(problem: typer.TyperException, argv: list[str]) -> str:
     """`envgen assume --help` for a mistake in assume's options, `envgen --help` otherwise."""
     path = getattr(getattr(problem, "ctx", None), "command_path", "")
     if not path:
         # Some parser errors come without their context: the command is the first word
         # that names one.
-        words = _arguments[: _arguments.index("--")] if "--" in _arguments else _arguments
+        words = argv[: argv.index("--")] if "--" in argv else argv
         named = next((word for word in words if word in app_command_names()), None)
         path = f"envgen {named}" if named else "envgen"
     return f"see {path} --help"
@@ -1064,34 +1103,65 @@ def app_command_names() -> set[str]:
     return {command.name for command in app.registered_commands if command.name}
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run envgen; every failure ends here as one line on stderr and a non-zero exit."""
-    guard_standard_streams()
-    _arguments[:] = sys.argv[1:] if argv is None else argv
+def _secret_options(command: object) -> frozenset[str]:
+    """The options of every command whose values are secrets: those declared with
+    `hide_input`, as a value typed for them would be asked without echo."""
+    found: set[str] = set()
+    pending: list[object] = [command]
+    while pending:
+        current = pending.pop()
+        for param in getattr(current, "params", ()):
+            if getattr(param, "hide_input", False):
+                found.update(param.opts)
+        pending.extend(getattr(current, "commands", {}).values())
+    return frozenset(found)
+
+
+def run(argv: Sequence[str], streams: Streams) -> int:
+    """Run envgen with the words ARGV on STREAMS; the exit status. Every failure ends here as
+    one line on stderr and a non-zero status; nothing here reads sys.argv or sys.stdout."""
+    arguments = list(argv)
+    messages.set_level(messages.NORMAL)
     command = typer.main.get_command(app)
     convert_plainly(command)
+    invocation = Invocation(arguments, streams, _secret_options(command))
     if os.environ.get(COMPLETE_VARIABLE):
         # A shell asking for completions speaks typer's protocol, not click's.
         register_completion_protocol()
     try:
-        result = command.main(args=list(_arguments), prog_name="envgen", standalone_mode=False)
+        result = command.main(
+            args=list(arguments), prog_name="envgen", standalone_mode=False, obj=invocation
+        )
     except typer.TyperException as problem:
         # Usage errors from the parser: one line that names the fix, help one step away.
-        if type(problem).__name__ == "NoArgsIsHelpError":
-            print(problem.format_message(), file=sys.stderr)
+        if isinstance(problem, NoArgsIsHelpError):
+            print(problem.format_message(), file=streams.stderr)
         else:
-            say(f"error: {' '.join(_usage_message(problem).split())} ({_help_pointer(problem)})")
-        sys.exit(getattr(problem, "exit_code", 2))
+            pointer = _help_pointer(problem, arguments)
+            say(f"error: {' '.join(_usage_message(problem).split())} ({pointer})")
+        return cast(int, getattr(problem, "exit_code", 2))
     except typer.Exit as done:
-        sys.exit(done.exit_code)
+        return done.exit_code
     except (typer.Abort, KeyboardInterrupt, EOFError):
         say("interrupted")
-        sys.exit(130)
+        return 130
+    except SystemExit:
+        raise
     except BaseException as error:
-        if isinstance(error, SystemExit):
-            raise
-        sys.exit(_report(error))
-    sys.exit(result if isinstance(result, int) else 0)
+        return _report(error, streams)
+    return result if isinstance(result, int) else 0
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """The console script: the process's own words and streams, its exit status."""
+    guard_standard_streams()
+    streams = Streams(sys.stdin, sys.stdout, sys.stderr)
+    status = run(sys.argv[1:] if argv is None else argv, streams)
+    if streams.stdout is not sys.stdout:
+        # The output failed and was pointed at the null device: so is what Python flushes
+        # at exit.
+        sys.stdout = streams.stdout
+    sys.exit(status)
 
 
 if __name__ == "__main__":

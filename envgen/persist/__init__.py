@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from envgen.errors import UsageError
 from envgen.persist.in_output import InOutputPersistence
 from envgen.persist.places import UserPlaces
 from envgen.persist.startup_file import StartupFilePersistence
@@ -42,11 +41,6 @@ def plan_persistence(
 ) -> SideEffect:
     """How `dialect` keeps `changes` for future sessions; with no assignments, how it forgets."""
     places = places or UserPlaces.current()
-    if not dialect.is_shell:
-        raise UsageError(
-            f"--persist keeps variables for a shell; --format {dialect.name} has none "
-            "(use --format shell)"
-        )
     if dialect.persists_in_output(places):
         return InOutputPersistence.plan(dialect, changes, places)
     return StartupFilePersistence.plan(dialect, changes, places)

@@ -75,7 +75,7 @@ def refuse_expired_environment(
                 "profile with --profile NAME"
             ) from None
         if expiration <= now:
-            from envgen.output import describe_expiry
+            from envgen.durations import describe_expiry
 
             # botocore lets such keys win over AWS_PROFILE, as the AWS CLI does: say so.
             beside = (
@@ -96,7 +96,7 @@ def time_left() -> str | None:
     expiration = _expiration()
     if expiration is None:
         return f"unknown ({CREDENTIAL_EXPIRATION} is not an ISO 8601 time)"
-    from envgen.output import describe_expiry
+    from envgen.durations import describe_expiry
 
     return describe_expiry(expiration)
 
@@ -106,7 +106,7 @@ def expired_warning() -> str | None:
     expiration = _expiration()
     if expiration is None or expiration > datetime.now(timezone.utc):
         return None
-    from envgen.output import describe_expiry
+    from envgen.durations import describe_expiry
 
     return (
         f"warning: the credentials in effect {describe_expiry(expiration)}; "

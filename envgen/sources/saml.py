@@ -156,7 +156,7 @@ def assume_with_assertion(
     duration_seconds: int | None,
 ):
     """Read, decode and parse the assertion, pick the role, then one AssumeRoleWithSAML."""
-    from envgen.output import say
+    from envgen.messages import say
     from envgen.sources import terminal
 
     validation.role_arn(role_arn)

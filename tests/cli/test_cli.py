@@ -18,7 +18,7 @@ from conftest import ENVGEN, REPOSITORY
 from envgen import cli
 from envgen.credentials import MANAGED_VARIABLES, Changes
 from envgen.dialects import SHELLS
-from envgen.output import describe_expiry
+from envgen.durations import describe_expiry
 from envgen_process import (
     ACCESS_KEY_ID,
     FUTURE,
