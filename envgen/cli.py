@@ -1123,12 +1123,13 @@ def run(argv: Sequence[str], streams: Streams) -> int:
     arguments = list(argv)
     messages.set_level(messages.NORMAL)
     command = typer.main.get_command(app)
-    convert_plainly(command)
     invocation = Invocation(arguments, streams, _secret_options(command))
     if os.environ.get(COMPLETE_VARIABLE):
         # A shell asking for completions speaks typer's protocol, not click's.
         register_completion_protocol()
     try:
+        # Before any command runs: a typer whose internals moved stops every one of them.
+        convert_plainly(command)
         result = command.main(
             args=list(arguments), prog_name="envgen", standalone_mode=False, obj=invocation
         )
