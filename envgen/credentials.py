@@ -160,12 +160,13 @@ class Credentials:
 
     def environment(self) -> dict[str, str]:
         """The variables these credentials set, in CREDENTIAL_VARIABLES order."""
+        expiration = format_expiration(self.expiration) if self.expiration is not None else None
         values: dict[str, str | None] = {
             ACCESS_KEY_ID: self.access_key_id,
             SECRET_ACCESS_KEY: self.secret_access_key,
             SESSION_TOKEN: self.session_token,
-            CREDENTIAL_EXPIRATION: self.expiration and format_expiration(self.expiration),
-            SESSION_EXPIRATION: self.expiration and format_expiration(self.expiration),
+            CREDENTIAL_EXPIRATION: expiration,
+            SESSION_EXPIRATION: expiration,
             REGION: self.region,
             DEFAULT_REGION: self.region,
         }

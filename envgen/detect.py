@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from envgen.dialects import SHELLS, Dialect, shell_named
@@ -194,8 +194,9 @@ def _proc_process(pid: int) -> Process:
     except OSError:  # another user's process, or a kernel thread
         executable = None
     try:
-        command: str | None = (base / "comm").read_text(encoding="utf-8", errors="replace")
-        command = command.rstrip("\n")
+        command: str | None = (
+            (base / "comm").read_text(encoding="utf-8", errors="replace").rstrip("\n")
+        )
     except OSError:
         command = None
     return Process(pid, parent, argv, executable, command)
@@ -309,7 +310,7 @@ def _detected_name(windows: bool) -> str | None:
 # --- the rules ---------------------------------------------------------------------------
 
 
-def _fallback_name(environ: dict[str, str] | os._Environ[str], windows: bool) -> str | None:
+def _fallback_name(environ: Mapping[str, str], windows: bool) -> str | None:
     if windows:
         return _executable_name(environ.get("COMSPEC", "cmd.exe"), windows=True)
     shell = environ.get("SHELL")
@@ -319,7 +320,7 @@ def _fallback_name(environ: dict[str, str] | os._Environ[str], windows: bool) ->
 def detect_shell(
     requested: str | None = None,
     *,
-    environ: dict[str, str] | os._Environ[str] | None = None,
+    environ: Mapping[str, str] | None = None,
     windows: bool | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Dialect:

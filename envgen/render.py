@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jinja2
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -19,7 +22,7 @@ def templates_dir() -> Path:
 
 
 @functools.cache
-def _environment() -> Any:
+def _environment() -> jinja2.Environment:
     # Imported here so commands that render nothing never pay for Jinja2.
     import jinja2
 
@@ -33,5 +36,5 @@ def _environment() -> Any:
     )
 
 
-def render_template(name: str, **context: Any) -> str:
+def render_template(name: str, **context: object) -> str:
     return _environment().get_template(name).render(**context)
