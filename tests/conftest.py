@@ -11,23 +11,58 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 HARNESS = REPOSITORY / "tests" / "harness"
 BIN_DIR = Path(sys.executable).parent
-ENVGEN = str(BIN_DIR / "envgen")
+ENVGEN = str(BIN_DIR / ("envgen.exe" if os.name == "nt" else "envgen"))
+
+# The shells only Windows has. Every other program a test asks for is installed on Linux by
+# scripts/install-shells (or comes with the base system).
+WINDOWS_SHELLS = frozenset({"cmd", "powershell", "pwsh"})
+
+# What a CI run provides on macOS and Windows: the runner image plus what
+# .github/workflows/ci.yml installs there (tests/test_ci_setup.py holds the two together).
+CI_PROGRAMS = {
+    "darwin": frozenset(
+        "bash zsh dash ksh fish tcsh csh elvish xonsh nu mksh yash node ps pwsh".split()
+    ),
+    "win32": WINDOWS_SHELLS | {"bash"},
+}
+
+
+def installed_by_ci(name: str, platform: str) -> bool:
+    """Whether a CI run on `platform` (a sys.platform value) provides the program `name`.
+
+    Under CI a missing program fails the tests that need it where CI installs it, so a broken
+    install step cannot pass as skipped tests, and skips them where CI cannot have it (fish on
+    Windows, cmd on Linux)."""
+    if platform.startswith("linux"):
+        return name not in WINDOWS_SHELLS
+    return name in CI_PROGRAMS.get(platform, frozenset())
+
+
+def missing(what: str, provided_by_ci: bool) -> NoReturn:
+    """Fail (under CI, where CI provides `what`) or skip a test that needs something absent."""
+    if not provided_by_ci:
+        message = f"{what} (nor is it in CI on {sys.platform})"
+    elif sys.platform.startswith("linux"):
+        message = f"{what} (scripts/install-shells installs it)"
+    else:
+        message = f"{what} (.github/workflows/ci.yml installs it on {sys.platform})"
+    if os.environ.get("CI") and provided_by_ci:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def require_program(name: str) -> str:
-    """The path of `name`; a missing program fails the test under CI and skips it elsewhere."""
+    """The path of `name`; when it is missing, see `missing`."""
     path = shutil.which(name)
     if path is None:
-        message = f"{name} is not installed (scripts/install-shells installs every shell)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(f"{name} is not installed", installed_by_ci(name, sys.platform))
     return path
 
 
@@ -51,6 +86,9 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
         AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
         AWS_EC2_METADATA_DISABLED="true",
     )
+    if os.name == "nt":
+        # Python, botocore and the SDKs find the home directory by USERPROFILE on Windows.
+        env["USERPROFILE"] = str(home)
     return env
 
 
@@ -65,13 +103,10 @@ def require_javascript_sdk() -> Path:
     require_program("node")
     modules = JAVASCRIPT_SDK_PREFIX / "node_modules"
     if not (modules / "@aws-sdk" / "credential-provider-node").is_dir():
-        message = (
-            f"@aws-sdk/credential-provider-node is not in {modules} "
-            "(scripts/install-shells installs it)"
+        missing(
+            f"@aws-sdk/credential-provider-node is not in {modules}",
+            sys.platform.startswith("linux"),
         )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
     return modules
 
 

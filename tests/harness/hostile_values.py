@@ -90,14 +90,36 @@ def refused_by(shell: str) -> str:
     return NEVER_CARRIED + (CSH_REFUSED if shell in ("tcsh", "csh") else "")
 
 
+# cmd reads each line after `%` expansion and `" & | < > ^` handling, and in a .cmd file or
+# with delayed expansion differently again: these characters, controls and anything beyond
+# printable ASCII (FOR /F decodes in the console code page) cannot be carried in every context.
+CMD_SPECIAL = '"%!^&|<>'
+CMD_LINE_LIMIT = 8191
+# The longest variable name envgen sets: a value whose SET line fits with it fits with any.
+LONGEST_VARIABLE = "AWS_CREDENTIAL_EXPIRATION"
+
+
+def cmd_carries(value: str) -> bool:
+    return (
+        all(" " <= char < "\x7f" and char not in CMD_SPECIAL for char in value)
+        and len(f'SET "{LONGEST_VARIABLE}={value}"') <= CMD_LINE_LIMIT
+    )
+
+
 def is_carried(shell: str, value: str) -> bool:
     if set(value) & set(refused_by(shell)):
         return False
+    if shell == "cmd":
+        return cmd_carries(value)
     return not (shell == "csh" and len(value.encode("utf-8")) > BSD_CSH_WORD_BYTES)
 
 
 def carried_values(shell: str) -> list[tuple[str, str]]:
     return [(name, value) for name, value in HOSTILE_VALUES if is_carried(shell, value)]
+
+
+def refused_values(shell: str) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in HOSTILE_VALUES if not is_carried(shell, value)]
 
 
 # Fragments hypothesis splices into arbitrary text, so generated values hit the hazards often.
