@@ -44,6 +44,7 @@ def test_the_benchmark_hands_over_to_the_clones_venv(
     for label in (
         "envgen import --access-key-id",
         "envgen assume benchmark (cache hit)",
+        "envgen assume benchmark-sso (SSO, cache hit)",
         "envgen assume --role-arn ... (cache miss)",
     ):
         assert f"| `{label}" in result.stdout
