@@ -269,3 +269,41 @@ def test_cache_entry_expires_when_botocore_says(sso_env, sso_server) -> None:
     assert document["Credentials"]["Expiration"] == time.strftime(
         "%Y-%m-%dT%H:%M:%SZ", time.gmtime(sso_server.issued[-1]["expiration"] / 1000)
     )
+
+
+BOTOCORE_REFRESHED_TOKEN = """
+import sys
+import botocore.session
+from botocore.tokens import SSOTokenProvider
+session = botocore.session.Session(profile=sys.argv[1])
+print(SSOTokenProvider(session).load_token().get_frozen_token().token)
+"""
+
+
+def test_botocore_renews_a_sign_in_envgen_made(sso_env, sso_server) -> None:
+    sso_server.then = "approve"
+    assert run_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
+    path = token_file(sso_env, "corp")
+    entry = json.loads(path.read_text())
+    entry["expiresAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+    path.write_text(json.dumps(entry))
+    result = subprocess.run(
+        [sys.executable, "-c", BOTOCORE_REFRESHED_TOKEN, "dev"],
+        env=sso_env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    renewed = result.stdout.decode().strip()
+    assert renewed != entry["accessToken"] and renewed in sso_server.access_tokens
+    refresh = sso_server.calls_of("CreateToken")[-1].fields
+    assert refresh["grantType"] == "refresh_token"
+    assert refresh["refreshToken"] == entry["refreshToken"]
+
+
+def test_persist_keeps_sso_credentials(sso_env, sso_server) -> None:
+    signed_in_as_the_aws_cli(sso_env, sso_server)
+    result = run_envgen(["assume", "dev", "--persist", "--shell", "bash"], sso_env)
+    assert result.returncode == 0, result.stderr
+    managed = Path(sso_env["XDG_CONFIG_HOME"], "envgen", "persist.sh").read_text()
+    assert sso_server.issued[-1]["accessKeyId"] in managed
