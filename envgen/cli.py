@@ -27,7 +27,7 @@ from envgen.help_text import EnvgenCommand, EnvgenGroup
 from envgen.messages import say
 from envgen.output import OutputOptions, OutputRequest, deliver, emit, hold_at_terminal, prepare
 from envgen.plain_params import convert_plainly
-from envgen.streams import Streams, guard_standard_streams
+from envgen.streams import Streams, guard_standard_streams, used_for_the_run
 
 if TYPE_CHECKING:
     from envgen.sources.sso_tokens import SsoSession
@@ -1120,8 +1120,12 @@ def _secret_options(command: object) -> frozenset[str]:
 def run(argv: Sequence[str], streams: Streams) -> int:
     """Run envgen with the words ARGV on STREAMS; the exit status. Every failure ends here as
     one line on stderr and a non-zero status; nothing here reads sys.argv or sys.stdout."""
-    arguments = list(argv)
     messages.set_level(messages.NORMAL)
+    with used_for_the_run(streams):
+        return _run_command(list(argv), streams)
+
+
+def _run_command(arguments: list[str], streams: Streams) -> int:
     command = typer.main.get_command(app)
     invocation = Invocation(arguments, streams, _secret_options(command))
     if os.environ.get(COMPLETE_VARIABLE):
@@ -1146,7 +1150,10 @@ def run(argv: Sequence[str], streams: Streams) -> int:
     except (typer.Abort, KeyboardInterrupt, EOFError):
         say("interrupted")
         return 130
-    except SystemExit:
+    except SystemExit as exited:
+        # Shell completion answers and exits inside click; its status is the run's.
+        if exited.code is None or isinstance(exited.code, int):
+            return exited.code or 0
         raise
     except BaseException as error:
         return _report(error, streams)

@@ -7,9 +7,8 @@ answer (profile chain, cache hit or miss, endpoint and region), never a secret.
 
 from __future__ import annotations
 
-import sys
-
 from envgen.errors import printable
+from envgen.streams import current
 
 QUIET, NORMAL, VERBOSE = 0, 1, 2
 _level = NORMAL
@@ -27,8 +26,9 @@ def level() -> int:
 def say(message: str) -> None:
     """One line for the human, on stderr, never on the stream the shell evaluates; control
     characters in it are shown escaped, never acted on by the terminal."""
-    if sys.stderr is not None:
-        print(f"envgen: {printable(message)}", file=sys.stderr)
+    stderr = current().stderr
+    if stderr is not None:
+        print(f"envgen: {printable(message)}", file=stderr)
 
 
 def inform(message: str) -> None:

@@ -6,12 +6,13 @@ an in-process caller (a test, say) passes its own."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import select
 import stat
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from envgen.errors import EnvgenError, UsageError
@@ -95,6 +96,26 @@ class Streams:
             self.stdout = open(os.devnull, "w", encoding="utf-8")
         except OSError:
             pass
+
+
+# The streams of the run under way, innermost last: what messages are said on and what `-`
+# reads, without handing them through every source.
+_in_use: list[Streams] = []
+
+
+@contextlib.contextmanager
+def used_for_the_run(streams: Streams) -> Iterator[Streams]:
+    _in_use.append(streams)
+    try:
+        yield streams
+    finally:
+        _in_use.pop()
+
+
+def current() -> Streams:
+    """The streams of the run under way; outside a run (a module used on its own), the
+    process's."""
+    return _in_use[-1] if _in_use else Streams(sys.stdin, sys.stdout, sys.stderr)
 
 
 def guard_standard_streams() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from pathlib import Path
 
 from envgen.errors import UsageError
@@ -51,7 +50,9 @@ def _read_at_most(read, limit: int) -> bytes:  # type: ignore[no-untyped-def]
 
 
 def _stdin_bytes(limit: int) -> bytes:
-    stdin = sys.stdin
+    from envgen.streams import current
+
+    stdin = current().stdin
     if stdin is None:
         return b""
     reader = getattr(stdin, "buffer", None)

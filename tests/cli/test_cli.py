@@ -19,6 +19,7 @@ from envgen import cli
 from envgen.credentials import MANAGED_VARIABLES, Changes
 from envgen.dialects import SHELLS
 from envgen.durations import describe_expiry
+from envgen_in_process import invoke_envgen
 from envgen_process import (
     ACCESS_KEY_ID,
     FUTURE,
@@ -50,7 +51,7 @@ def stderr_lines(result: subprocess.CompletedProcess[bytes]) -> list[str]:
 def test_stdout_holds_only_shell_code_and_stderr_only_envgen_lines(
     creds_file: Path, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen(["import", str(creds_file), "--shell", "bash"], clean_env)
+    result = invoke_envgen(["import", str(creds_file), "--shell", "bash"], clean_env)
     assert result.returncode == 0
     lines = result.stdout.decode().splitlines()
     assert len(lines) == len(MANAGED_VARIABLES)
@@ -66,7 +67,7 @@ def test_stdout_holds_only_shell_code_and_stderr_only_envgen_lines(
 def test_format_json_prints_the_credential_process_document(
     creds_file: Path, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen(["import", str(creds_file), "--format", "json"], clean_env)
+    result = invoke_envgen(["import", str(creds_file), "--format", "json"], clean_env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "Version": 1,
@@ -78,7 +79,7 @@ def test_format_json_prints_the_credential_process_document(
 
 
 def test_format_dotenv_prints_only_assignments(creds_file: Path, clean_env: dict[str, str]) -> None:
-    result = run_envgen(["import", str(creds_file), "--format", "dotenv"], clean_env)
+    result = invoke_envgen(["import", str(creds_file), "--format", "dotenv"], clean_env)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.decode().splitlines()
     assert f"AWS_SECRET_ACCESS_KEY='{SECRET}'" in lines
@@ -86,7 +87,7 @@ def test_format_dotenv_prints_only_assignments(creds_file: Path, clean_env: dict
 
 
 def test_clear_unsets_every_managed_variable(clean_env: dict[str, str]) -> None:
-    result = run_envgen(["clear", "--shell", "bash"], clean_env)
+    result = invoke_envgen(["clear", "--shell", "bash"], clean_env)
     assert (result.returncode, result.stderr) == (0, b"")
     assert result.stdout.decode().splitlines() == [f"unset {name};" for name in MANAGED_VARIABLES]
 
@@ -101,14 +102,14 @@ def test_clear_names_every_managed_variable_in_every_shell(shell: str) -> None:
 
 @pytest.mark.parametrize("format_name", ["json", "dotenv"])
 def test_clear_refuses_a_document_format(format_name: str, clean_env: dict[str, str]) -> None:
-    result = run_envgen(["clear", "--format", format_name], clean_env)
+    result = invoke_envgen(["clear", "--format", format_name], clean_env)
     message = assert_failed_cleanly(result)
     assert message.startswith(f"--format {format_name}: clear writes shell code")
     assert result.returncode == 2
 
 
 def test_clear_accepts_the_shell_format(clean_env: dict[str, str]) -> None:
-    result = run_envgen(["clear", "--format", "shell", "--shell", "fish"], clean_env)
+    result = invoke_envgen(["clear", "--format", "shell", "--shell", "fish"], clean_env)
     assert result.returncode == 0
     assert result.stdout.decode().splitlines()[0] == (
         "if set -q -g -- AWS_ACCESS_KEY_ID; set -e -g -- AWS_ACCESS_KEY_ID; end;"
@@ -116,14 +117,14 @@ def test_clear_accepts_the_shell_format(clean_env: dict[str, str]) -> None:
 
 
 def test_envgen_shell_variable_chooses_the_dialect(clean_env: dict[str, str]) -> None:
-    result = run_envgen(["clear"], {**clean_env, "ENVGEN_SHELL": "tcsh"})
+    result = invoke_envgen(["clear"], {**clean_env, "ENVGEN_SHELL": "tcsh"})
     assert result.stdout.decode().startswith("unsetenv AWS_ACCESS_KEY_ID")
 
 
 def test_an_unknown_shell_lists_the_valid_ones(clean_env: dict[str, str]) -> None:
-    message = assert_failed_cleanly(run_envgen(["clear", "--shell", "bsh"], clean_env))
+    message = assert_failed_cleanly(invoke_envgen(["clear", "--shell", "bsh"], clean_env))
     assert message == f"--shell: unknown shell 'bsh'; choose one of: {', '.join(SHELLS)}"
-    from_variable = run_envgen(["clear"], {**clean_env, "ENVGEN_SHELL": "command.com"})
+    from_variable = invoke_envgen(["clear"], {**clean_env, "ENVGEN_SHELL": "command.com"})
     assert assert_failed_cleanly(from_variable).startswith(
         "ENVGEN_SHELL: unknown shell 'command.com'; choose one of: bash, zsh"
     )
@@ -136,7 +137,7 @@ def test_a_refused_value_leaves_stdout_empty(tmp_path: Path, clean_env: dict[str
     path = tmp_path / "creds.json"
     # The token is valid up to the NUL, so a writer that streamed would have printed lines.
     path.write_text(sts_document(SessionToken=TOKEN + "\u0000tail"))
-    result = run_envgen(["import", str(path), "--shell", "bash"], clean_env)
+    result = invoke_envgen(["import", str(path), "--shell", "bash"], clean_env)
     message = assert_failed_cleanly(result)
     assert "AWS_SESSION_TOKEN contains a NUL byte" in message
     assert "bash" in message
@@ -172,20 +173,20 @@ def test_a_refused_value_leaves_stdout_empty(tmp_path: Path, clean_env: dict[str
 def test_usage_errors_are_one_line_with_a_suggestion(
     args: list[str], expected: str, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen(args, clean_env)
+    result = invoke_envgen(args, clean_env)
     assert assert_failed_cleanly(result).startswith(expected)
     assert result.returncode == 2
 
 
 def test_no_arguments_prints_usage_to_stderr(clean_env: dict[str, str]) -> None:
-    result = run_envgen([], clean_env)
+    result = invoke_envgen([], clean_env)
     assert result.returncode == 2
     assert result.stdout == b""
     assert result.stderr.decode().startswith("Usage: envgen")
 
 
 def test_debug_variable_adds_the_traceback(clean_env: dict[str, str]) -> None:
-    result = run_envgen(["import", "nowhere.json"], {**clean_env, "ENVGEN_DEBUG": "1"})
+    result = invoke_envgen(["import", "nowhere.json"], {**clean_env, "ENVGEN_DEBUG": "1"})
     stderr = result.stderr.decode()
     assert result.returncode == 2
     assert result.stdout == b""
@@ -219,7 +220,7 @@ def test_an_unexpected_failure_is_one_line_naming_only_its_type(
 
 
 def test_help_lists_the_commands(clean_env: dict[str, str]) -> None:
-    result = run_envgen(["--help"], clean_env)
+    result = invoke_envgen(["--help"], clean_env)
     assert result.returncode == 0
     text = result.stdout.decode()
     assert text.startswith("Usage: envgen")
@@ -227,7 +228,7 @@ def test_help_lists_the_commands(clean_env: dict[str, str]) -> None:
 
 
 def test_import_help_names_every_shell_and_the_idioms(clean_env: dict[str, str]) -> None:
-    result = run_envgen(["import", "-h"], clean_env)
+    result = invoke_envgen(["import", "-h"], clean_env)
     assert result.returncode == 0
     text = " ".join(result.stdout.decode().split())
     for name in SHELLS:
@@ -237,7 +238,7 @@ def test_import_help_names_every_shell_and_the_idioms(clean_env: dict[str, str])
 
 
 def test_version_names_envgen_python_and_botocore(clean_env: dict[str, str]) -> None:
-    result = run_envgen(["--version"], clean_env)
+    result = invoke_envgen(["--version"], clean_env)
     expected = f"envgen {envgen.__version__} (Python {platform.python_version()}, botocore {version('botocore')})\n"
     assert (result.returncode, result.stdout, result.stderr) == (0, expected.encode(), b"")
 
@@ -385,7 +386,7 @@ def test_clear_at_a_terminal_says_how_to_apply_it_instead_of_unset_lines(
 
 
 def test_clear_persist_at_a_terminal_removes_nothing(clean_env: dict[str, str]) -> None:
-    kept = run_envgen(
+    kept = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -466,7 +467,7 @@ def test_the_expiry_line_for_a_past_time() -> None:
 def test_help_shows_how_every_shell_applies_the_output(
     command: str, example: str, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen([command, "--help"], clean_env)
+    result = invoke_envgen([command, "--help"], clean_env)
     assert result.returncode == 0
     help_text = result.stdout.decode()
     for name, dialect in SHELLS.items():
@@ -483,7 +484,7 @@ def test_help_shows_how_every_shell_applies_the_output(
 def test_help_shows_every_shell_a_form_that_stops_a_script_when_envgen_fails(
     command: str, example: str, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen([command, "--help"], clean_env)
+    result = invoke_envgen([command, "--help"], clean_env)
     assert result.returncode == 0
     help_text = result.stdout.decode()
     script_part = help_text[help_text.index("In a script, a form that stops it") :]
@@ -531,7 +532,7 @@ def test_with_stdout_closed_nothing_is_kept_and_the_failure_is_said(
 
 
 def test_an_expiry_beyond_the_calendar_is_a_usage_error(clean_env: dict[str, str]) -> None:
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "import",
             "--shell",
@@ -598,7 +599,7 @@ def test_an_expiry_beyond_the_calendar_is_a_usage_error(clean_env: dict[str, str
 def test_usage_errors_never_repeat_a_stray_word(
     args: list[str], expected: str, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen(args, clean_env)
+    result = invoke_envgen(args, clean_env)
     assert result.returncode == 2
     assert assert_failed_cleanly(result, "123456") == expected
 
@@ -619,7 +620,7 @@ def test_usage_errors_never_repeat_a_stray_word(
 def test_usage_errors_point_at_the_commands_own_help(
     args: list[str], pointer: str, clean_env: dict[str, str]
 ) -> None:
-    assert assert_failed_cleanly(run_envgen(args, clean_env)).endswith(pointer)
+    assert assert_failed_cleanly(invoke_envgen(args, clean_env)).endswith(pointer)
 
 
 # --- help text ------------------------------------------------------------------------------
@@ -631,7 +632,7 @@ COMMANDS = ["import", "clear", "assume", "saml", "web-identity", "whoami", "exec
 def test_help_shows_no_type_labels_or_doubled_brackets(
     command: str, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen([command, "--help"] if command else ["--help"], clean_env)
+    result = invoke_envgen([command, "--help"] if command else ["--help"], clean_env)
     assert result.returncode == 0
     text = result.stdout.decode()
     assert "[[" not in text and "]]" not in text
@@ -640,7 +641,7 @@ def test_help_shows_no_type_labels_or_doubled_brackets(
 
 def test_help_usage_lines_read_as_written(clean_env: dict[str, str]) -> None:
     usage = {
-        command: run_envgen([command, "--help"], clean_env).stdout.decode().splitlines()[0]
+        command: invoke_envgen([command, "--help"], clean_env).stdout.decode().splitlines()[0]
         for command in ("import", "assume", "exec")
     }
     assert usage == {
@@ -652,7 +653,7 @@ def test_help_usage_lines_read_as_written(clean_env: dict[str, str]) -> None:
 
 def option_help(command: str, option: str, env: dict[str, str]) -> str:
     """The help of one option, its wrapped lines joined."""
-    lines = run_envgen([command, "--help"], env).stdout.decode().splitlines()
+    lines = invoke_envgen([command, "--help"], env).stdout.decode().splitlines()
     start = next(i for i, line in enumerate(lines) if line.strip().startswith(option + " "))
     text = [lines[start].strip()]
     for line in lines[start + 1 :]:
@@ -673,7 +674,7 @@ def test_whoami_region_help_says_where_it_asks_not_what_it_exports(
 def test_web_identity_help_speaks_of_neither_profiles_nor_the_cache(
     clean_env: dict[str, str],
 ) -> None:
-    text = run_envgen(["web-identity", "--help"], clean_env).stdout.decode()
+    text = invoke_envgen(["web-identity", "--help"], clean_env).stdout.decode()
     options = text.split("Options:")[1].split("Apply the output")[0]
     assert "profile's" not in options and "cache" not in options, options
     assert "duration_seconds" not in options and "role_session_name" not in options
@@ -693,7 +694,7 @@ def test_required_options_are_marked(command: str, option: str, clean_env: dict[
 
 def test_web_identity_without_role_arn_names_the_missing_option(clean_env: dict[str, str]) -> None:
     message = assert_failed_cleanly(
-        run_envgen(["web-identity", "--web-identity-token", "x"], clean_env)
+        invoke_envgen(["web-identity", "--web-identity-token", "x"], clean_env)
     )
     assert message == "Missing option '--role-arn'. (see envgen web-identity --help)"
 
@@ -742,18 +743,18 @@ def test_quiet_leaves_no_summary(
     args: list[str], creds_file: Path, clean_env: dict[str, str]
 ) -> None:
     args = [str(creds_file) if arg == "CREDS" else arg for arg in args]
-    result = run_envgen(args, clean_env)
+    result = invoke_envgen(args, clean_env)
     assert result.returncode == 0
     assert result.stderr == b""
     assert result.stdout.startswith(b"export AWS_")
-    loud = run_envgen([arg for arg in args if arg not in ("-q", "--quiet")], clean_env)
+    loud = invoke_envgen([arg for arg in args if arg not in ("-q", "--quiet")], clean_env)
     assert loud.stderr.startswith(b"envgen: ")
 
 
 def test_quiet_still_shows_errors_and_the_terminal_hint(
     creds_file: Path, clean_env: dict[str, str]
 ) -> None:
-    message = assert_failed_cleanly(run_envgen(["-q", "import", "nowhere.json"], clean_env))
+    message = assert_failed_cleanly(invoke_envgen(["-q", "import", "nowhere.json"], clean_env))
     assert message.startswith("nowhere.json: no such file")
     status, shown, stderr = run_with_terminal_stdout(
         ["import", str(creds_file), "--shell", "bash", "-q"], clean_env
@@ -764,7 +765,7 @@ def test_quiet_still_shows_errors_and_the_terminal_hint(
 
 
 def test_quiet_and_verbose_contradict(clean_env: dict[str, str]) -> None:
-    result = run_envgen(["-q", "clear", "--shell", "bash", "-v"], clean_env)
+    result = invoke_envgen(["-q", "clear", "--shell", "bash", "-v"], clean_env)
     assert assert_failed_cleanly(result) == (
         "-q/--quiet and -v/--verbose contradict each other; give one of them"
     )
@@ -776,7 +777,7 @@ def test_quiet_and_verbose_contradict(clean_env: dict[str, str]) -> None:
     ["", *COMMANDS, "completion install", "completion uninstall", "completion show"],
 )
 def test_help_documents_quiet_verbose_and_debug(command: str, clean_env: dict[str, str]) -> None:
-    text = run_envgen([*command.split(), "--help"], clean_env).stdout.decode()
+    text = invoke_envgen([*command.split(), "--help"], clean_env).stdout.decode()
     assert "-q, --quiet" in text and "-v, --verbose" in text
     if not command:
         assert "ENVGEN_DEBUG=1" in text and "traceback" in text
@@ -819,7 +820,7 @@ def test_help_warns_that_a_literal_assertion_or_token_is_seen_by_others(
 def test_a_secret_in_the_place_of_a_file_or_profile_is_not_repeated(
     args: list[str], expected: str, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen(args, clean_env)
+    result = invoke_envgen(args, clean_env)
     assert assert_failed_cleanly(result, "123456", ACCESS_KEY_ID).startswith(expected)
     assert result.returncode == 2
 
@@ -828,7 +829,7 @@ def test_a_file_or_profile_named_like_a_secret_is_still_used(
     tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
     (tmp_path / "123456").write_text(sts_document())
-    result = run_envgen(["import", "123456", "--shell", "bash"], clean_env, cwd=tmp_path)
+    result = invoke_envgen(["import", "123456", "--shell", "bash"], clean_env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     # Long paths and file names are no secrets: a missing one is named as usual.
     for path in (
@@ -836,16 +837,16 @@ def test_a_file_or_profile_named_like_a_secret_is_still_used(
         "exports/" + "a" * 70,
         "creds.json",
     ):
-        missing = run_envgen(["import", path, "--shell", "bash"], clean_env)
+        missing = invoke_envgen(["import", path, "--shell", "bash"], clean_env)
         assert assert_failed_cleanly(missing).startswith(f"{path}: no such file")
     Path(clean_env["AWS_CONFIG_FILE"]).parent.mkdir()
     Path(clean_env["AWS_CONFIG_FILE"]).write_text("[profile 123456]\nregion = eu-west-1\n")
-    named = run_envgen(["assume", "123456", "--shell", "bash"], clean_env)
+    named = invoke_envgen(["assume", "123456", "--shell", "bash"], clean_env)
     assert b"looks like a key" not in named.stderr
 
 
 def test_top_level_help_lists_each_command_in_full(clean_env: dict[str, str]) -> None:
-    text = run_envgen(["--help"], clean_env).stdout.decode()
+    text = invoke_envgen(["--help"], clean_env).stdout.decode()
     listed = text.split("Commands:\n")[1].split("\n\n")[0].splitlines()
     assert set(COMMANDS) <= {line.split()[0] for line in listed}
     assert not any(line.endswith("...") for line in listed), listed
@@ -862,7 +863,7 @@ def test_the_readme_shows_every_shell_s_script_form_as_the_registry_has_it() -> 
 
 
 def test_only_envgens_own_help_ends_with_the_idiom(clean_env: dict[str, str]) -> None:
-    text = run_envgen(["completion", "--help"], clean_env).stdout.decode()
+    text = invoke_envgen(["completion", "--help"], clean_env).stdout.decode()
     assert "Apply the output" not in text
     assert text.rstrip().endswith(
         "show       Print the completion script, to load or install it yourself."
