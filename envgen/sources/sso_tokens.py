@@ -22,8 +22,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from envgen import regions
 from envgen.cache import load_json_entry, parse_cached_expiration
-from envgen.config_files import Profiles, config_file_path, read_sections, section_profile_name
+from envgen.config_files import Profiles, config_file_path, read_sections
 from envgen.errors import EnvgenError, UsageError
 
 TOKEN_DIR = os.path.join("~", ".aws", "sso", "cache")
@@ -111,7 +112,7 @@ def _sso_session_sections(environ: Mapping[str, str]) -> dict[str, dict[str, str
         ) from None
     found: dict[str, dict[str, str]] = {}
     for section, values in sections.items():
-        if not section.startswith("sso-session") or section_profile_name(section):
+        if not section.startswith("sso-session"):
             continue
         try:
             words = shlex.split(section)
@@ -130,7 +131,9 @@ def _required(settings: Mapping[str, str], where: str) -> tuple[str, str]:
     missing = [key for key in ("sso_start_url", "sso_region") if not settings.get(key)]
     if missing:
         raise UsageError(f"{where} lacks {' and '.join(missing)}; add it to the config file")
-    return settings["sso_start_url"], settings["sso_region"]
+    region = regions.checked(settings["sso_region"], f"sso_region of {where}")
+    assert region is not None
+    return settings["sso_start_url"], region
 
 
 def session_named(name: str, environ: Mapping[str, str] = os.environ) -> SsoSession:
@@ -147,8 +150,10 @@ def session_named(name: str, environ: Mapping[str, str] = os.environ) -> SsoSess
 
 def is_sso_profile(profile: Mapping[str, str]) -> bool:
     """A profile botocore gives SSO role credentials for: one naming an account or a role in
-    Identity Center, with no role_arn that botocore's assume-role provider would take first."""
-    return "role_arn" not in profile and any(
+    Identity Center, with no role_arn or web identity token that botocore's providers would
+    take first."""
+    botocore_first = ("role_arn", "web_identity_token_file")
+    return not any(key in profile for key in botocore_first) and any(
         key in profile for key in ("sso_account_id", "sso_role_name")
     )
 

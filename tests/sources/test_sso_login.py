@@ -304,3 +304,12 @@ def test_logout_without_a_name_ends_every_session(sso_env, sso_server) -> None:
     assert len(sso_server.logged_out) == 2
     assert not token_file(sso_env, "corp").exists()
     assert not token_file(sso_env, START_URL).exists()
+
+
+def test_a_bad_sso_region_is_refused_before_any_request(sso_env, sso_server) -> None:
+    config = sso_config().replace(f"sso_region = {SSO_REGION}", "sso_region = EU-West-1")
+    Path(sso_env["AWS_CONFIG_FILE"]).write_text(config)
+    for command in (["sso", "login", "dev", "--no-browser"], ["assume", "dev"]):
+        result = run_envgen(command, sso_env)
+        assert_failed_in_one_line(result, "sso_region", "eu-west-1")
+    assert sso_server.operations() == []
