@@ -66,6 +66,19 @@ def require_program(name: str) -> str:
     return path
 
 
+def posix_only(needs: str) -> None:
+    """Skip the calling test on Windows, which lacks what it needs (a pseudo-terminal, ...)."""
+    if os.name == "nt":
+        pytest.skip(f"POSIX only: needs {needs}")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # @pytest.mark.posix("what it needs"): a test of something only POSIX systems have.
+    marker = item.get_closest_marker("posix")
+    if marker is not None:
+        posix_only(marker.args[0])
+
+
 @pytest.fixture
 def clean_env(tmp_path: Path) -> dict[str, str]:
     """An environment for child processes: envgen on PATH, a private HOME, no AWS or envgen state."""

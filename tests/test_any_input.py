@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
 import typer
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -33,6 +34,9 @@ from envgen.cli import app
 from envgen.dialects import FORMATS, SHELLS
 
 # Per example: a failing run on a busy machine takes a second or two; a hang is a finding.
+# The inputs hold FIFOs, /dev paths, `true` and `sh`, and environments of raw bytes.
+pytestmark = pytest.mark.posix("FIFOs, /dev/zero, sh and byte-string environments")
+
 PATIENCE_SECONDS = 45
 EXAMPLES = 150
 

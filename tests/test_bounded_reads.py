@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import resource
 import socket
 import subprocess
 from pathlib import Path
@@ -23,9 +22,14 @@ PROVIDER = "arn:aws:iam::123456789012:saml-provider/corp"
 PATIENCE = 20
 
 
+pytestmark = pytest.mark.posix("FIFOs, /dev/zero and a memory limit set before exec")
+
+
 def limited_memory() -> None:
     # A reader without a cap would fill memory from /dev/zero at gigabytes a second; this
     # turns that into a prompt failure instead of a machine brought to its knees.
+    import resource
+
     resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
 
 

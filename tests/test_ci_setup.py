@@ -3,6 +3,7 @@ that runs the suite on Linux, macOS and Windows."""
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -108,3 +109,10 @@ def test_macos_installs_what_conftest_expects_there() -> None:
     formulae = install.split()[2:]
     installed = {FORMULA_PROGRAMS.get(formula, formula) for formula in formulae}
     assert installed | MACOS_OWN == conftest.CI_PROGRAMS["darwin"]
+
+
+def test_posix_only_tests_skip_on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    conftest.posix_only("a pseudo-terminal")  # runs here
+    monkeypatch.setattr(os, "name", "nt")
+    with pytest.raises(pytest.skip.Exception, match="POSIX only: needs a pseudo-terminal"):
+        conftest.posix_only("a pseudo-terminal")

@@ -124,6 +124,13 @@ def test_head_c0_in_a_real_pipeline_changes_no_file(
     assert _tree(home) == before
 
 
+# A device that takes no byte: Linux has it, macOS and Windows do not.
+needs_dev_full = pytest.mark.skipif(
+    not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)"
+)
+
+
+@needs_dev_full
 def test_a_stdout_that_fails_after_files_changed_names_them_in_one_line(
     clean_env: dict[str, str],
 ) -> None:
@@ -145,6 +152,7 @@ def test_a_stdout_that_fails_after_files_changed_names_them_in_one_line(
     assert managed.exists()
 
 
+@needs_dev_full
 def test_a_failing_stdout_without_files_is_one_line(clean_env: dict[str, str]) -> None:
     with open("/dev/full", "wb") as full:
         result = _run(

@@ -159,6 +159,11 @@ def test_names_are_read_case_insensitively() -> None:
     assert detect_shell(None, environ={"ENVGEN_SHELL": "PWSH"}, windows=False) is SHELLS["pwsh"]
 
 
+# These run real shells and walk their process tree through /proc or ps, as envgen does on
+# Linux, macOS and the BSDs; Windows has its own walk, through the process snapshot.
+POSIX_PROCESS_TREE = pytest.mark.posix("a POSIX process tree, walked through /proc or ps")
+
+
 # --- real shells calling envgen, with no --shell and no ENVGEN_SHELL ------------------------
 
 # How each family applies envgen's output: (apply import, apply clear).
@@ -200,6 +205,7 @@ for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
 
 
 @pytest.mark.parametrize("shell", list(REAL_SHELLS))
+@POSIX_PROCESS_TREE
 def test_a_real_shell_is_detected_in_substitutions_pipes_and_on_a_terminal(
     shell: str, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
@@ -495,6 +501,7 @@ def _terminal_user_env(tmp_path: Path, clean_env: dict[str, str], shell: str) ->
 
 
 @pytest.mark.parametrize("shell", list(SESSION_LEADERS))
+@POSIX_PROCESS_TREE
 def test_a_login_shell_at_a_terminal_gets_its_own_code(
     shell: str, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
@@ -530,6 +537,7 @@ def test_a_login_shell_at_a_terminal_gets_its_own_code(
 
 
 @pytest.mark.parametrize("unknown", ["mksh", "yash"])
+@POSIX_PROCESS_TREE
 def test_a_real_unknown_shell_between_is_named_not_skipped(
     unknown: str, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
@@ -559,6 +567,7 @@ def test_a_real_unknown_shell_between_is_named_not_skipped(
     )
 
 
+@POSIX_PROCESS_TREE
 def test_a_real_shell_hears_when_the_variable_names_another(
     tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
@@ -592,6 +601,7 @@ print("found through ps:", detect.caller_shell())
 
 
 @pytest.mark.parametrize("shell", ["tcsh as -csh", "ash", "xonsh", "bash"])
+@POSIX_PROCESS_TREE
 def test_without_proc_ps_tells_the_login_shell(
     shell: str, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
@@ -608,6 +618,7 @@ def test_without_proc_ps_tells_the_login_shell(
         assert session.read_until(r"found through ps: (\S+)\n").group(1) == expected
 
 
+@POSIX_PROCESS_TREE
 def test_a_shell_whose_program_was_replaced_since_it_started_is_still_known(
     tmp_path: Path, clean_env: dict[str, str]
 ) -> None:

@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from conftest import ENVGEN
+from conftest import ENVGEN, posix_only
 
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzSECRETKEY"
 TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE/SESSION+TOKEN//////////wEaCXVzLWVhc3QtMSJHMEUCIQ=="
@@ -80,6 +80,7 @@ def run_on_a_terminal(
     stdin is empty and stderr a pipe, so only stdout looks interactive; the
     terminal's CR LF line ends are read back as LF.
     """
+    posix_only("a pseudo-terminal")
     controller, terminal = os.openpty()
     try:
         process = subprocess.Popen(
@@ -131,6 +132,7 @@ def run_at_a_terminal(
     Each (prompt, answer) is typed once, when the prompt has shown; the run is killed
     after `timeout` seconds, so a question nobody answers fails the test, never hangs it.
     """
+    posix_only("a pseudo-terminal")
     import select
     import sys
     import time

@@ -17,17 +17,21 @@ hanging it.
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import re
 import select
 import signal
 import struct
 import subprocess
-import termios
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from conftest import posix_only
+
+if os.name != "nt":
+    import fcntl
+    import termios
 
 ROWS, COLUMNS = 50, 400
 
@@ -74,6 +78,7 @@ class TerminalSession:
         cwd: Path | str | None = None,
     ) -> TerminalSession:
         """Start `argv` (run from `executable` when argv[0] is a login name like `-bash`)."""
+        posix_only("a pseudo-terminal")
         controller, terminal = os.openpty()
         fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
         try:

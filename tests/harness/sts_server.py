@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-ENVGEN = str(Path(sys.executable).parent / "envgen")
+from conftest import ENVGEN, posix_only
 
 ACCOUNT = "123456789012"
 BASE_ACCESS_KEY_ID = "AKIAIOSFODNN7BASEKEY"
@@ -250,6 +250,7 @@ def converse_on_terminal(
     """As run_envgen_on_terminal, for several questions: for each (until, typed) pair, waits
     until `until` shows up after what the previous pair waited for, then types `typed` as is
     (a line ends only where it holds a newline; b"\x04" ends the input)."""
+    posix_only("a pseudo-terminal")
     import pty
     import select
 

@@ -23,7 +23,9 @@ from envgen_process import ACCESS_KEY_ID, SECRET, TOKEN
 
 OWNER_ID = 54321
 OTHER_ID = 54322
-IS_ROOT = os.geteuid() == 0
+pytestmark = pytest.mark.posix("setpriv, umasks and file modes")
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def as_user(user_id: int, argv: list[str]) -> list[str]:

@@ -231,6 +231,7 @@ def _without_blocks(data: bytes) -> tuple[bytes, int]:
 @pytest.mark.parametrize(
     "case", [pytest.param(case, id=case.name, marks=pytest.mark.shell(case.name)) for case in CASES]
 )
+@pytest.mark.posix("file modes")
 def test_persist_then_clear_in_a_fresh_shell(
     case: ShellCase, clean_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -332,6 +333,7 @@ def test_missing_startup_file_is_created(
     assert seen["AWS_SECRET_ACCESS_KEY"] == "s3cr'et!"
 
 
+@pytest.mark.posix("symlinks without privileges")
 def test_symlinked_startup_file_stays_a_link(clean_env: dict[str, str], tmp_path: Path) -> None:
     require_program("bash")
     home = Path(clean_env["HOME"])

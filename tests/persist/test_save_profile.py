@@ -157,6 +157,7 @@ def test_crlf_file_and_foreign_bytes_survive(clean_env: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o022, 0o277])
+@pytest.mark.posix("a umask and file modes")
 def test_file_is_private_whatever_the_umask(clean_env: dict[str, str], umask: int) -> None:
     path = _credentials_file(clean_env)
     result = _save(clean_env, "work", umask=umask)
@@ -168,6 +169,7 @@ def test_file_is_private_whatever_the_umask(clean_env: dict[str, str], umask: in
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+@pytest.mark.posix("symlinks without privileges")
 def test_symlink_stays_a_symlink(clean_env: dict[str, str], tmp_path: Path) -> None:
     path = _credentials_file(clean_env)
     target = tmp_path / "dotfiles" / "aws-credentials"
@@ -301,6 +303,7 @@ def test_force_without_save_profile_is_a_usage_error(clean_env: dict[str, str]) 
     assert "--save-profile" in assert_failed_cleanly(result)
 
 
+@pytest.mark.posix("file modes")
 def test_twenty_concurrent_saves_lose_nothing(clean_env: dict[str, str]) -> None:
     path = _credentials_file(clean_env)
     _write(path, PRECIOUS.encode())
@@ -522,6 +525,7 @@ def test_a_role_in_the_credentials_file_is_refused_too(clean_env: dict[str, str]
     assert path.read_bytes() == text.encode()
 
 
+@pytest.mark.posix("file modes")
 def test_the_region_is_saved_in_the_config_file_for_a_new_shell(clean_env: dict[str, str]) -> None:
     path, config = _credentials_file(clean_env), _config_file(clean_env)
     _write(path, PRECIOUS.encode(), mode=0o600)
@@ -544,6 +548,7 @@ def test_the_region_is_saved_in_the_config_file_for_a_new_shell(clean_env: dict[
     assert stat.S_IMODE(config.stat().st_mode) == 0o640
 
 
+@pytest.mark.posix("a umask and file modes")
 def test_a_new_config_file_is_private_and_the_default_profile_uses_default(
     clean_env: dict[str, str],
 ) -> None:
@@ -683,6 +688,7 @@ def test_a_save_without_an_expiry_drops_the_old_one(clean_env: dict[str, str]) -
 
 @pytest.mark.parametrize("which", ["credentials", "config"])
 @pytest.mark.parametrize("kind", ["fifo", "device", "oversized"])
+@pytest.mark.posix("FIFOs and /dev/zero")
 def test_a_file_that_is_no_small_regular_file_is_refused_at_once(
     clean_env: dict[str, str], tmp_path: Path, which: str, kind: str
 ) -> None:

@@ -110,6 +110,7 @@ def test_broken_marker_in_a_startup_file_changes_nothing(clean_env: dict[str, st
     assert not (Path(clean_env["XDG_CONFIG_HOME"]) / "envgen" / "persist.sh").exists()
 
 
+@pytest.mark.posix("/proc and file modes")
 def test_a_startup_file_that_cannot_be_written_leaves_the_kept_values_alone(
     clean_env: dict[str, str],
 ) -> None:
@@ -144,6 +145,7 @@ def test_a_startup_file_that_cannot_be_written_leaves_the_kept_values_alone(
     [["import", "--access-key-id", "AKIAEXAMPLE", "--secret-access-key", "secret"], ["clear"]],
 )
 @pytest.mark.parametrize("kind", ["fifo", "oversized", "device"])
+@pytest.mark.posix("FIFOs and /dev/zero")
 def test_a_startup_file_that_is_no_small_regular_file_is_refused_at_once(
     clean_env: dict[str, str], command: list[str], kind: str
 ) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import stat
 import subprocess
@@ -106,6 +105,7 @@ BAD_ENTRIES: dict[str, Callable[[Path, Path], None]] = {
 }
 
 
+@pytest.mark.posix("file modes, owners and FIFOs")
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 @pytest.mark.parametrize("bad", sorted(BAD_ENTRIES))
 def test_an_untrusted_entry_is_a_miss_and_is_replaced(
@@ -137,6 +137,7 @@ def test_an_untrusted_entry_is_a_miss_and_is_replaced(
     assert sts.log.counts() == {}
 
 
+@pytest.mark.posix("a umask and file modes")
 def test_new_cache_directories_are_private_whatever_the_umask(sts_env, sts: StsServer):
     Path(sts_env["AWS_CONFIG_FILE"]).write_text(HOP_CONFIG)
     result = subprocess.run(
@@ -198,7 +199,10 @@ def _owned_by_root(cache: Path) -> None:
     os.chown(cache.parent, NOBODY, NOBODY)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as another user")
+@pytest.mark.posix("setpriv and file modes")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to act as another user"
+)
 @pytest.mark.parametrize("make", [_read_only, _owned_by_root], ids=["read-only", "root-owned"])
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_cache_that_cannot_be_written_still_delivers(
@@ -215,12 +219,15 @@ def test_a_cache_that_cannot_be_written_still_delivers(
     assert list(cache.iterdir()) == []
 
 
+@pytest.mark.posix("a file-size limit set before exec")
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_a_full_disk_still_delivers(sts_env, sts: StsServer, command: str):
     # A file-size limit makes the entry's write fail as a full disk does (EFBIG for ENOSPC).
     Path(sts_env["AWS_CONFIG_FILE"]).write_text(HOP_CONFIG)
 
     def small_files() -> None:
+        import resource
+
         resource.setrlimit(resource.RLIMIT_FSIZE, (256, 256))
 
     result = subprocess.run(

@@ -49,6 +49,7 @@ def assert_no_secret(server: SsoServer, text: bytes) -> None:
         assert secret.encode() not in text
 
 
+@pytest.mark.posix("file modes")
 def test_login_caches_the_token_as_the_aws_cli_does(sso_env, sso_server) -> None:
     sso_server.answers = ["pending", "pending"]
     sso_server.then = "approve"
@@ -119,6 +120,7 @@ def test_polling_stops_when_the_device_code_expires(sso_env, sso_server) -> None
     assert polls and all(at - device_started <= 3.5 for at in polls)
 
 
+@pytest.mark.posix("file modes")
 def test_registration_is_reused_until_it_expires(sso_env, sso_server) -> None:
     sso_server.then = "approve"
     for _ in range(2):
@@ -215,6 +217,7 @@ def fake_browser(directory: Path, name: str, approve: bool) -> Path:
     return record
 
 
+@pytest.mark.posix("a browser script run by its #! line")
 def test_browser_opens_the_verification_url(sso_env, sso_server, tmp_path) -> None:
     record = fake_browser(tmp_path, "browser", approve=True)
     env = dict(sso_env, BROWSER=str(tmp_path / "browser"))
