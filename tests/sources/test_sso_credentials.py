@@ -307,3 +307,27 @@ def test_persist_keeps_sso_credentials(sso_env, sso_server) -> None:
     assert result.returncode == 0, result.stderr
     managed = Path(sso_env["XDG_CONFIG_HOME"], "envgen", "persist.sh").read_text()
     assert sso_server.issued[-1]["accessKeyId"] in managed
+
+
+@pytest.mark.parametrize("planted", ["writable by others", "symlink", "fifo", "huge"])
+def test_a_token_file_envgen_cannot_trust_is_no_sign_in(sso_env, sso_server, planted) -> None:
+    import os
+
+    signed_in_as_the_aws_cli(sso_env, sso_server)
+    path = token_file(sso_env, "corp")
+    if planted == "writable by others":
+        path.chmod(0o666)
+    elif planted == "symlink":
+        elsewhere = path.with_name("elsewhere")
+        path.rename(elsewhere)
+        path.symlink_to(elsewhere)
+    elif planted == "fifo":
+        path.unlink()
+        os.mkfifo(path, 0o600)
+    else:
+        document = json.loads(path.read_text())
+        document["padding"] = "x" * (5 * 1024 * 1024)
+        path.write_text(json.dumps(document))
+    result = run_envgen(["assume", "dev", "--format", "json"], sso_env, timeout=30)
+    assert_login_asked(result)
+    assert sso_server.operations() == []
