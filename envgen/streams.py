@@ -23,6 +23,9 @@ class Streams:
     stdin: TextIO | None
     stdout: TextIO | None
     stderr: TextIO | None
+    # Whether the run may ask the person at its controlling terminal (an MFA code, a missing
+    # secret, a choice): a caller with nobody there, a test say, runs it as CI does.
+    may_ask_at_terminal: bool = True
 
     def output(self) -> TextIO:
         if self.stdout is None:

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from envgen.errors import UsageError
 from envgen.sources import validation
+from envgen.streams import current
 
 # A terminal in line mode hands over at most 4095 characters a line (Linux's N_TTY) and
 # silently drops the rest of a longer paste: a line that long may be a cut value.
@@ -31,6 +32,8 @@ class NoAnswer(Exception):
 @contextlib.contextmanager
 def _terminal() -> Iterator[tuple[TextIO, TextIO]]:
     """The controlling terminal for reading and writing, whatever stdin and stdout are."""
+    if not current().may_ask_at_terminal:
+        raise NoTerminal
     if os.name == "nt":
         # Windows has no /dev/tty; CONIN$/CONOUT$ are the console itself.
         try:
@@ -96,6 +99,8 @@ def ask_secret(question: str, option: str) -> str:
     """A secret typed at the terminal without echo; raises NoTerminal when there is none.
 
     `option` names the flag that gives the value otherwise, for the messages."""
+    if not current().may_ask_at_terminal:
+        raise NoTerminal
     if os.name == "nt":
         import getpass
 

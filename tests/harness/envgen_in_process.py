@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 from typer.testing import CliRunner
 
@@ -33,6 +34,10 @@ def _working_directory(path: Path | None) -> Iterator[None]:
         os.chdir(previous)
 
 
+def _refuse_exec(*_arguments: object) -> None:
+    raise AssertionError("envgen exec got as far as running its command: test it with run_envgen")
+
+
 def invoke_envgen(
     args: Sequence[str],
     env: dict[str, str],
@@ -47,10 +52,14 @@ def invoke_envgen(
     exact = {name: None for name in os.environ if name not in env}
     runner = CliRunner()
     with (
+        # `envgen exec` becomes its command: in here that would end the test process.
+        mock.patch.object(os, "execvpe", _refuse_exec),
         _working_directory(cwd),
         runner.isolation(input=stdin, env={**exact, **env}) as (stdout, stderr, _mixed),
     ):
-        status = cli.run(list(args), Streams(sys.stdin, sys.stdout, sys.stderr))
+        # Nobody at a terminal, whatever the test process has: as run_envgen's new session.
+        streams = Streams(sys.stdin, sys.stdout, sys.stderr, may_ask_at_terminal=False)
+        status = cli.run(list(args), streams)
         sys.stdout.flush()
         sys.stderr.flush()
         written, said = stdout.getvalue(), stderr.getvalue()

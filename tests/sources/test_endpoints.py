@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from envgen_in_process import invoke_envgen
 from envgen_process import assert_failed_cleanly
 from hostile_endpoints import ACCESS_DENIED, NETWORK_COMMANDS, HostileEndpoint, answer, answering
 from sts_server import (
@@ -16,7 +17,6 @@ from sts_server import (
     BASE_SECRET,
     StsServer,
     role_arn,
-    run_envgen,
 )
 
 ROLE = role_arn("Dev")
@@ -68,7 +68,7 @@ def test_a_malformed_endpoint_url_is_one_line_and_changes_nothing(keys_env, url,
         config.write_text(config.read_text() + f"endpoint_url = {url}\n")
     home = Path(env["HOME"])
     before = files_under(home)
-    result = run_envgen(args, env)
+    result = invoke_envgen(args, env)
     message = assert_failed_cleanly(result, "secret")
     assert result.returncode in (1, 2)
     assert "endpoint" in message.lower()
@@ -89,7 +89,7 @@ def test_plain_http_to_another_host_is_warned_about_once(keys_env, endpoint):
     with HostileEndpoint(answering(page)) as proxy:
         env = dict(keys_env, HTTP_PROXY=proxy.url, AWS_ENDPOINT_URL_STS=endpoint)
         for name in ("assume", "whoami", "web-identity"):
-            result = run_envgen(NETWORK_COMMANDS[name], env)
+            result = invoke_envgen(NETWORK_COMMANDS[name], env)
             assert result.returncode == 1 and result.stdout == b""
             warnings = plain_http_warnings(result.stderr)
             assert len(warnings) == 1, result.stderr.decode()
@@ -115,7 +115,7 @@ def test_plain_http_on_loopback_is_not_warned_about(keys_env, endpoint):
             HTTP_PROXY=proxy.url,
             AWS_ENDPOINT_URL_STS=endpoint.format(port=proxy.url.rsplit(":", 1)[1]),
         )
-        result = run_envgen(NETWORK_COMMANDS["assume"], env)
+        result = invoke_envgen(NETWORK_COMMANDS["assume"], env)
         assert proxy.requests == 1
     assert "AccessDenied" in assert_failed_cleanly(result)
 
@@ -147,7 +147,7 @@ def test_control_characters_from_sts_are_shown_escaped(keys_env, case):
     code, text, shown = HOSTILE_TEXTS[case]
     with HostileEndpoint(answering(sts_error(code, text))) as server:
         env = dict(keys_env, AWS_ENDPOINT_URL_STS=server.url)
-        results = [run_envgen(NETWORK_COMMANDS[name], env) for name in ("assume", "whoami")]
+        results = [invoke_envgen(NETWORK_COMMANDS[name], env) for name in ("assume", "whoami")]
     for result in results:
         message = assert_failed_cleanly(result)
         assert shown in message
@@ -158,7 +158,7 @@ def test_control_characters_from_sts_are_shown_escaped(keys_env, case):
 
 def test_a_path_with_an_escape_sequence_is_shown_escaped(keys_env, tmp_path):
     path = tmp_path / "\x1b[2J\x1b]0;owned\x07.json"
-    message = assert_failed_cleanly(run_envgen(["import", str(path)], keys_env))
+    message = assert_failed_cleanly(invoke_envgen(["import", str(path)], keys_env))
     assert "\\x1b[2J\\x1b]0;owned\\x07.json: no such file" in message
     assert "\x1b" not in message and "\x07" not in message
 
@@ -171,6 +171,8 @@ def test_endpoint_url_reaches_a_profiles_web_identity_role(keys_env, sts: StsSer
     Path(keys_env["AWS_CONFIG_FILE"]).write_text(
         f"[profile ci]\nrole_arn = {ROLE}\nweb_identity_token_file = {token}\n"
     )
-    result = run_envgen(["assume", "ci", "--endpoint-url", sts.url, "--format", "json"], keys_env)
+    result = invoke_envgen(
+        ["assume", "ci", "--endpoint-url", sts.url, "--format", "json"], keys_env
+    )
     assert result.returncode == 0, result.stderr.decode()
     assert sts.log.counts() == {"AssumeRoleWithWebIdentity": 1}

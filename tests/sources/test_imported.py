@@ -12,6 +12,7 @@ import pytest
 from conftest import ENVGEN, require_program
 from envgen.errors import UsageError
 from envgen.sources.imported import from_flags, from_source, parse_document
+from envgen_in_process import invoke_envgen
 from envgen_process import (
     ACCESS_KEY_ID,
     FUTURE,
@@ -19,7 +20,6 @@ from envgen_process import (
     TOKEN,
     assert_failed_cleanly,
     run_at_a_terminal,
-    run_envgen,
     sts_document,
 )
 
@@ -155,34 +155,38 @@ def test_a_bad_file_is_one_clean_line_without_the_secret(
     text, words = BAD_DOCUMENTS[case]
     path = tmp_path / "creds.json"
     path.write_text(text)
-    message = assert_failed_cleanly(run_envgen(["import", str(path), "--shell", "bash"], clean_env))
+    message = assert_failed_cleanly(
+        invoke_envgen(["import", str(path), "--shell", "bash"], clean_env)
+    )
     assert str(path) in message
     for word in words:
         assert word in message
 
 
 def test_bad_standard_input_is_one_clean_line(clean_env: dict[str, str]) -> None:
-    result = run_envgen(["import", "-", "--shell", "bash"], clean_env, stdin=sts_document()[:-40])
+    result = invoke_envgen(
+        ["import", "-", "--shell", "bash"], clean_env, stdin=sts_document()[:-40]
+    )
     message = assert_failed_cleanly(result)
     assert message.startswith("standard input: not valid JSON")
 
 
 def test_undecodable_standard_input_is_one_clean_line(clean_env: dict[str, str]) -> None:
     raw = sts_document().encode().replace(b"SECRETKEY", b"SECRET\xff\xfeKEY")
-    message = assert_failed_cleanly(run_envgen(["import", "-"], clean_env, stdin=raw))
+    message = assert_failed_cleanly(invoke_envgen(["import", "-"], clean_env, stdin=raw))
     assert message == "standard input: not UTF-8 text; give a JSON document"
 
 
 def test_an_undecodable_file_is_one_clean_line(tmp_path: Path, clean_env: dict[str, str]) -> None:
     path = tmp_path / "creds.json"
     path.write_bytes(sts_document().encode().replace(b"SECRETKEY", b"SECRET\xffKEY"))
-    message = assert_failed_cleanly(run_envgen(["import", str(path)], clean_env))
+    message = assert_failed_cleanly(invoke_envgen(["import", str(path)], clean_env))
     assert "not UTF-8" in message
 
 
 def test_a_missing_file_says_what_to_give(tmp_path: Path, clean_env: dict[str, str]) -> None:
     missing = tmp_path / "nowhere.json"
-    result = run_envgen(["import", str(missing)], clean_env)
+    result = invoke_envgen(["import", str(missing)], clean_env)
     assert assert_failed_cleanly(result) == (
         f"{missing}: no such file; give a JSON file, or - to read stdin"
     )
@@ -190,7 +194,7 @@ def test_a_missing_file_says_what_to_give(tmp_path: Path, clean_env: dict[str, s
 
 
 def test_a_directory_says_what_to_give(tmp_path: Path, clean_env: dict[str, str]) -> None:
-    result = run_envgen(["import", str(tmp_path)], clean_env)
+    result = invoke_envgen(["import", str(tmp_path)], clean_env)
     assert assert_failed_cleanly(result) == (
         f"{tmp_path}: is a directory; give a JSON file, or - to read stdin"
     )
@@ -200,7 +204,7 @@ def test_an_unreadable_path_says_why(tmp_path: Path, clean_env: dict[str, str]) 
     # A file used as a directory fails the same way for every user, root included.
     path = tmp_path / "creds.json"
     path.write_text(sts_document())
-    message = assert_failed_cleanly(run_envgen(["import", f"{path}/inner.json"], clean_env))
+    message = assert_failed_cleanly(invoke_envgen(["import", f"{path}/inner.json"], clean_env))
     assert message == f"{path}/inner.json: cannot read it (Not a directory)"
 
 
@@ -209,7 +213,9 @@ def test_already_expired_credentials_name_their_expiry(
 ) -> None:
     path = tmp_path / "creds.json"
     path.write_text(sts_document(Expiration="2001-02-03T04:05:06+00:00"))
-    message = assert_failed_cleanly(run_envgen(["import", str(path), "--shell", "bash"], clean_env))
+    message = assert_failed_cleanly(
+        invoke_envgen(["import", str(path), "--shell", "bash"], clean_env)
+    )
     assert message == (
         "these credentials expired at 2001-02-03T04:05:06Z; get new ones (sign in again, or "
         "assume or import fresh ones)"
@@ -217,7 +223,7 @@ def test_already_expired_credentials_name_their_expiry(
 
 
 def test_expired_flags_name_their_expiry(clean_env: dict[str, str]) -> None:
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -259,7 +265,7 @@ def test_expired_flags_name_their_expiry(clean_env: dict[str, str]) -> None:
 def test_flag_mistakes_are_usage_errors(
     args: list[str], expected: str, clean_env: dict[str, str]
 ) -> None:
-    result = run_envgen(["import", *args], clean_env)
+    result = invoke_envgen(["import", *args], clean_env)
     assert expected in assert_failed_cleanly(result)
     assert result.returncode == 2
 
@@ -275,7 +281,7 @@ def test_unit_level_errors_are_usage_errors() -> None:
 
 
 def import_lines(args: list[str], env: dict[str, str], stdin: str | None = None) -> list[str]:
-    result = run_envgen(["import", *args, "--shell", "bash"], env, stdin=stdin)
+    result = invoke_envgen(["import", *args, "--shell", "bash"], env, stdin=stdin)
     assert result.returncode == 0, result.stderr.decode()
     return result.stdout.decode().splitlines()
 
@@ -431,7 +437,7 @@ def test_secret_flags_read_a_file_or_stdin(tmp_path: Path, clean_env: dict[str, 
     secret_file.write_text(SECRET + "\n")
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
-    from_files = run_envgen(
+    from_files = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -446,7 +452,7 @@ def test_secret_flags_read_a_file_or_stdin(tmp_path: Path, clean_env: dict[str, 
         clean_env,
     )
     assert issued_keys(from_files) == (SECRET, TOKEN)
-    secret_from_stdin = run_envgen(
+    secret_from_stdin = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -461,7 +467,7 @@ def test_secret_flags_read_a_file_or_stdin(tmp_path: Path, clean_env: dict[str, 
         stdin=SECRET + "\n",
     )
     assert issued_keys(secret_from_stdin) == (SECRET, TOKEN)
-    token_from_stdin = run_envgen(
+    token_from_stdin = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -539,7 +545,7 @@ def test_a_left_out_secret_is_asked_on_the_terminal_without_echo(
 
 
 def test_help_warns_that_a_literal_secret_is_seen_by_others(clean_env: dict[str, str]) -> None:
-    text = " ".join(run_envgen(["import", "--help"], clean_env).stdout.decode().split())
+    text = " ".join(invoke_envgen(["import", "--help"], clean_env).stdout.decode().split())
     for option in ("--secret-access-key VALUE", "--session-token VALUE"):
         described = text.split(option, 1)[1].split(" --", 1)[0]
         assert "file://PATH" in described and "- for stdin" in described

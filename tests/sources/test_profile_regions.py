@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from envgen_in_process import invoke_envgen
 from envgen_process import assert_failed_cleanly
 from sts_server import (
     StsServer,
     provider_arn,
     role_arn,
-    run_envgen,
     saml_assertion,
 )
 
@@ -73,7 +73,7 @@ def region_env(sts_env: dict[str, str]) -> dict[str, str]:
 
 
 def refusal(args: list[str], env: dict[str, str]) -> str:
-    result = run_envgen(args, env)
+    result = invoke_envgen(args, env)
     assert result.returncode == 2, result.stderr.decode()
     return assert_failed_cleanly(result)
 
@@ -121,10 +121,10 @@ def test_a_profiles_region_gets_the_same_answer(
 
 
 def test_a_cache_hit_checks_the_region_as_a_miss_does(region_env, sts: StsServer):
-    first = run_envgen(["assume", "hop", "--format", "json"], region_env)
+    first = invoke_envgen(["assume", "hop", "--format", "json"], region_env)
     assert first.returncode == 0, first.stderr.decode()
     sts.log.reset()
-    hit = run_envgen(["assume", "hop", "--format", "dotenv"], region_env)
+    hit = invoke_envgen(["assume", "hop", "--format", "dotenv"], region_env)
     assert hit.returncode == 0 and sts.log.counts() == {}
     Path(region_env["AWS_CONFIG_FILE"]).write_text(CONFIG + "region = EU-WEST-1\n")
     assert (
@@ -138,8 +138,8 @@ def test_a_cache_hit_checks_the_region_as_a_miss_does(region_env, sts: StsServer
 
 def test_a_good_flag_replaces_a_bad_region_in_the_environment(region_env):
     env = dict(region_env, AWS_REGION="EU-WEST-1")
-    result = run_envgen([*IMPORT, "--region", "eu-central-1"], env)
+    result = invoke_envgen([*IMPORT, "--region", "eu-central-1"], env)
     assert result.returncode == 0, result.stderr.decode()
     assert json.loads(result.stdout)["AccessKeyId"] == "ASIAEXAMPLEKEYID0001"
-    whoami = run_envgen(["whoami", "--region", "eu-central-1"], env)
+    whoami = invoke_envgen(["whoami", "--region", "eu-central-1"], env)
     assert whoami.returncode == 0, whoami.stderr.decode()

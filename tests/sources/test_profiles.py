@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from envgen_in_process import invoke_envgen
 from envgen_process import assert_failed_cleanly
 from sts_server import (
     BASE_SECRET,
@@ -35,7 +36,7 @@ def issued(result: subprocess.CompletedProcess[bytes]) -> dict[str, str]:
 
 
 def whoami(args: list[str], env: dict[str, str]) -> dict[str, str]:
-    result = run_envgen(["whoami", "--json", *args], env)
+    result = invoke_envgen(["whoami", "--json", *args], env)
     assert result.returncode == 0, result.stderr.decode()
     return json.loads(result.stdout)
 
@@ -51,7 +52,9 @@ def expired_env(profiles_env: dict[str, str], sts: StsServer) -> dict[str, str]:
     """A shell that applied a role's credentials more than an hour ago: real keys STS issued,
     with the expiry envgen wrote for them now in the past."""
     document = issued(
-        run_envgen(["assume", "--role-arn", role_arn("Earlier"), "--format", "json"], profiles_env)
+        invoke_envgen(
+            ["assume", "--role-arn", role_arn("Earlier"), "--format", "json"], profiles_env
+        )
     )
     sts.log.reset()
     return dict(
@@ -92,22 +95,22 @@ def test_expired_keys_in_the_environment_are_named_with_how_to_clear_them(
 
 
 def test_the_clear_hint_is_the_shells_own_idiom(expired_env):
-    fish = assert_failed_cleanly(run_envgen(["whoami"], dict(expired_env, ENVGEN_SHELL="fish")))
+    fish = assert_failed_cleanly(invoke_envgen(["whoami"], dict(expired_env, ENVGEN_SHELL="fish")))
     assert "clear them in this shell with: envgen clear | source," in fish
-    tcsh = assert_failed_cleanly(run_envgen(["assume"], dict(expired_env, ENVGEN_SHELL="tcsh")))
+    tcsh = assert_failed_cleanly(invoke_envgen(["assume"], dict(expired_env, ENVGEN_SHELL="tcsh")))
     assert 'clear them in this shell with: eval "`envgen clear`",' in tcsh
 
 
 def test_expiry_only_in_aws_session_expiration_is_read_too(expired_env, sts: StsServer):
     env = dict(expired_env)
     del env["AWS_CREDENTIAL_EXPIRATION"]
-    message = assert_failed_cleanly(run_envgen(["assume", "--role-arn", role_arn("Dev")], env))
+    message = assert_failed_cleanly(invoke_envgen(["assume", "--role-arn", role_arn("Dev")], env))
     assert "(per AWS_SESSION_EXPIRATION)" in message
     assert sts.log.counts() == {}
 
 
 def test_expired_keys_beside_aws_profile_say_which_comes_first(expired_env):
-    message = assert_failed_cleanly(run_envgen(["whoami"], dict(expired_env, AWS_PROFILE="hop")))
+    message = assert_failed_cleanly(invoke_envgen(["whoami"], dict(expired_env, AWS_PROFILE="hop")))
     assert "before AWS_PROFILE=hop" in message
 
 
@@ -233,7 +236,7 @@ def test_a_broken_config_file_is_named_with_its_line(
         ["assume", "--profile", "default"],
     ):
         message = assert_failed_cleanly(
-            run_envgen(args, profiles_env), "wJalrXUtnFEMI/K7MDENG/bPxRfiCySECRET", BASE_SECRET
+            invoke_envgen(args, profiles_env), "wJalrXUtnFEMI/K7MDENG/bPxRfiCySECRET", BASE_SECRET
         )
         assert message.startswith(f"{broken}: line {line} "), message
         assert problem in message
@@ -257,7 +260,7 @@ def test_a_credential_process_that_prints_no_json_is_named(
     )
     Path(profiles_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text("")
     for args in (["assume"], ["whoami"]):
-        message = assert_failed_cleanly(run_envgen(args, profiles_env), "AKIDSECRETLOOKING")
+        message = assert_failed_cleanly(invoke_envgen(args, profiles_env), "AKIDSECRETLOOKING")
         assert "credential_process command printed something that is not JSON" in message
     assert sts.log.counts() == {}
 
@@ -265,7 +268,7 @@ def test_a_credential_process_that_prints_no_json_is_named(
 def test_a_config_file_in_another_encoding_names_the_line(profiles_env):
     config = Path(profiles_env["AWS_CONFIG_FILE"])
     config.write_bytes(b"[default]\nregion = eu-west-1\n# caf\xe9\n")
-    message = assert_failed_cleanly(run_envgen(["assume"], profiles_env))
+    message = assert_failed_cleanly(invoke_envgen(["assume"], profiles_env))
     assert message.startswith(f"{config}: line 3 is not UTF-8 text"), message
 
 

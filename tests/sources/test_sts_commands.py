@@ -17,6 +17,7 @@ import pytest
 from dotenv import dotenv_values
 
 from conftest import require_program
+from envgen_in_process import invoke_envgen
 from envgen_process import assert_failed_cleanly
 from sts_server import (
     BASE_ACCESS_KEY_ID,
@@ -58,7 +59,7 @@ def with_keys(env: dict[str, str], document: dict[str, str]) -> dict[str, str]:
 
 
 def identity(env: dict[str, str]) -> dict[str, str]:
-    result = run_envgen(["whoami", "--json"], env)
+    result = invoke_envgen(["whoami", "--json"], env)
     assert result.returncode == 0, result.stderr.decode()
     return json.loads(result.stdout)
 
@@ -94,7 +95,7 @@ def cached_keys(env: dict[str, str]) -> set[str]:
 
 def test_assume_role_arn_exports_the_roles_credentials(sts_env, sts: StsServer):
     env = dict(sts_env, LOGNAME="dana.o'neil")
-    result = run_envgen(["assume", "--role-arn", role_arn("Dev"), "--format", "json"], env)
+    result = invoke_envgen(["assume", "--role-arn", role_arn("Dev"), "--format", "json"], env)
     document = issued(result)
     assert sts.log.counts() == {"AssumeRole": 1}
     assert document["AccessKeyId"].startswith("ASIA")
@@ -118,14 +119,14 @@ def test_assume_role_arn_exports_the_roles_credentials(sts_env, sts: StsServer):
     }
     sts.log.reset()
     assert (
-        issued(run_envgen(["assume", "--role-arn", role_arn("Dev"), "--format", "json"], env))
+        issued(invoke_envgen(["assume", "--role-arn", role_arn("Dev"), "--format", "json"], env))
         == document
     )
     assert sts.log.counts() == {}
 
 
 def test_assume_role_arn_honours_session_name_duration_and_region(sts_env):
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "assume",
             "--role-arn",
@@ -162,7 +163,7 @@ def test_assume_role_arn_honours_session_name_duration_and_region(sts_env):
 def test_profile_chain_two_levels_then_served_from_the_shared_cache(sts_env, sts: StsServer):
     write_config(sts_env, CHAIN_CONFIG)
     first = issued(
-        run_envgen(["assume", "prod", "--token-code", "123456", "--format", "json"], sts_env)
+        invoke_envgen(["assume", "prod", "--token-code", "123456", "--format", "json"], sts_env)
     )
     # default's keys assume hop, hop's credentials assume prod.
     assert sts.log.counts() == {"AssumeRole": 2}
@@ -179,7 +180,7 @@ def test_profile_chain_two_levels_then_served_from_the_shared_cache(sts_env, sts
 
     sts.log.reset()
     # No token code and no terminal: a second run that needed MFA would fail.
-    second_run = run_envgen(["assume", "prod", "--format", "json"], sts_env)
+    second_run = invoke_envgen(["assume", "prod", "--format", "json"], sts_env)
     second = issued(second_run)
     assert sts.log.counts() == {}
     assert second == first
@@ -195,7 +196,7 @@ def test_aws_profile_names_the_profile_and_its_region_is_exported(sts_env, sts: 
         AWS_ACCESS_KEY_ID="AKIAENVIRONMENTKEY01",
         AWS_SECRET_ACCESS_KEY="environment/secret",
     )
-    result = run_envgen(["assume", "--token-code", "123456", "--format", "dotenv"], env)
+    result = invoke_envgen(["assume", "--token-code", "123456", "--format", "dotenv"], env)
     assert result.returncode == 0, result.stderr.decode()
     assert sts.log.counts() == {"AssumeRole": 2}
     lines = result.stdout.decode().splitlines()
@@ -206,13 +207,13 @@ def test_aws_profile_names_the_profile_and_its_region_is_exported(sts_env, sts: 
 
 def test_mfa_without_a_terminal_names_token_code(sts_env, sts: StsServer):
     write_config(sts_env, CHAIN_CONFIG)
-    message = assert_failed_cleanly(run_envgen(["assume", "prod"], sts_env))
+    message = assert_failed_cleanly(invoke_envgen(["assume", "prod"], sts_env))
     assert "--token-code" in message and MFA_DEVICE in message
     assert sts.log.counts() == {}
 
 
 def test_long_term_keys_become_a_session_token(sts_env, sts: StsServer):
-    result = run_envgen(["assume", "--format", "json"], sts_env)
+    result = invoke_envgen(["assume", "--format", "json"], sts_env)
     document = issued(result)
     assert sts.log.counts() == {"GetSessionToken": 1}
     assert document["AccessKeyId"] != BASE_ACCESS_KEY_ID
@@ -223,9 +224,11 @@ def test_long_term_keys_become_a_session_token(sts_env, sts: StsServer):
 
 def test_long_term_keys_with_mfa_serial_send_the_code(sts_env, sts: StsServer):
     write_config(sts_env, f"[default]\nmfa_serial = {MFA_DEVICE}\n")
-    assert_failed_cleanly(run_envgen(["assume"], sts_env))
+    assert_failed_cleanly(invoke_envgen(["assume"], sts_env))
     assert sts.log.counts() == {}
-    document = issued(run_envgen(["assume", "--token-code", "654321", "--format", "json"], sts_env))
+    document = issued(
+        invoke_envgen(["assume", "--token-code", "654321", "--format", "json"], sts_env)
+    )
     assert sts.log.counts() == {"GetSessionToken": 1}
     assert document["SessionToken"]
 
@@ -238,7 +241,7 @@ def test_temporary_credentials_pass_through(sts_env, sts: StsServer):
         AWS_SESSION_TOKEN="temporary+token==",
         AWS_CREDENTIAL_EXPIRATION="2099-01-01T00:00:00Z",
     )
-    document = issued(run_envgen(["assume", "--format", "json"], env))
+    document = issued(invoke_envgen(["assume", "--format", "json"], env))
     assert sts.log.counts() == {}
     assert (document["AccessKeyId"], document["SessionToken"]) == (
         "ASIATEMPORARYKEY0001",
@@ -250,7 +253,7 @@ def test_temporary_credentials_pass_through(sts_env, sts: StsServer):
 def test_saml_with_one_role_needs_no_flags(sts_env, sts: StsServer):
     assertion = saml_assertion([(role_arn("Admin"), provider_arn("corp"))])
     document = issued(
-        run_envgen(["saml", "--saml-assertion", assertion, "--format", "json"], sts_env)
+        invoke_envgen(["saml", "--saml-assertion", assertion, "--format", "json"], sts_env)
     )
     assert sts.log.counts() == {"AssumeRoleWithSAML": 1}
     assert identity(with_keys(sts_env, document))["Arn"] == (
@@ -270,7 +273,7 @@ def test_saml_with_two_roles_and_role_arn_infers_the_principal(sts_env, sts: Sts
     saved = tmp_path / "saml.b64"
     saved.write_text(assertion + "\n")
     document = issued(
-        run_envgen(
+        invoke_envgen(
             [
                 "saml",
                 "--saml-assertion",
@@ -296,7 +299,7 @@ def test_saml_with_two_roles_and_no_choice_lists_both(sts_env, sts: StsServer):
         ]
     )
     message = assert_failed_cleanly(
-        run_envgen(["saml", "--saml-assertion", "-"], sts_env, stdin=assertion)
+        invoke_envgen(["saml", "--saml-assertion", "-"], sts_env, stdin=assertion)
     )
     assert role_arn("Admin") in message and role_arn("ReadOnly") in message
     assert "--role-arn" in message
@@ -305,7 +308,7 @@ def test_saml_with_two_roles_and_no_choice_lists_both(sts_env, sts: StsServer):
 
 def test_saml_duration_is_capped_by_session_duration(sts_env, sts: StsServer):
     assertion = saml_assertion([(role_arn("Admin"), provider_arn("corp"))], session_duration=1000)
-    result = run_envgen(
+    result = invoke_envgen(
         ["saml", "--saml-assertion", assertion, "--duration-seconds", "7200", "--format", "json"],
         sts_env,
     )
@@ -316,7 +319,9 @@ def test_saml_duration_is_capped_by_session_duration(sts_env, sts: StsServer):
 def test_saml_role_the_assertion_does_not_grant_is_refused_before_sts(sts_env, sts: StsServer):
     assertion = saml_assertion([(role_arn("Admin"), provider_arn("corp"))])
     message = assert_failed_cleanly(
-        run_envgen(["saml", "--saml-assertion", assertion, "--role-arn", role_arn("Root")], sts_env)
+        invoke_envgen(
+            ["saml", "--saml-assertion", assertion, "--role-arn", role_arn("Root")], sts_env
+        )
     )
     assert role_arn("Root") in message and role_arn("Admin") in message
     assert sts.log.counts() == {}
@@ -346,7 +351,7 @@ def test_billion_laughs_assertion_is_refused(sts_env, sts: StsServer):
 def test_web_identity_token_from_a_file(sts_env, sts: StsServer, tmp_path):
     token = tmp_path / "token"
     token.write_text("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmV4YW1wbGUifQ.c2lnbmF0dXJl\n")
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "web-identity",
             "--role-arn",
@@ -367,28 +372,32 @@ def test_web_identity_token_from_a_file(sts_env, sts: StsServer, tmp_path):
 
 
 def test_whoami_plain_and_json(sts_env, sts: StsServer):
-    plain = run_envgen(["whoami"], dict(sts_env, AWS_CREDENTIAL_EXPIRATION="2099-01-01T00:00:00Z"))
+    plain = invoke_envgen(
+        ["whoami"], dict(sts_env, AWS_CREDENTIAL_EXPIRATION="2099-01-01T00:00:00Z")
+    )
     assert plain.returncode == 0, plain.stderr.decode()
     lines = plain.stdout.decode().splitlines()
     assert lines[0] == "Account: 123456789012"
     assert lines[1].startswith("Arn:     arn:aws:sts::123456789012:")
     assert lines[2].startswith("UserId:  ")
     assert lines[3].startswith("Credentials expire in ")
-    as_json = json.loads(run_envgen(["whoami", "--json"], sts_env).stdout)
+    as_json = json.loads(invoke_envgen(["whoami", "--json"], sts_env).stdout)
     assert set(as_json) == {"Account", "Arn", "UserId"}
     assert sts.log.counts() == {"GetCallerIdentity": 2}
 
 
 def test_whoami_warns_when_the_credentials_in_effect_have_expired(sts_env, sts: StsServer):
     expired = dict(sts_env, AWS_CREDENTIAL_EXPIRATION="2001-02-03T04:05:06Z")
-    result = run_envgen(["whoami", "--json"], expired)
+    result = invoke_envgen(["whoami", "--json"], expired)
     assert result.returncode == 0, result.stderr.decode()
     assert set(json.loads(result.stdout)) == {"Account", "Arn", "UserId"}
     warning = result.stderr.decode()
     assert warning.startswith("envgen: warning: the credentials in effect expired at 2001-02-0")
     assert warning.count("\n") == 1
 
-    fresh = run_envgen(["whoami"], dict(sts_env, AWS_CREDENTIAL_EXPIRATION="2099-01-01T00:00:00Z"))
+    fresh = invoke_envgen(
+        ["whoami"], dict(sts_env, AWS_CREDENTIAL_EXPIRATION="2099-01-01T00:00:00Z")
+    )
     assert fresh.stderr == b""
 
 
@@ -449,7 +458,7 @@ def test_endpoint_flag_and_global_endpoint_variable(sts_env, sts: StsServer):
     # --endpoint-url wins over the environment.
     env = dict(sts_env, AWS_ENDPOINT_URL_STS=closed)
     issued(
-        run_envgen(
+        invoke_envgen(
             [
                 "assume",
                 "--role-arn",
@@ -466,7 +475,7 @@ def test_endpoint_flag_and_global_endpoint_variable(sts_env, sts: StsServer):
     env = dict(sts_env)
     env.pop("AWS_ENDPOINT_URL_STS")
     env["AWS_ENDPOINT_URL"] = sts.url
-    issued(run_envgen(["assume", "--role-arn", role_arn("Dev2"), "--format", "json"], env))
+    issued(invoke_envgen(["assume", "--role-arn", role_arn("Dev2"), "--format", "json"], env))
     assert sts.log.counts() == {"AssumeRole": 2}
 
 
@@ -523,7 +532,7 @@ def test_unreachable_endpoint_fails_with_one_line(sts_env):
     ],
 )
 def test_invalid_input_is_refused_before_any_network_call(sts_env, sts: StsServer, args, named):
-    result = run_envgen(args, sts_env)
+    result = invoke_envgen(args, sts_env)
     assert result.returncode == 2
     assert named in assert_failed_cleanly(result)
     assert sts.log.counts() == {}
@@ -531,16 +540,18 @@ def test_invalid_input_is_refused_before_any_network_call(sts_env, sts: StsServe
 
 def test_missing_base_credentials_say_how_to_provide_them(sts_env, sts: StsServer):
     os.remove(sts_env["AWS_SHARED_CREDENTIALS_FILE"])
-    message = assert_failed_cleanly(run_envgen(["assume", "--role-arn", role_arn("Dev")], sts_env))
+    message = assert_failed_cleanly(
+        invoke_envgen(["assume", "--role-arn", role_arn("Dev")], sts_env)
+    )
     assert "no AWS credentials" in message and "AWS_ACCESS_KEY_ID" in message
-    unknown = assert_failed_cleanly(run_envgen(["assume", "nosuchprofile"], sts_env))
+    unknown = assert_failed_cleanly(invoke_envgen(["assume", "nosuchprofile"], sts_env))
     assert "nosuchprofile" in unknown
     assert sts.log.counts() == {}
 
 
 def test_expired_cache_entry_is_replaced(sts_env, sts: StsServer):
     write_config(sts_env, CHAIN_CONFIG)
-    issued(run_envgen(["assume", "hop", "--format", "json"], sts_env))
+    issued(invoke_envgen(["assume", "hop", "--format", "json"], sts_env))
     cache = Path(sts_env["HOME"]) / ".aws" / "cli" / "cache"
     (entry,) = cache.glob("*.json")
     stale = json.loads(entry.read_text())
@@ -549,7 +560,7 @@ def test_expired_cache_entry_is_replaced(sts_env, sts: StsServer):
     ).strftime("%Y-%m-%dT%H:%M:%SUTC")
     entry.write_text(json.dumps(stale))
     sts.log.reset()
-    document = issued(run_envgen(["assume", "hop", "--format", "json"], sts_env))
+    document = issued(invoke_envgen(["assume", "hop", "--format", "json"], sts_env))
     # Within botocore's 15-minute window the entry is refreshed, exactly as the AWS CLI does.
     assert sts.log.counts() == {"AssumeRole": 1}
     assert document["AccessKeyId"] != stale["Credentials"]["AccessKeyId"]
@@ -614,7 +625,7 @@ def test_default_profiles_role_is_assumed_even_beside_keys_in_the_environment(st
         AWS_ACCESS_KEY_ID="AKIAENVIRONMENTKEY01",
         AWS_SECRET_ACCESS_KEY="environment/secret",
     )
-    document = issued(run_envgen(["assume", "--format", "json"], env))
+    document = issued(invoke_envgen(["assume", "--format", "json"], env))
     assert sts.log.counts() == {"AssumeRole": 1}
     assert ":assumed-role/Everyday/" in identity(with_keys(env, document))["Arn"]
 
@@ -641,7 +652,7 @@ def test_verbose_says_how_the_answer_was_found_and_never_a_secret(
     write_config(sts_env, CHAIN_WITHOUT_MFA)
     args = ["assume", "prod", "--format", "json"]
     args = ["-v", *args] if where == "before" else [*args, "--verbose"]
-    first = run_envgen(args, sts_env)
+    first = invoke_envgen(args, sts_env)
     document = issued(first)
     lines = first.stderr.decode().splitlines()
     assert (
@@ -651,7 +662,7 @@ def test_verbose_says_how_the_answer_was_found_and_never_a_secret(
     assert f"envgen: STS endpoint {sts.url}, region eu-central-1" in lines
     assert any(line.startswith("envgen: cache miss: no entry ") for line in lines), lines
     assert any(line.startswith("envgen: STS answered; stored as cache entry ") for line in lines)
-    second = run_envgen(args, sts_env)
+    second = invoke_envgen(args, sts_env)
     assert issued(second) == document
     assert sts.log.counts() == {"AssumeRole": 2}
     assert any(
@@ -670,22 +681,22 @@ def test_quiet_leaves_only_the_shell_code(sts_env, sts: StsServer):
         ["-q", "assume", "prod", "--shell", "bash"],
         ["assume", "prod", "--shell", "bash", "--quiet"],
     ):
-        result = run_envgen(args, sts_env)
+        result = invoke_envgen(args, sts_env)
         assert result.returncode == 0
         assert result.stderr == b""
         assert b"export AWS_SECRET_ACCESS_KEY=" in result.stdout
-    failing = run_envgen(["assume", "nope", "-q"], sts_env)
+    failing = invoke_envgen(["assume", "nope", "-q"], sts_env)
     assert assert_failed_cleanly(failing).startswith("profile 'nope'")
 
 
 def test_verbose_whoami_names_the_provider_of_the_keys(sts_env, sts: StsServer):
     env = dict(sts_env, AWS_ACCESS_KEY_ID=BASE_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY=BASE_SECRET)
-    result = run_envgen(["whoami", "-v"], env)
+    result = invoke_envgen(["whoami", "-v"], env)
     assert result.returncode == 0, result.stderr
     lines = result.stderr.decode().splitlines()
     assert "envgen: base credentials from botocore's 'env' provider" in lines
     assert f"envgen: STS endpoint {sts.url}, region eu-west-1" in lines
-    from_file = run_envgen(["whoami", "--verbose"], sts_env)
+    from_file = invoke_envgen(["whoami", "--verbose"], sts_env)
     assert (
         "envgen: base credentials from botocore's 'shared-credentials-file' provider"
         in from_file.stderr.decode().splitlines()
