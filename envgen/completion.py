@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from envgen.errors import UsageError
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
 
 PROGRAM = "envgen"
 COMPLETE_VARIABLE = "_ENVGEN_COMPLETE"
@@ -101,8 +101,8 @@ def plan_completion(shell: str, script: str | None, places: UserPlaces | None = 
     """How to install (`script`) or uninstall (None) completion for `shell`; every message
     is worded and every path checked before anything is written."""
     from envgen.dialects import shell_named
-    from envgen.persist.places import UserPlaces
     from envgen.persist.startup_file import COMPLETION_MARKERS, ManagedBlock
+    from envgen.places import UserPlaces
 
     check_shell(shell)
     places = places or UserPlaces.current()
@@ -118,7 +118,9 @@ def plan_completion(shell: str, script: str | None, places: UserPlaces | None = 
             f"`envgen completion show --shell {shell}` to your $PROFILE"
         )
     dialect = shell_named(shell)
-    startup_file = dialect.startup_file(places)
+    if dialect.persistence.startup_file is None:
+        raise UsageError(f"{shell} has no startup file for envgen to load completion from")
+    startup_file = dialect.persistence.startup_file(places)
     # PowerShell dot-sources only a .ps1 file.
     suffix = "ps1" if shell in ("pwsh", "powershell") else shell
     managed_file = places.envgen_directory / f"completion.{suffix}"

@@ -7,13 +7,14 @@ the command line as the user typed it; nothing here reads sys.stdout or sys.argv
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from envgen.credentials import SECRET_VARIABLES, Changes, Credentials
 from envgen.detect import detect_shell
-from envgen.dialects import Dialect, format_named
+from envgen.dialects import Dialect, Format, RenderContext, format_named
 from envgen.durations import describe_expiry
 from envgen.errors import UsageError
 from envgen.messages import inform, say
@@ -39,10 +40,12 @@ class OutputOptions:
 class OutputRequest:
     """Where and how the output goes, resolved once before any input is read."""
 
-    dialect: Dialect
+    dialect: Format  # a shell's Dialect, or a format such as json
     streams: Streams
     # The command line as the terminal hint repeats it, its secrets masked.
     command_line: str
+    # What rendering depends on besides the values: the locale the shell runs in.
+    context: RenderContext
     persist: bool = False
     save_profile: str | None = None
     force: bool = False
@@ -57,7 +60,7 @@ def prepare(options: OutputOptions, streams: Streams, command_line: str) -> Outp
     costs no MFA prompt and no trip to STS; the dialect is found here, once."""
     streams.output()
     dialect = format_named(options.format) or detect_shell(options.shell, warn=say)
-    if options.persist and not dialect.is_shell:
+    if options.persist and not isinstance(dialect, Dialect):
         raise UsageError(
             f"--persist keeps variables for a shell; --format {dialect.name} has none "
             "(use --format shell)"
@@ -76,6 +79,7 @@ def prepare(options: OutputOptions, streams: Streams, command_line: str) -> Outp
         dialect=dialect,
         streams=streams,
         command_line=command_line,
+        context=RenderContext.from_environ(os.environ),
         persist=options.persist,
         save_profile=options.save_profile,
         force=options.force,
@@ -87,7 +91,7 @@ def terminal_hint(request: OutputRequest, *, credentials: bool = True) -> str:
     """What to run instead, when the output would only have been shown on a terminal."""
     dialect = request.dialect
     command = request.command_line
-    if not dialect.is_shell:
+    if not isinstance(dialect, Dialect):
         return (
             f"not printing credentials to a terminal; save them with: {command} > FILE   "
             "(or add --show-secrets to print them here)"
@@ -125,12 +129,13 @@ def emit(
     leaves stdout empty and no file changed; then make the side effects, then write stdout,
     then tell the human (`summary` last)."""
     dialect = request.dialect
-    text = dialect.render(changes)
+    text = dialect.render(changes, request.context)
     effects = list(effects)
-    if request.persist:
+    # prepare() has refused --persist with a format.
+    if request.persist and isinstance(dialect, Dialect):
         from envgen.persist import plan_persistence
 
-        persistence = plan_persistence(dialect, changes)
+        persistence = plan_persistence(dialect, changes, request.context)
         text += persistence.output
         effects.append(persistence)
     # Worded now, as everything that could fail: an effect's own report is read once it is

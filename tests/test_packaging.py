@@ -20,6 +20,7 @@ from envgen.credentials import MANAGED_VARIABLES, Changes
 from envgen.dialects import FORMATS, SHELLS
 from envgen.sources.imported import parse_document
 from envgen_process import ACCESS_KEY_ID, FUTURE, SECRET, TOKEN, run_envgen, sts_document
+from refusals import UTF8_LOCALE
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +106,7 @@ def test_the_installed_envgen_writes_for_every_shell(
         for word in (*MANAGED_VARIABLES, *values):
             assert word in text
         # Byte for byte what the checkout renders, whose output the dialect tests check.
-        assert text == SHELLS[shell].render(changes)
+        assert text == SHELLS[shell].render(changes, UTF8_LOCALE)
 
 
 @pytest.mark.parametrize("format_name", list(FORMATS))

@@ -1,18 +1,24 @@
-"""What every dialect shares: the render pipeline and the refusal of uncarriable values."""
+"""What every output shares: the render pipeline and the refusal of uncarriable values.
+
+A `Format` is any output envgen renders (`--format json`, `--format dotenv`); a `Dialect` is a
+format a shell applies, with the idioms that apply it and the facts of how that shell keeps
+variables for future sessions (`Persistence`), which envgen.persist acts on.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envgen.credentials import Changes, lone_surrogate_in
-from envgen.errors import EnvgenError, UsageError
+from envgen.errors import EnvgenError
 from envgen.render import render_template
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
 
 
 class UnsupportedValue(EnvgenError):
@@ -49,19 +55,34 @@ def is_never_carriable(char: str) -> bool:
     return char == "\0" or lone_surrogate_in(char) is not None
 
 
-class Dialect:
-    """One target: how a value is quoted, which templates lay out the lines, how to apply them.
+@dataclasses.dataclass(frozen=True)
+class RenderContext:
+    """What an output depends on besides the values, read once by the caller: a dialect
+    never looks at the process's environment or platform itself."""
 
-    Subclasses set `family` (the folder under templates/), `apply` (the idiom
-    that applies the output, with `{command}` where envgen's command line goes)
-    and `script_apply` (the form for scripts, which stops the script when envgen
-    fails, where `apply` would carry on), and override `quote`.
+    # Whether the shell that reads the output runs in a UTF-8 locale.
+    utf8_locale: bool
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> RenderContext:
+        # The locale the shell runs in is the one it handed down to envgen.
+        for variable in ("LC_ALL", "LC_CTYPE", "LANG"):
+            value = environ.get(variable)
+            if value:
+                return cls(utf8_locale=value.lower().replace("-", "").endswith("utf8"))
+        return cls(utf8_locale=False)
+
+
+class Format:
+    """One kind of output: how a value is quoted, which template lays out the lines, and
+    which values it refuses rather than alters.
+
+    Subclasses set `family` (the folder under templates/) and override `quote`, and
+    `forbids` or `check` where the target cannot carry every value.
     """
 
     family: str = ""
-    apply: str = "{command}"
-    script_apply: str = "{command}"
-    is_shell: bool = True
+    summary: str = ""
     advice: str = "; --format json carries any value"
 
     def __init__(self, name: str) -> None:
@@ -86,12 +107,47 @@ class Dialect:
             pairs.append((variable, self.quote(value)))
         return pairs
 
-    def render(self, changes: Changes) -> str:
+    def render(self, changes: Changes, context: RenderContext) -> str:
         return render_template(
             f"{self.family}/set.j2",
             assignments=self.quoted(changes.assignments),
             unsets=changes.unsets,
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class Persistence:
+    """How a shell's variables outlive its session (`--persist`): facts, not code paths.
+
+    A shell that keeps variables itself (fish's universal variables, the Windows user
+    environment) gets the commands in the output, from <family>/persist.j2; `kept_by_output`
+    names that store for the message on stderr, or gives None where the platform has none.
+    Every other shell gets `managed_file` under envgen's directory, applied by one block in
+    the file `startup_file` names.
+    """
+
+    startup_file: Callable[[UserPlaces], Path] | None = None
+    managed_file: str = ""
+    kept_by_output: Callable[[UserPlaces], str | None] | None = None
+
+    def kept_in_output(self, places: UserPlaces) -> str | None:
+        return self.kept_by_output(places) if self.kept_by_output is not None else None
+
+
+class Dialect(Format):
+    """A shell: a format with the idioms that apply it and the facts of how it persists.
+
+    Subclasses set `apply` (the idiom that applies the output, with `{command}` where
+    envgen's command line goes) and `script_apply` (the form for scripts, which stops the
+    script when envgen fails, where `apply` would carry on).
+    """
+
+    apply: str = "{command}"
+    script_apply: str = "{command}"
+
+    def __init__(self, name: str, persistence: Persistence) -> None:
+        super().__init__(name)
+        self.persistence = persistence
 
     def apply_hint(self, command: str) -> str:
         return self.apply.format(command=command)
@@ -99,29 +155,14 @@ class Dialect:
     def script_hint(self, command: str) -> str:
         return self.script_apply.format(command=command)
 
-    # --persist comes in two kinds. A shell that keeps variables itself (fish's
-    # universal variables, the Windows user environment) answers True in
-    # persists_in_output and renders the commands from <family>/persist.j2.
-    # Every other shell names its startup file, where <family>/persist-block.j2
-    # applies the managed file `persist_file_name` that envgen writes.
-    persist_file_name: str = ""
-
-    def persists_in_output(self, places: UserPlaces) -> bool:
-        return False
-
-    def persisted_in(self, places: UserPlaces) -> str:
-        """Where the output's own commands keep the variables, for the message on stderr."""
-        raise NotImplementedError
-
-    def render_persist(self, changes: Changes, places: UserPlaces) -> str:
+    def render_persist(self, changes: Changes) -> str:
+        """The commands that keep (or, with no assignments, remove) the variables, for a
+        shell that keeps them itself."""
         return render_template(
             f"{self.family}/persist.j2",
             assignments=self.quoted(changes.assignments),
             unsets=changes.unsets,
         )
-
-    def startup_file(self, places: UserPlaces) -> Path:
-        raise UsageError(f"--persist is not available for {self.name}")
 
     def render_startup_block(self, managed_file: Path) -> str:
         return render_template(

@@ -9,7 +9,7 @@ from envgen.dialects.base import Dialect, UnsupportedValue, is_never_carriable
 from envgen.render import render_template
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
 
 # cmd reads each line after `%` expansion, after `& | < > " ^` handling and,
 # with delayed expansion on, after `!` expansion; and the same line behaves
@@ -66,13 +66,7 @@ class CmdDialect(Dialect):
                 f"{CMD_LINE_LIMIT}; refusing rather than truncating it{self.advice}"
             )
 
-    def persists_in_output(self, places: UserPlaces) -> bool:
-        return True
-
-    def persisted_in(self, places: UserPlaces) -> str:
-        return f"the user environment ({USER_ENVIRONMENT_KEY}), read by new cmd windows"
-
-    def render_persist(self, changes: Changes, places: UserPlaces) -> str:
+    def render_persist(self, changes: Changes) -> str:
         """SETX for what it can carry whole, REG ADD for the rest, REG DELETE to remove.
 
         REG ADD tells no running program about the change, so new windows
@@ -106,3 +100,7 @@ class CmdDialect(Dialect):
             variable = next((name for name in changes.assignments if f" {name} " in line), "")
             self.check_line(variable, line)
         return text
+
+
+def user_environment(places: UserPlaces) -> str:
+    return f"the user environment ({USER_ENVIRONMENT_KEY}), read by new cmd windows"

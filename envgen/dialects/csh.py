@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envgen.credentials import Changes
-from envgen.dialects.base import Dialect, UnsupportedValue, is_never_carriable
+from envgen.dialects.base import (
+    Dialect,
+    Persistence,
+    RenderContext,
+    UnsupportedValue,
+    is_never_carriable,
+)
 from envgen.render import render_template
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
 
 _CSH_ESCAPES = {"'": "'\\''", "\\": "'\\\\'", "!": "\\!"}
 
@@ -32,14 +37,7 @@ VALUE_HOLDER = "envgen_value"
 # of the line run as code.
 TCSH_BYTE_LOCALE_OUTPUT_BYTES = 4096
 
-
-def _locale_is_utf8() -> bool:
-    # The locale tcsh runs in is the one it handed down to envgen.
-    for variable in ("LC_ALL", "LC_CTYPE", "LANG"):
-        value = os.environ.get(variable)
-        if value:
-            return value.lower().replace("-", "").endswith("utf8")
-    return False
+MANAGED_FILE = "persist.csh"
 
 
 class CshDialect(Dialect):
@@ -49,6 +47,21 @@ class CshDialect(Dialect):
     apply = 'eval "`{command}`"'
     # envgen prints nothing when it fails; the `exit 1` printed instead ends the script.
     script_apply = 'eval "`{command} || echo exit 1`"'
+
+    def __init__(
+        self,
+        name: str,
+        persistence: Persistence,
+        *,
+        longest_word_bytes: int | None = None,
+        byte_locale_output_bytes: int | None = None,
+    ) -> None:
+        """`longest_word_bytes`: the longest word this csh builds (BSD csh's limit), None
+        for no limit. `byte_locale_output_bytes`: how much output this csh reads back whole
+        outside a UTF-8 locale when it holds non-ASCII text (tcsh's), None for any."""
+        super().__init__(name, persistence)
+        self.longest_word_bytes = longest_word_bytes
+        self.byte_locale_output_bytes = byte_locale_output_bytes
 
     def forbids(self, char: str) -> bool:
         # csh has no quoting that survives a newline through eval and backquotes.
@@ -64,10 +77,10 @@ class CshDialect(Dialect):
     def check(self, variable: str, value: str) -> None:
         super().check(variable, value)
         size = len(value.encode("utf-8"))
-        if self.name == "csh" and size > BSD_CSH_WORD_BYTES:
+        if self.longest_word_bytes is not None and size > self.longest_word_bytes:
             raise UnsupportedValue(
                 f"{variable} is {size} bytes long, and BSD csh holds at most "
-                f"{BSD_CSH_WORD_BYTES} bytes in a word; refusing rather than cutting it "
+                f"{self.longest_word_bytes} bytes in a word; refusing rather than cutting it "
                 f"(if your csh is tcsh, use --shell tcsh){self.advice}"
             )
 
@@ -89,7 +102,7 @@ class CshDialect(Dialect):
         pieces.append(self.quote("".join(piece)))
         return pieces
 
-    def render(self, changes: Changes) -> str:
+    def render(self, changes: Changes, context: RenderContext) -> str:
         assignments = []
         for variable, value in changes.assignments.items():
             self.check(variable, value)
@@ -97,28 +110,28 @@ class CshDialect(Dialect):
         text = render_template(
             "csh/set.j2", assignments=assignments, unsets=changes.unsets, holder=VALUE_HOLDER
         )
-        if self.name == "tcsh" and len(text.encode("utf-8")) > TCSH_BYTE_LOCALE_OUTPUT_BYTES:
-            self.refuse_non_ascii_outside_utf8(changes)
+        limit = self.byte_locale_output_bytes
+        if limit is not None and not context.utf8_locale and len(text.encode("utf-8")) > limit:
+            self.refuse_non_ascii(changes, limit)
         return text
 
-    def refuse_non_ascii_outside_utf8(self, changes: Changes) -> None:
-        if _locale_is_utf8():
-            return
+    def refuse_non_ascii(self, changes: Changes, limit: int) -> None:
         for variable, value in changes.assignments.items():
             if not value.isascii():
                 raise UnsupportedValue(
                     f"{variable} holds non-ASCII text, which tcsh outside a UTF-8 locale "
                     f"does not read back whole from output over "
-                    f"{TCSH_BYTE_LOCALE_OUTPUT_BYTES} bytes; refusing rather than changing "
+                    f"{limit} bytes; refusing rather than changing "
                     f"the value (set LC_ALL=C.UTF-8 first){self.advice}"
                 )
 
-    persist_file_name = "persist.csh"
 
-    def startup_file(self, places: UserPlaces) -> Path:
-        # tcsh reads ~/.tcshrc, or ~/.cshrc only when there is no ~/.tcshrc;
-        # csh reads ~/.cshrc alone.
-        tcshrc, cshrc = places.home / ".tcshrc", places.home / ".cshrc"
-        if self.name == "tcsh" and (tcshrc.exists() or not cshrc.exists()):
-            return tcshrc
-        return cshrc
+def tcshrc_else_cshrc(places: UserPlaces) -> Path:
+    # tcsh reads ~/.tcshrc, or ~/.cshrc only when there is no ~/.tcshrc.
+    tcshrc, cshrc = places.home / ".tcshrc", places.home / ".cshrc"
+    return tcshrc if tcshrc.exists() or not cshrc.exists() else cshrc
+
+
+def cshrc(places: UserPlaces) -> Path:
+    # BSD csh reads ~/.cshrc alone.
+    return places.home / ".cshrc"

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from envgen.dialects.base import Dialect
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
+
+MANAGED_FILE = "persist.elv"
 
 
 class ElvishDialect(Dialect):
@@ -21,13 +23,12 @@ class ElvishDialect(Dialect):
         # Elvish single quotes are verbatim, newlines included; `''` is the only escape.
         return "'" + value.replace("'", "''") + "'"
 
-    persist_file_name = "persist.elv"
 
-    def startup_file(self, places: UserPlaces) -> Path:
-        # Elvish up to 0.19 still reads ~/.elvish/rc.elv when it exists.
-        legacy = places.home / ".elvish" / "rc.elv"
-        if legacy.exists():
-            return legacy
-        if places.windows and places.environ.get("APPDATA"):
-            return Path(places.environ["APPDATA"]) / "elvish" / "rc.elv"
-        return places.config_home / "elvish" / "rc.elv"
+def rc_elv(places: UserPlaces) -> Path:
+    # Elvish up to 0.19 still reads ~/.elvish/rc.elv when it exists.
+    legacy = places.home / ".elvish" / "rc.elv"
+    if legacy.exists():
+        return legacy
+    if places.windows and places.environ.get("APPDATA"):
+        return Path(places.environ["APPDATA"]) / "elvish" / "rc.elv"
+    return places.config_home / "elvish" / "rc.elv"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from envgen.dialects.base import Dialect
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
 
 
 class FishDialect(Dialect):
@@ -23,9 +23,7 @@ class FishDialect(Dialect):
         # newline may stand literally.
         return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
-    def persists_in_output(self, places: UserPlaces) -> bool:
-        # Universal variables (`set -Ux`) are fish's own way to outlive a session.
-        return True
 
-    def persisted_in(self, places: UserPlaces) -> str:
-        return f"fish's universal variables ({places.config_home / 'fish' / 'fish_variables'})"
+def universal_variables(places: UserPlaces) -> str:
+    # Universal variables (`set -Ux`) are fish's own way to outlive a session.
+    return f"fish's universal variables ({places.config_home / 'fish' / 'fish_variables'})"

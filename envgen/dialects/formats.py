@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 
 from envgen.credentials import Changes, format_expiration
-from envgen.dialects.base import Dialect, UnsupportedValue, is_never_carriable
+from envgen.dialects.base import Format, RenderContext, UnsupportedValue, is_never_carriable
 from envgen.errors import UsageError
 
 
-class CredentialProcessFormat(Dialect):
+class CredentialProcessFormat(Format):
     """The credential_process document, Version 1, that the AWS SDKs read."""
 
     family = "json"
-    is_shell = False
     summary = "a credential_process document"
     advice = ""
 
-    def render(self, changes: Changes) -> str:
+    def render(self, changes: Changes, context: RenderContext) -> str:
         credentials = changes.credentials
         if credentials is None:
             raise UsageError(
@@ -37,11 +36,10 @@ class CredentialProcessFormat(Dialect):
         return json.dumps(document, indent=2) + "\n"
 
 
-class DotenvFormat(Dialect):
+class DotenvFormat(Format):
     """A .env file that python-dotenv and docker compose both read back exactly."""
 
     family = "dotenv"
-    is_shell = False
     summary = "a .env file"
 
     def forbids(self, char: str) -> bool:
@@ -62,6 +60,6 @@ class DotenvFormat(Dialect):
     def quote(self, value: str) -> str:
         return "'" + value + "'"
 
-    def render(self, changes: Changes) -> str:
+    def render(self, changes: Changes, context: RenderContext) -> str:
         # A .env file cannot unset anything: it only lists what to set.
-        return super().render(Changes(changes.assignments, (), changes.credentials))
+        return super().render(Changes(changes.assignments, (), changes.credentials), context)

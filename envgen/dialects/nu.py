@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envgen.credentials import Changes
-from envgen.dialects.base import Dialect
+from envgen.dialects.base import Dialect, RenderContext
 from envgen.render import render_template
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
 
 
 class NuDialect(Dialect):
@@ -27,29 +26,10 @@ class NuDialect(Dialect):
     def quote(self, value: str) -> str:
         return json.dumps(value)
 
-    def render(self, changes: Changes) -> str:
+    def render(self, changes: Changes, context: RenderContext) -> str:
         entries = self.quoted(changes.assignments)
         entries += [(name, "null") for name in changes.unsets]
         return render_template("nu/set.j2", entries=entries)
-
-    # The managed file is the very record the output prints: config.nu loads
-    # it with `from json | load-env`, which needs no parse-time constant path
-    # (as `source` would) and so copes with a file that is not there.
-    persist_file_name = "persist.json"
-
-    def startup_file(self, places: UserPlaces) -> Path:
-        # nushell's own rule for $nu.config-path: an absolute XDG_CONFIG_HOME
-        # wins, else the platform's configuration directory.
-        configured = places.environ.get("XDG_CONFIG_HOME", "")
-        if configured and os.path.isabs(configured):
-            base = Path(configured)
-        elif places.windows and places.environ.get("APPDATA"):
-            base = Path(places.environ["APPDATA"])
-        elif sys.platform == "darwin" and not places.windows:
-            base = places.home / "Library" / "Application Support"
-        else:
-            base = places.home / ".config"
-        return base / "nushell" / "config.nu"
 
     def quote_path(self, path: str) -> str:
         # A raw string takes every character as it is; enough `#` keep a
@@ -59,3 +39,24 @@ class NuDialect(Dialect):
         while f"'{hashes}" in path:
             hashes += "#"
         return f"r{hashes}'{path}'{hashes}"
+
+
+# The managed file is the very record the output prints: config.nu loads it
+# with `from json | load-env`, which needs no parse-time constant path (as
+# `source` would) and so copes with a file that is not there.
+MANAGED_FILE = "persist.json"
+
+
+def config_nu(places: UserPlaces) -> Path:
+    # nushell's own rule for $nu.config-path: an absolute XDG_CONFIG_HOME
+    # wins, else the platform's configuration directory.
+    configured = places.environ.get("XDG_CONFIG_HOME", "")
+    if configured and os.path.isabs(configured):
+        base = Path(configured)
+    elif places.windows and places.environ.get("APPDATA"):
+        base = Path(places.environ["APPDATA"])
+    elif places.macos:
+        base = places.home / "Library" / "Application Support"
+    else:
+        base = places.home / ".config"
+    return base / "nushell" / "config.nu"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envgen.dialects.base import Dialect
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
+
+MANAGED_FILE = "persist.sh"
 
 
 class PosixDialect(Dialect):
@@ -26,15 +29,20 @@ class PosixDialect(Dialect):
         # it literally. A quote closes, is escaped, and reopens.
         return "'" + value.replace("'", "'\\''") + "'"
 
-    persist_file_name = "persist.sh"
 
-    def startup_file(self, places: UserPlaces) -> Path:
-        if self.name == "bash":
-            return places.home / ".bashrc"
-        if self.name == "zsh":
-            return places.zsh_directory() / ".zshrc"
-        # sh, dash, ash and ksh: an interactive shell reads the file $ENV
-        # names, a login shell reads ~/.profile (and passes what it exports on).
-        return places.env_file(self.name, expands_tilde=self.name == "ksh") or (
-            places.home / ".profile"
-        )
+def bashrc(places: UserPlaces) -> Path:
+    return places.home / ".bashrc"
+
+
+def zshrc(places: UserPlaces) -> Path:
+    return places.zsh_directory() / ".zshrc"
+
+
+def env_file_else_profile(shell: str, *, expands_tilde: bool) -> Callable[[UserPlaces], Path]:
+    """sh, dash, ash and ksh: an interactive shell reads the file $ENV names, a login shell
+    reads ~/.profile (and passes what it exports on)."""
+
+    def startup_file(places: UserPlaces) -> Path:
+        return places.env_file(shell, expands_tilde=expands_tilde) or places.home / ".profile"
+
+    return startup_file

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from envgen.dialects.base import Dialect
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
 
 # PowerShell's tokenizer ends a single-quoted string at any of these five
 # characters (CharTraits.IsSingleQuote), not only at the ASCII one. Doubling
@@ -59,17 +59,19 @@ class PowerShellDialect(Dialect):
             parts.insert(0, "''")
         return " + ".join(parts)
 
-    # On Windows, [Environment]::SetEnvironmentVariable(..., 'User') writes
-    # HKCU\Environment and tells running programs; elsewhere it silently does
-    # nothing, so pwsh there gets a managed file that $PROFILE dot-sources.
-    persist_file_name = "persist.ps1"
 
-    def persists_in_output(self, places: UserPlaces) -> bool:
-        return places.windows
+# On Windows, [Environment]::SetEnvironmentVariable(..., 'User') writes
+# HKCU\Environment and tells running programs; elsewhere it silently does
+# nothing, so pwsh there gets a managed file that $PROFILE dot-sources.
+MANAGED_FILE = "persist.ps1"
 
-    def persisted_in(self, places: UserPlaces) -> str:
-        return "the user environment (HKCU\\Environment), read by new sessions"
 
-    def startup_file(self, places: UserPlaces) -> Path:
-        # $PROFILE (CurrentUserCurrentHost) of pwsh on Linux and macOS.
-        return places.config_home / "powershell" / "Microsoft.PowerShell_profile.ps1"
+def user_environment_on_windows(places: UserPlaces) -> str | None:
+    if not places.windows:
+        return None
+    return "the user environment (HKCU\\Environment), read by new sessions"
+
+
+def profile(places: UserPlaces) -> Path:
+    # $PROFILE (CurrentUserCurrentHost) of pwsh on Linux and macOS.
+    return places.config_home / "powershell" / "Microsoft.PowerShell_profile.ps1"

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 from envgen.dialects.base import Dialect
 
 if TYPE_CHECKING:
-    from envgen.persist.places import UserPlaces
+    from envgen.places import UserPlaces
+
+MANAGED_FILE = "persist.xsh"
 
 
 class XonshDialect(Dialect):
@@ -24,7 +26,6 @@ class XonshDialect(Dialect):
         # the terminal's encoding.
         return ascii(value)
 
-    persist_file_name = "persist.xsh"
 
-    def startup_file(self, places: UserPlaces) -> Path:
-        return places.home / ".xonshrc"
+def xonshrc(places: UserPlaces) -> Path:
+    return places.home / ".xonshrc"

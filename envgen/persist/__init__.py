@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from envgen.persist.in_output import InOutputPersistence
-from envgen.persist.places import UserPlaces
 from envgen.persist.startup_file import StartupFilePersistence
+from envgen.places import UserPlaces
 
 if TYPE_CHECKING:
     from envgen.credentials import Changes
-    from envgen.dialects.base import Dialect
+    from envgen.dialects.base import Dialect, RenderContext
 
 __all__ = ["SideEffect", "UserPlaces", "plan_persistence"]
 
@@ -25,7 +25,8 @@ __all__ = ["SideEffect", "UserPlaces", "plan_persistence"]
 class SideEffect(Protocol):
     """A write beyond stdout, planned (every value checked) before anything is written."""
 
-    output: str  # shell code the output carries for it
+    @property
+    def output(self) -> str: ...  # shell code the output carries for it
 
     @property
     def keeps(self) -> bool: ...  # False when it removes what was kept
@@ -37,10 +38,17 @@ class SideEffect(Protocol):
 
 
 def plan_persistence(
-    dialect: Dialect, changes: Changes, places: UserPlaces | None = None
+    dialect: Dialect,
+    changes: Changes,
+    context: RenderContext,
+    places: UserPlaces | None = None,
 ) -> SideEffect:
-    """How `dialect` keeps `changes` for future sessions; with no assignments, how it forgets."""
+    """How `dialect` keeps `changes` for future sessions; with no assignments, how it forgets.
+
+    Which mechanism serves is a fact of the shell's registry entry, asked of the platform.
+    """
     places = places or UserPlaces.current()
-    if dialect.persists_in_output(places):
-        return InOutputPersistence.plan(dialect, changes, places)
-    return StartupFilePersistence.plan(dialect, changes, places)
+    kept_in = dialect.persistence.kept_in_output(places)
+    if kept_in is not None:
+        return InOutputPersistence.plan(dialect, changes, kept_in)
+    return StartupFilePersistence.plan(dialect, changes, context, places)

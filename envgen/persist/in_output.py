@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from envgen.credentials import Changes
     from envgen.dialects.base import Dialect
-    from envgen.persist.places import UserPlaces
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,8 +23,8 @@ class InOutputPersistence:
     keeps: bool
 
     @classmethod
-    def plan(cls, dialect: Dialect, changes: Changes, places: UserPlaces) -> InOutputPersistence:
-        where = dialect.persisted_in(places)
+    def plan(cls, dialect: Dialect, changes: Changes, where: str) -> InOutputPersistence:
+        """`where`: the store the output's commands keep the variables in, for the message."""
         if changes.assignments:
             report = (
                 f"the output also keeps {', '.join(changes.assignments)} for future "
@@ -33,7 +32,7 @@ class InOutputPersistence:
             )
         else:
             report = f"the output also removes envgen's variables from {where}"
-        return cls(dialect.render_persist(changes, places), report, bool(changes.assignments))
+        return cls(dialect.render_persist(changes), report, bool(changes.assignments))
 
     def apply(self) -> None:
         """Nothing to do here: the shell does it when it runs the output."""

@@ -33,7 +33,7 @@ from envgen.credentials import Changes, Credentials, format_expiration, lone_sur
 from envgen.dialects.base import describe_character
 from envgen.errors import EnvgenError, UsageError
 from envgen.persist import atomic
-from envgen.persist.places import UserPlaces
+from envgen.places import UserPlaces
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -14,13 +14,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envgen.errors import EnvgenError
+from envgen.errors import EnvgenError, UsageError
 from envgen.persist import atomic
 
 if TYPE_CHECKING:
     from envgen.credentials import Changes
-    from envgen.dialects.base import Dialect
-    from envgen.persist.places import UserPlaces
+    from envgen.dialects.base import Dialect, RenderContext
+    from envgen.places import UserPlaces
 
 BEGIN_MARKER = "# >>> envgen --persist >>>"
 END_MARKER = "# <<< envgen --persist <<<"
@@ -325,12 +325,17 @@ class StartupFilePersistence(ManagedBlock):
     output: str = ""
 
     @classmethod
-    def plan(cls, dialect: Dialect, changes: Changes, places: UserPlaces) -> StartupFilePersistence:
-        startup_file = dialect.startup_file(places)
-        managed_file = places.envgen_directory / dialect.persist_file_name
+    def plan(
+        cls, dialect: Dialect, changes: Changes, context: RenderContext, places: UserPlaces
+    ) -> StartupFilePersistence:
+        facts = dialect.persistence
+        if facts.startup_file is None:
+            raise UsageError(f"--persist is not available for {dialect.name}")
+        startup_file = facts.startup_file(places)
+        managed_file = places.envgen_directory / facts.managed_file
         # Rendered now, before anything is written: a refused value stops
         # the command while the user's files are still untouched.
-        managed_text = dialect.render(changes) if changes.assignments else None
+        managed_text = dialect.render(changes, context) if changes.assignments else None
         planned = cls(
             shell=dialect.name,
             managed_file=managed_file,

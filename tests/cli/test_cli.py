@@ -30,6 +30,7 @@ from envgen_process import (
     run_on_a_terminal,
     sts_document,
 )
+from refusals import UTF8_LOCALE
 
 POSIX_LINE = re.compile(r"^(export [A-Z_]+='[^']*';|unset [A-Z_]+;)$")
 
@@ -94,7 +95,7 @@ def test_clear_unsets_every_managed_variable(clean_env: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("shell", list(SHELLS))
 def test_clear_names_every_managed_variable_in_every_shell(shell: str) -> None:
-    text = SHELLS[shell].render(Changes.clearing())
+    text = SHELLS[shell].render(Changes.clearing(), UTF8_LOCALE)
     positions = [text.find(name) for name in MANAGED_VARIABLES]
     assert -1 not in positions, text
     assert positions == sorted(positions)

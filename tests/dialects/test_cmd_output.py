@@ -24,17 +24,14 @@ from conftest import ENVGEN
 from envgen.credentials import Changes, Credentials
 from envgen.dialects import SHELLS, UnsupportedValue
 from hostile_values import HOSTILE_IDS, HOSTILE_VALUES, environment_after_import, value_text
+from refusals import CMD_LINE_LIMIT, NEVER_CARRIED, UTF8_LOCALE, refused_characters, refuses
 
 CMD = SHELLS["cmd"]
-CMD_LINE_LIMIT = 8191
-SPECIAL = '"%!^&|<>'
+# The printable characters cmd refuses, each named in its refusal.
+SPECIAL = refused_characters("cmd").replace(NEVER_CARRIED, "")
 ALWAYS_CARRIED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= -_.:,@~"
 EXPIRATION = datetime(2099, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
 LINE = re.compile(r'SET "(?P<name>AWS_[A-Z_]+)=(?P<value>[^"]*)"')
-
-
-def cmd_refuses(char: str) -> bool:
-    return char in SPECIAL or ord(char) < 0x20 or ord(char) >= 0x7F
 
 
 def apply_set_lines(output: str, environment: dict[str, str]) -> dict[str, str]:
@@ -46,7 +43,7 @@ def apply_set_lines(output: str, environment: dict[str, str]) -> dict[str, str]:
         match = LINE.fullmatch(line)
         assert match, f'not a SET "NAME=value" line: {line[:100]!r}'
         value = match["value"]
-        assert not any(cmd_refuses(char) for char in value), line[:100]
+        assert not any(refuses("cmd", char) for char in value), line[:100]
         if value:
             result[match["name"]] = value
         else:
@@ -56,7 +53,7 @@ def apply_set_lines(output: str, environment: dict[str, str]) -> dict[str, str]:
 
 def render(secret: str, token: str | None = "token") -> str:
     credentials = Credentials("AKIDEXAMPLE", secret, token, EXPIRATION)
-    return CMD.render(Changes.from_credentials(credentials))
+    return CMD.render(Changes.from_credentials(credentials), UTF8_LOCALE)
 
 
 def expected_environment(secret: str, token: str | None = "token") -> dict[str, str]:
@@ -68,14 +65,14 @@ STALE = {"PATH": "C:\\Windows", "AWS_SESSION_TOKEN": "stale", "AWS_REGION": "sta
 
 def check(secret: str) -> None:
     """A value cmd can carry comes back exactly; any other is refused, naming the character."""
-    refused = [char for char in secret if cmd_refuses(char)]
+    refused = [char for char in secret if refuses("cmd", char)]
     if refused:
         with pytest.raises(UnsupportedValue) as refusal:
             render(secret)
         assert "AWS_SECRET_ACCESS_KEY contains " in refusal.value.message
         assert "which cmd cannot carry exactly" in refusal.value.message
         assert f"(U+{ord(refused[0]):04X})" in refusal.value.message
-    elif len(f'SET "AWS_SECRET_ACCESS_KEY={secret}"') > CMD_LINE_LIMIT:
+    elif refuses("cmd", secret, "AWS_SECRET_ACCESS_KEY"):
         with pytest.raises(UnsupportedValue, match="longer than cmd's 8191"):
             render(secret)
     else:
@@ -129,7 +126,8 @@ def test_lines_up_to_the_limit_are_written_and_longer_ones_refused() -> None:
     room = CMD_LINE_LIMIT - len('SET "AWS_SESSION_TOKEN="')
     longest = "T" * room
     output = CMD.render(
-        Changes.from_credentials(Credentials("AKIDEXAMPLE", "secret", longest, EXPIRATION))
+        Changes.from_credentials(Credentials("AKIDEXAMPLE", "secret", longest, EXPIRATION)),
+        UTF8_LOCALE,
     )
     assert max(len(line) for line in output.splitlines()) == CMD_LINE_LIMIT
     assert apply_set_lines(output, {})["AWS_SESSION_TOKEN"] == longest
@@ -137,7 +135,8 @@ def test_lines_up_to_the_limit_are_written_and_longer_ones_refused() -> None:
         CMD.render(
             Changes.from_credentials(
                 Credentials("AKIDEXAMPLE", "secret", longest + "T", EXPIRATION)
-            )
+            ),
+            UTF8_LOCALE,
         )
     assert refusal.value.message.startswith(
         "AWS_SESSION_TOKEN would need a 8192-character line, longer than cmd's 8191"
@@ -145,7 +144,7 @@ def test_lines_up_to_the_limit_are_written_and_longer_ones_refused() -> None:
 
 
 def test_clear_sets_every_managed_variable_empty() -> None:
-    output = CMD.render(Changes.clearing())
+    output = CMD.render(Changes.clearing(), UTF8_LOCALE)
     assert apply_set_lines(output, dict(STALE, AWS_ACCESS_KEY_ID="old")) == {"PATH": "C:\\Windows"}
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from envgen.credentials import Changes, Credentials
 from envgen.dialects import FORMATS, SHELLS, UnsupportedValue
+from refusals import UTF8_LOCALE, refuses
 
 EXPIRATION = datetime(2030, 1, 31, 12, 0, tzinfo=timezone.utc)
 ADVICE = "; refusing rather than changing the value; --format json carries any value"
@@ -33,7 +34,7 @@ def test_the_registry_names_every_shell_and_format() -> None:
 
 def one_line(name: str, value: str) -> str:
     dialect = SHELLS.get(name) or FORMATS[name]
-    return dialect.render(Changes({"AWS_SESSION_TOKEN": value}, ()))
+    return dialect.render(Changes({"AWS_SESSION_TOKEN": value}, ()), UTF8_LOCALE)
 
 
 QUOTED = {
@@ -302,18 +303,21 @@ AWS_DEFAULT_REGION='eu-west-1'
 @pytest.mark.parametrize("name", list(WHOLE))
 def test_whole_output(name: str) -> None:
     dialect = SHELLS.get(name) or FORMATS[name]
-    assert dialect.render(Changes.from_credentials(CREDENTIALS)) == WHOLE[name]
+    assert dialect.render(Changes.from_credentials(CREDENTIALS), UTF8_LOCALE) == WHOLE[name]
 
 
 @pytest.mark.parametrize("name", list(WHOLE_PLAIN))
 def test_whole_output_of_long_term_keys_with_a_region(name: str) -> None:
     dialect = SHELLS.get(name) or FORMATS[name]
-    assert dialect.render(Changes.from_credentials(PLAIN_WITH_REGION)) == WHOLE_PLAIN[name]
+    assert (
+        dialect.render(Changes.from_credentials(PLAIN_WITH_REGION), UTF8_LOCALE)
+        == WHOLE_PLAIN[name]
+    )
 
 
 @pytest.mark.parametrize("name", [*POSIX, "fish", *CSH, *POWERSHELL, "cmd", "elvish", "xonsh"])
 def test_clear_unsets_every_managed_variable(name: str) -> None:
-    text = SHELLS[name].render(Changes.clearing())
+    text = SHELLS[name].render(Changes.clearing(), UTF8_LOCALE)
     # fish erases the global and the universal variable, one line each.
     assert len(text.splitlines()) == (20 if name == "fish" else 10)
     for variable in (
@@ -354,7 +358,9 @@ def test_apply_hint_is_the_documented_idiom(name: str, hint: str) -> None:
 def refusal_message(name: str, value: str) -> str:
     dialect = SHELLS.get(name) or FORMATS[name]
     with pytest.raises(UnsupportedValue) as refusal:
-        dialect.render(Changes.from_credentials(Credentials("AKIDEXAMPLE", "secret", value)))
+        dialect.render(
+            Changes.from_credentials(Credentials("AKIDEXAMPLE", "secret", value)), UTF8_LOCALE
+        )
     return refusal.value.message
 
 
@@ -418,19 +424,6 @@ def test_dotenv_refuses_interpolation() -> None:
     )
 
 
-# Which characters each target may refuse; everything else must render.
-def may_refuse(name: str, value: str) -> bool:
-    if "\0" in value:
-        return True
-    if name in CSH:
-        return "\r" in value or "\n" in value
-    if name == "cmd":
-        return any(char in '"%!^&|<>' or not " " <= char <= "~" for char in value)
-    if name == "dotenv":
-        return "${" in value or any(char in "'\\" or char < " " or char == "\x7f" for char in value)
-    return False
-
-
 @settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(sorted([*SHELLS, *FORMATS])),
@@ -439,11 +432,11 @@ def may_refuse(name: str, value: str) -> bool:
 def test_a_value_is_refused_exactly_when_the_target_may_refuse_it(name: str, value: str) -> None:
     dialect = SHELLS.get(name) or FORMATS[name]
     changes = Changes.from_credentials(Credentials("AKIDEXAMPLE", "secret", value))
-    if may_refuse(name, value):
+    if refuses(name, value):
         with pytest.raises(UnsupportedValue, match=f"which {name} cannot carry exactly"):
-            dialect.render(changes)
+            dialect.render(changes, UTF8_LOCALE)
     else:
-        assert dialect.render(changes)
+        assert dialect.render(changes, UTF8_LOCALE)
 
 
 @pytest.mark.parametrize("name", ["bash", "fish", "powershell", "nu", "json"])
@@ -453,7 +446,7 @@ def test_a_lone_surrogate_is_refused(name: str) -> None:
     handed = Credentials("AKIDEXAMPLE", "secret", "token")
     object.__setattr__(handed, "session_token", "a\ud800b")
     with pytest.raises(UnsupportedValue) as refusal:
-        dialect.render(Changes.from_credentials(handed))
+        dialect.render(Changes.from_credentials(handed), UTF8_LOCALE)
     message = refusal.value.message
     assert message.startswith("AWS_SESSION_TOKEN contains ")
     assert f"(U+D800), which {name} cannot carry exactly" in message

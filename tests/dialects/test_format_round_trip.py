@@ -16,6 +16,7 @@ from conftest import ENVGEN
 from envgen.credentials import Changes, Credentials
 from envgen.dialects import FORMATS, UnsupportedValue
 from hostile_values import HOSTILE_IDS, HOSTILE_VALUES, value_text
+from refusals import UTF8_LOCALE, refuses
 
 EXPIRATION = datetime(2099, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
 
@@ -28,7 +29,7 @@ def changes(secret: str, token: str | None, region: str | None = None) -> Change
 
 
 def check_json(secret: str, token: str | None) -> None:
-    document = json.loads(FORMATS["json"].render(changes(secret, token)))
+    document = json.loads(FORMATS["json"].render(changes(secret, token), UTF8_LOCALE))
     expected = {
         "Version": 1,
         "AccessKeyId": "AKIDEXAMPLE",
@@ -57,7 +58,7 @@ def test_json_leaves_out_a_token_it_does_not_have() -> None:
 
 def test_json_refuses_nul() -> None:
     with pytest.raises(UnsupportedValue, match=r"^AWS_SESSION_TOKEN contains a NUL byte"):
-        FORMATS["json"].render(changes("secret", "a\0b"))
+        FORMATS["json"].render(changes("secret", "a\0b"), UTF8_LOCALE)
 
 
 def test_real_envgen_json_is_the_document(tmp_path: Path) -> None:
@@ -90,24 +91,14 @@ def test_real_envgen_json_is_the_document(tmp_path: Path) -> None:
 
 # --- dotenv: a .env file python-dotenv reads back exactly, or a refusal
 
-DOTENV_REFUSED_CHARACTERS = "'\\"
-
-
-def dotenv_refuses(value: str) -> bool:
-    return (
-        "${" in value
-        or any(char in DOTENV_REFUSED_CHARACTERS for char in value)
-        or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value)
-    )
-
 
 def check_dotenv(secret: str, region: str | None = None) -> None:
-    if dotenv_refuses(secret):
+    if refuses("dotenv", secret):
         with pytest.raises(UnsupportedValue) as refusal:
-            FORMATS["dotenv"].render(changes(secret, "token"))
+            FORMATS["dotenv"].render(changes(secret, "token"), UTF8_LOCALE)
         assert refusal.value.message.startswith("AWS_SECRET_ACCESS_KEY contains ")
         return
-    text = FORMATS["dotenv"].render(changes(secret, "token", region))
+    text = FORMATS["dotenv"].render(changes(secret, "token", region), UTF8_LOCALE)
     expected = {
         "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
         "AWS_SECRET_ACCESS_KEY": secret,
@@ -172,7 +163,7 @@ def test_dotenv_is_read_back_from_a_real_file(tmp_path: Path) -> None:
 )
 def test_dotenv_refusals_name_the_character(value: str, described: str) -> None:
     with pytest.raises(UnsupportedValue) as refusal:
-        FORMATS["dotenv"].render(changes(value, "token"))
+        FORMATS["dotenv"].render(changes(value, "token"), UTF8_LOCALE)
     assert refusal.value.message.startswith(
         f"AWS_SECRET_ACCESS_KEY contains {described}, which dotenv cannot carry exactly"
     )
@@ -180,7 +171,7 @@ def test_dotenv_refusals_name_the_character(value: str, described: str) -> None:
 
 def test_dotenv_refuses_interpolation() -> None:
     with pytest.raises(UnsupportedValue) as refusal:
-        FORMATS["dotenv"].render(changes("a${HOME}b", "token"))
+        FORMATS["dotenv"].render(changes("a${HOME}b", "token"), UTF8_LOCALE)
     assert refusal.value.message.startswith(
         "AWS_SECRET_ACCESS_KEY contains '${', which python-dotenv expands even in single quotes"
     )

@@ -17,6 +17,7 @@ from envgen.credentials import Changes, Credentials
 from envgen.dialects import SHELLS, UnsupportedValue
 from hostile_values import HOSTILE_IDS, HOSTILE_VALUES, environment_after_import, value_text
 from powershell_eval import PowerShellError, evaluate, split_lines, statement_lines
+from refusals import UTF8_LOCALE
 
 PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
 
@@ -56,7 +57,7 @@ def assert_one_statement_per_line(output: str) -> None:
 
 def render(name: str, secret: str, token: str | None, region: str | None = None) -> str:
     credentials = Credentials("AKIDEXAMPLE", secret, token, EXPIRATION, region)
-    return SHELLS[name].render(Changes.from_credentials(credentials))
+    return SHELLS[name].render(Changes.from_credentials(credentials), UTF8_LOCALE)
 
 
 def expected_environment(secret: str, token: str | None) -> dict[str, str]:

@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import require_program
-from hostile_values import BSD_CSH_WORD_BYTES, carried_values, refused_by, value_text
+from hostile_values import carried_values, value_text
+from refusals import BSD_CSH_WORD_BYTES, refused_characters, refuses
 from shell_harness import (
     FAR_FUTURE,
     REAL_SHELLS,
@@ -100,7 +101,7 @@ def test_generated_values_come_back_exactly(shell: RealShell, clean_env: dict[st
 
     # Many values per example and few examples: each example is one shell process.
     @settings(max_examples=3, deadline=None)
-    @given(st.lists(value_text(refused_by(shell.name)), min_size=15, max_size=15))
+    @given(st.lists(value_text(refused_characters(shell.name)), min_size=15, max_size=15))
     def values_round_trip(values: list[str]) -> None:
         sets = sets_of_three(values)
         with tempfile.TemporaryDirectory() as workdir:
@@ -147,9 +148,9 @@ def test_stale_variables_are_removed_and_refusals_change_nothing(
     labels = ["long-term keys over stale ones", "temporary credentials with a region"]
     refusals = [
         (f"bad{char}token", f"U+{ord(char):04X}), which {shell.name} cannot carry")
-        for char in refused_by(shell.name)
+        for char in refused_characters(shell.name)
     ]
-    if shell.name == "csh":
+    if refuses(shell.name, "T" * (BSD_CSH_WORD_BYTES + 1)):
         refusals.append(("T" * (BSD_CSH_WORD_BYTES + 1), "BSD csh holds at most"))
     refused_steps = set()
     for index, (token, _message) in enumerate(refusals):

@@ -20,6 +20,7 @@ from conftest import HARNESS, require_javascript_sdk, require_program
 from envgen.credentials import Changes
 from envgen.dialects import SHELLS as DIALECTS
 from envgen.persist import UserPlaces, plan_persistence
+from refusals import UTF8_LOCALE
 from shell_harness import MANAGED, REAL_SHELLS, RealShell
 
 HERE = HARNESS
@@ -216,9 +217,11 @@ def test_clear_persist_removes_profile_variables_from_the_windows_user_environme
     tmp_path: Path,
 ) -> None:
     places = UserPlaces(tmp_path, {}, windows=True)
-    cmd = plan_persistence(DIALECTS["cmd"], Changes.clearing(), places).output.splitlines()
+    cmd = plan_persistence(
+        DIALECTS["cmd"], Changes.clearing(), UTF8_LOCALE, places
+    ).output.splitlines()
     powershell = plan_persistence(
-        DIALECTS["powershell"], Changes.clearing(), places
+        DIALECTS["powershell"], Changes.clearing(), UTF8_LOCALE, places
     ).output.splitlines()
     for name in SELECTORS:
         assert f"REG DELETE HKCU\\Environment /v {name} /f" in cmd

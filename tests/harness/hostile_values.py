@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from refusals import LONGEST_VARIABLE, NEVER_CARRIED, refuses
+
 # (id, value) pairs: the id names the hazard in test output without printing a 4000-byte value.
 HOSTILE_VALUES: list[tuple[str, str]] = [
     ("ascii-quote", "'"),
@@ -77,49 +79,21 @@ HOSTILE_VALUES: list[tuple[str, str]] = [
 
 HOSTILE_IDS = [name for name, _ in HOSTILE_VALUES]
 
-# Characters a target may refuse: NUL everywhere, CR and LF in tcsh/csh.
-NEVER_CARRIED = "\0"
-CSH_REFUSED = "\r\n"
 
-# BSD csh builds no word longer than BUFSIZ - 5 bytes (8187 with glibc); tcsh has no limit.
-BSD_CSH_WORD_BYTES = 8187
-
-
-def refused_by(shell: str) -> str:
-    """The characters `shell` may refuse; every other value must round-trip."""
-    return NEVER_CARRIED + (CSH_REFUSED if shell in ("tcsh", "csh") else "")
+def carried_values(target: str) -> list[tuple[str, str]]:
+    """The hostile values `target` must carry exactly, in any variable envgen sets."""
+    return [
+        (name, value)
+        for name, value in HOSTILE_VALUES
+        if not refuses(target, value, LONGEST_VARIABLE)
+    ]
 
 
-# cmd reads each line after `%` expansion and `" & | < > ^` handling, and in a .cmd file or
-# with delayed expansion differently again: these characters, controls and anything beyond
-# printable ASCII (FOR /F decodes in the console code page) cannot be carried in every context.
-CMD_SPECIAL = '"%!^&|<>'
-CMD_LINE_LIMIT = 8191
-# The longest variable name envgen sets: a value whose SET line fits with it fits with any.
-LONGEST_VARIABLE = "AWS_CREDENTIAL_EXPIRATION"
-
-
-def cmd_carries(value: str) -> bool:
-    return (
-        all(" " <= char < "\x7f" and char not in CMD_SPECIAL for char in value)
-        and len(f'SET "{LONGEST_VARIABLE}={value}"') <= CMD_LINE_LIMIT
-    )
-
-
-def is_carried(shell: str, value: str) -> bool:
-    if set(value) & set(refused_by(shell)):
-        return False
-    if shell == "cmd":
-        return cmd_carries(value)
-    return not (shell == "csh" and len(value.encode("utf-8")) > BSD_CSH_WORD_BYTES)
-
-
-def carried_values(shell: str) -> list[tuple[str, str]]:
-    return [(name, value) for name, value in HOSTILE_VALUES if is_carried(shell, value)]
-
-
-def refused_values(shell: str) -> list[tuple[str, str]]:
-    return [(name, value) for name, value in HOSTILE_VALUES if not is_carried(shell, value)]
+def refused_values(target: str) -> list[tuple[str, str]]:
+    """The hostile values `target` must refuse, in any variable envgen sets."""
+    return [
+        (name, value) for name, value in HOSTILE_VALUES if refuses(target, value, LONGEST_VARIABLE)
+    ]
 
 
 # Fragments hypothesis splices into arbitrary text, so generated values hit the hazards often.

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import require_program
+from envgen.dialects import SHELLS
+from envgen.places import UserPlaces
 from envgen_process import ACCESS_KEY_ID, SECRET, assert_failed_cleanly, run_envgen
 from shell_harness import DUMPER
 
@@ -104,3 +106,28 @@ def test_a_relative_or_unexpandable_place_is_refused(
     assert variable in message
     assert list(workdir.iterdir()) == []
     assert list(home.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("windows", "macos", "environ", "expected"),
+    [
+        (False, False, {}, "home/.config/nushell/config.nu"),
+        (False, True, {}, "home/Library/Application Support/nushell/config.nu"),
+        (False, True, {"XDG_CONFIG_HOME": "/xdg"}, "/xdg/nushell/config.nu"),
+        (
+            False,
+            True,
+            {"XDG_CONFIG_HOME": "relative"},
+            "home/Library/Application Support/nushell/config.nu",
+        ),
+        (True, False, {"APPDATA": "/appdata"}, "/appdata/nushell/config.nu"),
+    ],
+)
+def test_nushell_config_follows_the_platform_it_is_told(
+    windows: bool, macos: bool, environ: dict[str, str], expected: str, tmp_path: Path
+) -> None:
+    # The platform comes in with the places, so every platform's rule is checked here.
+    places = UserPlaces(tmp_path / "home", environ, windows=windows, macos=macos)
+    rule = SHELLS["nu"].persistence.startup_file
+    assert rule is not None
+    assert rule(places) == tmp_path / expected

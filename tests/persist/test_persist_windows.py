@@ -19,10 +19,10 @@ from envgen.persist import UserPlaces, plan_persistence
 from envgen_process import assert_failed_cleanly, run_envgen
 from hostile_values import HOSTILE_VALUES
 from powershell_eval import evaluate
+from refusals import CMD_LINE_LIMIT, UTF8_LOCALE, refuses
 
 EXPIRATION = "2099-01-31T12:00:00Z"
 SETX_LIMIT = 1024
-CMD_LINE_LIMIT = 8191
 USER_ENVIRONMENT = "HKCU\\Environment"
 
 
@@ -142,14 +142,13 @@ def test_long_token_goes_whole_through_the_registry(
     [
         pytest.param(value, id=name)
         for name, value in HOSTILE_VALUES
-        if not set(value) & set('"%!^&|<>')
-        and all(" " <= c < "\x7f" for c in value)
-        and len(value) < CMD_LINE_LIMIT - 100
+        # Room on the line for SETX or REG ADD around the value.
+        if not refuses("cmd", value) and len(value) < CMD_LINE_LIMIT - 100
     ],
 )
 def test_values_safe_for_cmd_come_back_from_setx_and_reg(value: str) -> None:
     changes = Changes({"AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SESSION_TOKEN": value}, ())
-    output = SHELLS["cmd"].render_persist(changes, UserPlaces(Path("/nonexistent"), {}, True))
+    output = SHELLS["cmd"].render_persist(changes)
     setx, registry, _deleted, _order = _cmd_writes(output)
     assert {**setx, **registry}["AWS_SESSION_TOKEN"] == value
 
@@ -285,7 +284,7 @@ def test_powershell_on_windows_writes_the_user_environment(shell: str, tmp_path:
     credentials = _packed_credentials(_pwsh_values())
     changes = Changes.from_credentials(credentials)
     places = UserPlaces(tmp_path, {}, windows=True)
-    persistence = plan_persistence(dialect, changes, places)
+    persistence = plan_persistence(dialect, changes, UTF8_LOCALE, places)
     persistence.apply()
     assert list(tmp_path.iterdir()) == []  # the output does it all; envgen writes no file
     calls = _user_environment_calls(persistence.output)
@@ -303,7 +302,7 @@ def test_powershell_on_windows_writes_the_user_environment(shell: str, tmp_path:
     }
     assert "HKCU" in persistence.report
 
-    clearing = plan_persistence(dialect, Changes.clearing(), places)
+    clearing = plan_persistence(dialect, Changes.clearing(), UTF8_LOCALE, places)
     assert _user_environment_calls(clearing.output) == dict.fromkeys(MANAGED_VARIABLES)
 
 

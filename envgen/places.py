@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,10 +18,11 @@ class UserPlaces:
     environ: Mapping[str, str]
     # Chosen by the platform envgen runs on: the output of one run is applied there.
     windows: bool
+    macos: bool = False
 
     @classmethod
     def current(cls) -> UserPlaces:
-        return cls(Path.home(), os.environ, os.name == "nt")
+        return cls(Path.home(), os.environ, os.name == "nt", sys.platform == "darwin")
 
     @property
     def config_home(self) -> Path:
