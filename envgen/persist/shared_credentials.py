@@ -33,6 +33,7 @@ from envgen.credentials import Changes, Credentials, format_expiration, lone_sur
 from envgen.dialects.base import describe_character
 from envgen.errors import EnvgenError, UsageError
 from envgen.persist import atomic
+from envgen.persist.line_endings import newline_of
 from envgen.places import UserPlaces
 
 if TYPE_CHECKING:
@@ -168,15 +169,10 @@ def _parse(text: str, where: Path) -> ConfigUpdater:
     return updater
 
 
-def _newline_of(text: str) -> str:
-    ends = re.findall(r"\r?\n", text)
-    return "\r\n" if ends and all(end == "\r\n" for end in ends) else "\n"
-
-
 def _with_section_appended(text: str, lines: list[str]) -> str:
     # Appended as text, so nothing before it is even re-serialised. One blank line
     # sets it apart, which removing it takes away again.
-    newline = _newline_of(text)
+    newline = newline_of(text)
     separator = ""
     if text and not text.endswith("\n"):
         separator = newline
@@ -187,7 +183,7 @@ def _with_section_appended(text: str, lines: list[str]) -> str:
 
 def _serialised(updater: ConfigUpdater, original: str) -> str:
     result = str(updater)
-    if _newline_of(original) == "\r\n":
+    if newline_of(original) == "\r\n":
         # Every line of the file ended in CRLF, so a bare LF is one envgen wrote.
         result = re.sub(r"(?<!\r)\n", "\r\n", result)
     return result
@@ -259,7 +255,7 @@ def _without_section(updater: ConfigUpdater, section: Section, original: str) ->
     last = section is list(updater.iter_sections())[-1]
     section.detach()
     result = _serialised(updater, original)
-    newline = _newline_of(original)
+    newline = newline_of(original)
     if last and result.endswith(newline * 2):
         # The blank line that set the appended section apart.
         result = result[: -len(newline)]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from envgen.errors import EnvgenError, UsageError
 from envgen.persist import atomic
+from envgen.persist.line_endings import newline_of
 
 if TYPE_CHECKING:
     from envgen.credentials import Changes
@@ -124,11 +125,6 @@ def _unbalanced(where: Path, begin: int) -> EnvgenError:
     )
 
 
-def _newline_of(text: str) -> str:
-    first = re.search(r"\r?\n", text)
-    return first.group(0) if first else "\n"
-
-
 def with_block(
     text: str,
     body: str,
@@ -143,7 +139,7 @@ def with_block(
     """
     lines = _lines(text)
     blocks = _blocks(lines, where, markers)
-    newline = blocks[0].newline if blocks else _newline_of(text)
+    newline = blocks[0].newline if blocks else newline_of(text)
     ended_line = blocks[0].ended_line if blocks else bool(text) and not text.endswith("\n")
     if blocks:
         created_directories = blocks[0].created_directories

@@ -10,6 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from envgen.errors import EnvgenError
+from envgen.persist.line_endings import newline_of
 from envgen.persist.startup_file import BEGIN_MARKER, END_MARKER, with_block, without_block
 from envgen_process import assert_failed_cleanly, run_envgen
 
@@ -71,6 +72,15 @@ def test_several_blocks_become_one() -> None:
 def test_crlf_file_gets_a_crlf_block() -> None:
     text = with_block("rem one\r\nrem two\r\n", BODY, WHERE)
     assert "\n" not in text.replace("\r\n", "")
+
+
+@pytest.mark.parametrize("text", ["one\r\ntwo\n", "one\ntwo\r\n", "one\r\ntwo\nthree"])
+def test_a_file_mixing_line_ends_gets_lf_as_the_aws_files_do(text: str) -> None:
+    # One rule for every file envgen edits: CRLF only where every line ends so.
+    block = with_block(text, BODY, WHERE)[len(text) :]
+    assert "\r" not in block
+    assert newline_of(text) == "\n"
+    assert without_block(with_block(text, BODY, WHERE), WHERE) == text
 
 
 @pytest.mark.parametrize(
