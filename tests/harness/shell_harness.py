@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,12 @@ MANAGED = (
 )
 
 FAR_FUTURE = "2099-12-31T23:59:59Z"
+
+# Git Bash on Windows rewrites arguments and variables that look like POSIX paths when it
+# starts a Windows program (the dumper, envgen). The tests read what the shell itself holds,
+# so it passes them verbatim. Paths in the scripts are written with forward slashes, which
+# both Git Bash and Windows read; elsewhere as_posix() changes nothing.
+MSYS_VERBATIM = {"MSYS2_ARG_CONV_EXCL": "*", "MSYS2_ENV_CONV_EXCL": "*", "MSYS_NO_PATHCONV": "1"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,14 +178,20 @@ def run_steps(
     for index, step in enumerate(steps):
         idiom = shell.apply_refused if index in refused and shell.apply_refused else shell.apply
         lines.append(idiom.format(command=step))
-        dump = [sys.executable, str(DUMPER), str(workdir / f"dump-{index}.json"), *MANAGED]
+        dump = [
+            Path(sys.executable).as_posix(),
+            DUMPER.as_posix(),
+            (workdir / f"dump-{index}.json").as_posix(),
+            *MANAGED,
+        ]
         lines.append(shell.run.format(command=" ".join(dump)))
     script_text = "\n".join(lines) + "\n"
     script = workdir / "script"
-    script.write_text(script_text, encoding="utf-8")
+    # Bytes, so that Windows writes no CR LF for a POSIX shell to read into its values.
+    script.write_bytes(script_text.encode("utf-8"))
     completed = subprocess.run(
-        [*shell.argv, str(script)],
-        env=env,
+        [*shell.argv, script.as_posix()],
+        env={**env, **MSYS_VERBATIM} if os.name == "nt" else env,
         cwd=workdir,
         stdin=subprocess.DEVNULL,
         capture_output=True,
@@ -198,7 +211,7 @@ def run_steps(
 
 
 def import_command(shell: RealShell, document: Path, *extra: str) -> str:
-    return " ".join(["envgen", "import", str(document), "--shell", shell.name, *extra])
+    return " ".join(["envgen", "import", document.as_posix(), "--shell", shell.name, *extra])
 
 
 def apply_sets(
