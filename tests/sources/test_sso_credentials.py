@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from envgen_in_process import invoke_envgen
 from sso_server import (
     ACCOUNT,
     ROLE_NAME,
@@ -75,7 +76,7 @@ def test_assume_exports_the_portals_credentials_and_their_expiry(sso_env, sso_se
 def test_legacy_profile(sso_env, sso_server) -> None:
     Path(sso_env["AWS_CONFIG_FILE"]).write_text(sso_config(session=None, profile="old"))
     token = signed_in_as_the_aws_cli(sso_env, sso_server, name=START_URL)
-    result = run_envgen(["assume", "old", "--format", "json"], sso_env)
+    result = invoke_envgen(["assume", "old", "--format", "json"], sso_env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["AccessKeyId"] == sso_server.issued[-1]["accessKeyId"]
     assert (
@@ -114,7 +115,7 @@ def test_botocore_serves_the_credentials_envgen_cached(sso_env, sso_server, form
     signed_in_as_the_aws_cli(
         sso_env, sso_server, name="corp" if form == "sso-session" else START_URL
     )
-    result = run_envgen(["assume", "dev", "--format", "json"], sso_env)
+    result = invoke_envgen(["assume", "dev", "--format", "json"], sso_env)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert botocore_credentials(sso_env) == [
@@ -129,7 +130,7 @@ def test_botocore_serves_the_credentials_envgen_cached(sso_env, sso_server, form
 def test_envgen_serves_the_credentials_botocore_cached(sso_env, sso_server) -> None:
     signed_in_as_the_aws_cli(sso_env, sso_server)
     keys = botocore_credentials(sso_env)
-    result = run_envgen(["assume", "dev", "--format", "json", "-v"], sso_env)
+    result = invoke_envgen(["assume", "dev", "--format", "json", "-v"], sso_env)
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert [document["AccessKeyId"], document["SecretAccessKey"], document["SessionToken"]] == keys
@@ -139,7 +140,7 @@ def test_envgen_serves_the_credentials_botocore_cached(sso_env, sso_server) -> N
 
 def test_the_aws_cli_uses_envgens_login(sso_env, sso_server, sts) -> None:
     sso_server.then = "approve"
-    login = run_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
+    login = invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
     assert login.returncode == 0, login.stderr
     env = dict(sso_env, AWS_ENDPOINT_URL_STS=sts.url)
     result = subprocess.run(
@@ -162,13 +163,13 @@ def test_the_aws_cli_uses_envgens_login(sso_env, sso_server, sts) -> None:
 
 
 def test_missing_sign_in_asks_for_a_login(sso_env, sso_server) -> None:
-    assert_login_asked(run_envgen(["assume", "dev"], sso_env))
+    assert_login_asked(invoke_envgen(["assume", "dev"], sso_env))
     assert sso_server.operations() == []
 
 
 def test_expired_sign_in_asks_for_a_login(sso_env, sso_server) -> None:
     token = signed_in_as_the_aws_cli(sso_env, sso_server, seconds=-60)
-    result = run_envgen(["assume", "dev", "--format", "json"], sso_env)
+    result = invoke_envgen(["assume", "dev", "--format", "json"], sso_env)
     assert_login_asked(result)
     assert "expired" in result.stderr.decode()
     assert token["accessToken"].encode() not in result.stderr
@@ -178,14 +179,14 @@ def test_expired_sign_in_asks_for_a_login(sso_env, sso_server) -> None:
 def test_a_token_the_portal_refuses_asks_for_a_login(sso_env, sso_server) -> None:
     token = signed_in_as_the_aws_cli(sso_env, sso_server)
     sso_server.access_tokens.clear()
-    result = run_envgen(["assume", "dev", "--format", "json"], sso_env)
+    result = invoke_envgen(["assume", "dev", "--format", "json"], sso_env)
     assert_login_asked(result)
     assert token["accessToken"].encode() not in result.stderr
 
 
 def test_an_expired_token_is_renewed_with_its_refresh_token(sso_env, sso_server) -> None:
     old = signed_in_as_the_aws_cli(sso_env, sso_server, seconds=-60, refreshable=True)
-    result = run_envgen(["assume", "dev", "--format", "json"], sso_env)
+    result = invoke_envgen(["assume", "dev", "--format", "json"], sso_env)
     assert result.returncode == 0, result.stderr
     (refresh,) = sso_server.calls_of("CreateToken")
     assert refresh.fields["grantType"] == "refresh_token"
@@ -207,14 +208,14 @@ def test_an_expired_token_is_renewed_with_its_refresh_token(sso_env, sso_server)
 def test_a_refused_refresh_asks_for_a_login(sso_env, sso_server) -> None:
     signed_in_as_the_aws_cli(sso_env, sso_server, seconds=-60, refreshable=True)
     sso_server.refresh_tokens.clear()
-    assert_login_asked(run_envgen(["assume", "dev", "--format", "json"], sso_env))
+    assert_login_asked(invoke_envgen(["assume", "dev", "--format", "json"], sso_env))
 
 
 def test_an_expiring_cache_entry_goes_back_to_the_portal(sso_env, sso_server) -> None:
     signed_in_as_the_aws_cli(sso_env, sso_server)
     sso_server.role_seconds = 600  # inside botocore's 15 minutes: never served from the cache
     for _ in range(2):
-        assert run_envgen(["assume", "dev", "--format", "json"], sso_env).returncode == 0
+        assert invoke_envgen(["assume", "dev", "--format", "json"], sso_env).returncode == 0
     assert len(sso_server.calls_of("GetRoleCredentials")) == 2
 
 
@@ -223,7 +224,9 @@ def test_exec_and_save_profile_take_sso_profiles(sso_env, sso_server) -> None:
     ran = run_envgen(["exec", "dev", "--", "printenv", "AWS_ACCESS_KEY_ID"], sso_env)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.decode().strip() == sso_server.issued[-1]["accessKeyId"]
-    saved = run_envgen(["assume", "dev", "--save-profile", "dev-temp", "--shell", "bash"], sso_env)
+    saved = invoke_envgen(
+        ["assume", "dev", "--save-profile", "dev-temp", "--shell", "bash"], sso_env
+    )
     assert saved.returncode == 0, saved.stderr
     credentials = Path(sso_env["AWS_SHARED_CREDENTIALS_FILE"]).read_text()
     assert f"aws_access_key_id = {sso_server.issued[-1]['accessKeyId']}" in credentials
@@ -239,7 +242,7 @@ def test_exec_and_save_profile_take_sso_profiles(sso_env, sso_server) -> None:
 )
 def test_sts_options_are_refused_for_an_sso_profile(sso_env, sso_server, option) -> None:
     signed_in_as_the_aws_cli(sso_env, sso_server)
-    result = run_envgen(["assume", "dev", *option, "--format", "json"], sso_env)
+    result = invoke_envgen(["assume", "dev", *option, "--format", "json"], sso_env)
     assert result.returncode == 2
     assert result.stdout == b""
     assert option[0] in result.stderr.decode()
@@ -250,7 +253,7 @@ def test_a_profile_missing_its_role_is_named(sso_env, sso_server) -> None:
     Path(sso_env["AWS_CONFIG_FILE"]).write_text(
         sso_config().replace(f"sso_role_name = {ROLE_NAME}\n", "")
     )
-    result = run_envgen(["assume", "dev"], sso_env)
+    result = invoke_envgen(["assume", "dev"], sso_env)
     assert result.returncode == 2
     assert "sso_role_name" in result.stderr.decode()
 
@@ -258,7 +261,7 @@ def test_a_profile_missing_its_role_is_named(sso_env, sso_server) -> None:
 def test_cache_entry_expires_when_botocore_says(sso_env, sso_server) -> None:
     # The entry is botocore's shape: ProviderType sso, the expiry as ...Z, the account.
     signed_in_as_the_aws_cli(sso_env, sso_server)
-    assert run_envgen(["assume", "dev", "--format", "json"], sso_env).returncode == 0
+    assert invoke_envgen(["assume", "dev", "--format", "json"], sso_env).returncode == 0
     (entry,) = Path(sso_env["HOME"], *ROLE_CACHE).glob("*.json")
     document = json.loads(entry.read_text())
     assert document["ProviderType"] == "sso"
@@ -282,7 +285,7 @@ print(SSOTokenProvider(session).load_token().get_frozen_token().token)
 
 def test_botocore_renews_a_sign_in_envgen_made(sso_env, sso_server) -> None:
     sso_server.then = "approve"
-    assert run_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
+    assert invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
     path = token_file(sso_env, "corp")
     entry = json.loads(path.read_text())
     entry["expiresAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
@@ -303,7 +306,7 @@ def test_botocore_renews_a_sign_in_envgen_made(sso_env, sso_server) -> None:
 
 def test_persist_keeps_sso_credentials(sso_env, sso_server) -> None:
     signed_in_as_the_aws_cli(sso_env, sso_server)
-    result = run_envgen(["assume", "dev", "--persist", "--shell", "bash"], sso_env)
+    result = invoke_envgen(["assume", "dev", "--persist", "--shell", "bash"], sso_env)
     assert result.returncode == 0, result.stderr
     managed = Path(sso_env["XDG_CONFIG_HOME"], "envgen", "persist.sh").read_text()
     assert sso_server.issued[-1]["accessKeyId"] in managed
@@ -328,6 +331,6 @@ def test_a_token_file_envgen_cannot_trust_is_no_sign_in(sso_env, sso_server, pla
         document = json.loads(path.read_text())
         document["padding"] = "x" * (5 * 1024 * 1024)
         path.write_text(json.dumps(document))
-    result = run_envgen(["assume", "dev", "--format", "json"], sso_env, timeout=30)
+    result = invoke_envgen(["assume", "dev", "--format", "json"], sso_env)
     assert_login_asked(result)
     assert sso_server.operations() == []

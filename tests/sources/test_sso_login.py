@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from envgen.sources.sso_login import browser_allowed
+from envgen_in_process import invoke_envgen
 from sso_server import ACCESS_SCOPE, SSO_REGION, START_URL, SsoServer, sso_config, token_file
-from sts_server import run_envgen
 
 # The fields the AWS CLI v2 writes for a device-code sign-in, in its order.
 TOKEN_FIELDS = [
@@ -54,7 +54,7 @@ def test_login_caches_the_token_as_the_aws_cli_does(sso_env, sso_server) -> None
     sso_server.answers = ["pending", "pending"]
     sso_server.then = "approve"
     started = time.time()
-    result = run_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
+    result = invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
     assert_no_secret(sso_server, result.stderr)
@@ -87,7 +87,7 @@ def test_login_caches_the_token_as_the_aws_cli_does(sso_env, sso_server) -> None
 def test_slow_down_adds_five_seconds_to_the_interval(sso_env, sso_server) -> None:
     sso_server.answers = ["slow_down"]
     sso_server.then = "approve"
-    result = run_envgen(["sso", "login", "--sso-session", "corp", "--no-browser"], sso_env)
+    result = invoke_envgen(["sso", "login", "--sso-session", "corp", "--no-browser"], sso_env)
     assert result.returncode == 0, result.stderr
     first, second = (call.at for call in sso_server.calls_of("CreateToken"))
     assert second - first >= sso_server.interval + 5 - 0.05
@@ -95,7 +95,7 @@ def test_slow_down_adds_five_seconds_to_the_interval(sso_env, sso_server) -> Non
 
 def test_denial_in_the_browser_ends_the_login(sso_env, sso_server) -> None:
     sso_server.answers = ["pending", "deny"]
-    result = run_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
+    result = invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
     assert_failed_in_one_line(result, "denied", "envgen sso login")
     assert not token_file(sso_env, "corp").exists()
     assert_no_secret(sso_server, result.stderr)
@@ -103,7 +103,7 @@ def test_denial_in_the_browser_ends_the_login(sso_env, sso_server) -> None:
 
 def test_expired_token_answer_ends_the_login(sso_env, sso_server) -> None:
     sso_server.answers = ["expire"]
-    result = run_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
+    result = invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
     assert_failed_in_one_line(result, "expired", "envgen sso login")
     assert not token_file(sso_env, "corp").exists()
 
@@ -112,7 +112,7 @@ def test_polling_stops_when_the_device_code_expires(sso_env, sso_server) -> None
     # Nobody ever signs in, and the server never says expired_token: envgen stops by itself.
     sso_server.device_seconds = 3
     started = time.monotonic()
-    result = run_envgen(["sso", "login", "dev", "--no-browser"], sso_env, timeout=30)
+    result = invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
     assert_failed_in_one_line(result, "expired")
     assert time.monotonic() - started < 10
     polls = [call.at for call in sso_server.calls_of("CreateToken")]
@@ -124,7 +124,7 @@ def test_polling_stops_when_the_device_code_expires(sso_env, sso_server) -> None
 def test_registration_is_reused_until_it_expires(sso_env, sso_server) -> None:
     sso_server.then = "approve"
     for _ in range(2):
-        assert run_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
+        assert invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
     assert sso_server.operations().count("RegisterClient") == 1
     assert sso_server.operations().count("StartDeviceAuthorization") == 2
     cache = Path(sso_env["HOME"], ".aws", "sso", "cache")
@@ -148,15 +148,15 @@ def test_registration_is_reused_until_it_expires(sso_env, sso_server) -> None:
     entry = json.loads(registrations[0].read_text())
     entry["expiresAt"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 600))
     registrations[0].write_text(json.dumps(entry))
-    assert run_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
+    assert invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
     assert sso_server.operations().count("RegisterClient") == 2
 
 
 def test_a_registration_revoked_on_the_server_is_made_anew(sso_env, sso_server) -> None:
     sso_server.then = "approve"
-    assert run_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
+    assert invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
     sso_server.clients.clear()
-    result = run_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
+    result = invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env)
     assert result.returncode == 0, result.stderr
     assert sso_server.operations().count("RegisterClient") == 2
 
@@ -164,7 +164,7 @@ def test_a_registration_revoked_on_the_server_is_made_anew(sso_env, sso_server) 
 def test_legacy_profile_files_the_token_under_its_start_url(sso_env, sso_server) -> None:
     Path(sso_env["AWS_CONFIG_FILE"]).write_text(sso_config(session=None, profile="old"))
     sso_server.then = "approve"
-    result = run_envgen(["sso", "login", "old", "--no-browser"], sso_env)
+    result = invoke_envgen(["sso", "login", "old", "--no-browser"], sso_env)
     assert result.returncode == 0, result.stderr
     token = json.loads(token_file(sso_env, START_URL).read_text())
     # No scopes registered: Identity Center gives no refresh token.
@@ -174,7 +174,7 @@ def test_legacy_profile_files_the_token_under_its_start_url(sso_env, sso_server)
 
 def test_profile_from_aws_profile(sso_env, sso_server) -> None:
     sso_server.then = "approve"
-    result = run_envgen(["sso", "login", "--no-browser"], dict(sso_env, AWS_PROFILE="dev"))
+    result = invoke_envgen(["sso", "login", "--no-browser"], dict(sso_env, AWS_PROFILE="dev"))
     assert result.returncode == 0, result.stderr
     assert token_file(sso_env, "corp").exists()
 
@@ -191,14 +191,14 @@ def test_login_refuses_what_names_no_sign_in(sso_env, sso_server, args, words) -
     Path(sso_env["AWS_CONFIG_FILE"]).write_text(
         sso_config() + "\n[profile keys]\nregion = eu-west-1\n"
     )
-    result = run_envgen(["sso", "login", *args, "--no-browser"], sso_env)
+    result = invoke_envgen(["sso", "login", *args, "--no-browser"], sso_env)
     assert_failed_in_one_line(result, *words)
     assert sso_server.operations() == []
 
 
 def test_a_profile_without_sso_settings_is_refused(sso_env, sso_server) -> None:
     Path(sso_env["AWS_CONFIG_FILE"]).write_text("[profile keys]\nregion = eu-west-1\n")
-    result = run_envgen(["sso", "login", "keys", "--no-browser"], sso_env)
+    result = invoke_envgen(["sso", "login", "keys", "--no-browser"], sso_env)
     assert_failed_in_one_line(result, "IAM Identity Center")
 
 
@@ -221,7 +221,7 @@ def fake_browser(directory: Path, name: str, approve: bool) -> Path:
 def test_browser_opens_the_verification_url(sso_env, sso_server, tmp_path) -> None:
     record = fake_browser(tmp_path, "browser", approve=True)
     env = dict(sso_env, BROWSER=str(tmp_path / "browser"))
-    result = run_envgen(["sso", "login", "dev"], env)
+    result = invoke_envgen(["sso", "login", "dev"], env)
     assert result.returncode == 0, result.stderr
     # Nothing the browser prints reaches envgen's stdout.
     assert result.stdout == b""
@@ -239,7 +239,7 @@ def test_no_browser_opens_none(sso_env, sso_server, tmp_path) -> None:
     sso_server.answers = ["pending"]
     sso_server.then = "approve"
     env = dict(sso_env, BROWSER=str(tmp_path / "browser"))
-    result = run_envgen(["sso", "login", "dev", "--no-browser"], env)
+    result = invoke_envgen(["sso", "login", "dev", "--no-browser"], env)
     assert result.returncode == 0, result.stderr
     time.sleep(0.5)
     assert not record.exists()
@@ -255,7 +255,7 @@ def test_no_browser_without_a_display(sso_env, sso_server, tmp_path) -> None:
         key: value for key, value in sso_env.items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")
     }
     env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
-    result = run_envgen(["sso", "login", "dev"], env)
+    result = invoke_envgen(["sso", "login", "dev"], env)
     assert result.returncode == 0, result.stderr
     assert "open it in a browser on any device" in result.stderr.decode()
     time.sleep(0.5)
@@ -278,12 +278,12 @@ def test_when_a_browser_may_be_opened(environ, container, expected) -> None:
 
 def test_logout_ends_the_session_and_removes_what_it_gave(sso_env, sso_server) -> None:
     sso_server.then = "approve"
-    assert run_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
-    assert run_envgen(["assume", "dev", "--format", "json"], sso_env).returncode == 0
+    assert invoke_envgen(["sso", "login", "dev", "--no-browser"], sso_env).returncode == 0
+    assert invoke_envgen(["assume", "dev", "--format", "json"], sso_env).returncode == 0
     token = json.loads(token_file(sso_env, "corp").read_text())["accessToken"]
     role_cache = Path(sso_env["HOME"], ".aws", "cli", "cache")
     assert len(list(role_cache.iterdir())) == 1
-    result = run_envgen(["sso", "logout", "dev"], sso_env)
+    result = invoke_envgen(["sso", "logout", "dev"], sso_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
     assert sso_server.logged_out == [token]
@@ -291,7 +291,7 @@ def test_logout_ends_the_session_and_removes_what_it_gave(sso_env, sso_server) -
     assert list(role_cache.iterdir()) == []
     # The registration stays, as the AWS CLI leaves it.
     assert len(list(token_file(sso_env, "corp").parent.iterdir())) == 1
-    after = run_envgen(["assume", "dev", "--format", "json"], sso_env)
+    after = invoke_envgen(["assume", "dev", "--format", "json"], sso_env)
     assert_failed_in_one_line(after, "run envgen sso login dev")
 
 
@@ -301,8 +301,8 @@ def test_logout_without_a_name_ends_every_session(sso_env, sso_server) -> None:
     )
     sso_server.then = "approve"
     for profile in ("dev", "old"):
-        assert run_envgen(["sso", "login", profile, "--no-browser"], sso_env).returncode == 0
-    result = run_envgen(["sso", "logout"], sso_env)
+        assert invoke_envgen(["sso", "login", profile, "--no-browser"], sso_env).returncode == 0
+    result = invoke_envgen(["sso", "logout"], sso_env)
     assert result.returncode == 0, result.stderr
     assert len(sso_server.logged_out) == 2
     assert not token_file(sso_env, "corp").exists()
@@ -313,6 +313,6 @@ def test_a_bad_sso_region_is_refused_before_any_request(sso_env, sso_server) -> 
     config = sso_config().replace(f"sso_region = {SSO_REGION}", "sso_region = EU-West-1")
     Path(sso_env["AWS_CONFIG_FILE"]).write_text(config)
     for command in (["sso", "login", "dev", "--no-browser"], ["assume", "dev"]):
-        result = run_envgen(command, sso_env)
+        result = invoke_envgen(command, sso_env)
         assert_failed_in_one_line(result, "sso_region", "eu-west-1")
     assert sso_server.operations() == []
