@@ -312,6 +312,7 @@ def test_persist_keeps_sso_credentials(sso_env, sso_server) -> None:
     assert sso_server.issued[-1]["accessKeyId"] in managed
 
 
+@pytest.mark.posix("file modes, symlinks and FIFOs")
 @pytest.mark.parametrize("planted", ["writable by others", "symlink", "fifo", "huge"])
 def test_a_token_file_envgen_cannot_trust_is_no_sign_in(sso_env, sso_server, planted) -> None:
     import os
