@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVGEN, require_program
+from envgen_in_process import invoke_envgen
 
 CONFIG = """\
 [default]
@@ -61,12 +62,10 @@ def complete(env: dict[str, str], shell: str, words: str, **extra: str) -> str:
         protocol.update(COMP_WORDS=words, COMP_CWORD=str(len(words.split(" ")) - 1))
     else:
         protocol["_TYPER_COMPLETE_ARGS"] = words
-    result = subprocess.run(
-        [ENVGEN], env={**env, **protocol}, capture_output=True, text=True, timeout=30
-    )
+    result = invoke_envgen([], {**env, **protocol})
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return result.stdout
+    assert result.stderr == b""
+    return result.stdout.decode()
 
 
 def test_bash_protocol_offers_every_profile_of_both_files(profiles_env) -> None:
@@ -280,43 +279,22 @@ def test_install_twice_then_uninstall_leaves_the_startup_file_as_it_was(
     original = b"# mine\nalias ll='ls -l'"  # no newline at the end
     startup.write_bytes(original)
     before = sorted(str(p) for p in home.rglob("*"))
-    first = subprocess.run(
-        [ENVGEN, "completion", "install", "--shell", shell],
-        env=profiles_env,
-        capture_output=True,
-        timeout=60,
-    )
+    first = invoke_envgen(["completion", "install", "--shell", shell], profiles_env)
     assert first.returncode == 0 and first.stdout == b"", first.stderr
     installed = {p: p.read_bytes() for p in home.rglob("*") if p.is_file()}
-    second = subprocess.run(
-        [ENVGEN, "completion", "install", "--shell", shell],
-        env=profiles_env,
-        capture_output=True,
-        timeout=60,
-    )
+    second = invoke_envgen(["completion", "install", "--shell", shell], profiles_env)
     assert second.returncode == 0, second.stderr
     # Idempotent: the second install changes no byte.
     assert {p: p.read_bytes() for p in home.rglob("*") if p.is_file()} == installed
     if shell != "fish":
         assert startup.read_bytes().count(b"# >>> envgen completion >>>") == 1
-    removed = subprocess.run(
-        [ENVGEN, "completion", "uninstall", "--shell", shell],
-        env=profiles_env,
-        capture_output=True,
-        timeout=60,
-    )
+    removed = invoke_envgen(["completion", "uninstall", "--shell", shell], profiles_env)
     assert removed.returncode == 0 and removed.stdout == b"", removed.stderr
     assert startup.read_bytes() == original
     assert sorted(str(p) for p in home.rglob("*")) == before
 
 
 def test_completion_for_a_shell_without_it_is_refused(profiles_env) -> None:
-    result = subprocess.run(
-        [ENVGEN, "completion", "install", "--shell", "tcsh"],
-        env=profiles_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.count("\n") == 1 and "tcsh" in result.stderr
+    result = invoke_envgen(["completion", "install", "--shell", "tcsh"], profiles_env)
+    assert result.returncode == 2 and result.stdout == b""
+    assert result.stderr.count(b"\n") == 1 and b"tcsh" in result.stderr

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVGEN, require_program
+from envgen_in_process import invoke_envgen
 from envgen_process import (
     ACCESS_KEY_ID,
     FUTURE,
     SECRET,
     TOKEN,
     assert_failed_cleanly,
-    run_envgen,
     sts_document,
 )
 
@@ -68,7 +68,7 @@ def _save(
         *extra,
     ]
     if umask is None:
-        return run_envgen(args, env)
+        return invoke_envgen(args, env)
     return subprocess.run(
         [ENVGEN, *args],
         env=env,
@@ -276,7 +276,7 @@ def test_value_a_credentials_file_cannot_hold_is_refused(clean_env: dict[str, st
 
 def test_profile_name_the_shell_cannot_carry_writes_nothing(clean_env: dict[str, str]) -> None:
     # The output is rendered first; cmd refuses `%`, so the file must stay untouched.
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -295,7 +295,7 @@ def test_profile_name_the_shell_cannot_carry_writes_nothing(clean_env: dict[str,
 
 
 def test_force_without_save_profile_is_a_usage_error(clean_env: dict[str, str]) -> None:
-    result = run_envgen(
+    result = invoke_envgen(
         ["import", "--access-key-id", ACCESS_KEY_ID, "--secret-access-key", SECRET, "--force"],
         clean_env,
     )
@@ -376,7 +376,7 @@ def test_a_lone_surrogate_is_refused_before_the_file_is_touched(
     path = _credentials_file(clean_env)
     _write(path, PRECIOUS.encode(), mode=0o600)
     document = sts_document().replace(ACCESS_KEY_ID, ACCESS_KEY_ID[:4] + surrogate)
-    result = run_envgen(
+    result = invoke_envgen(
         ["import", "-", "--shell", "bash", "--save-profile", "work"], clean_env, stdin=document
     )
     message = assert_failed_cleanly(result)
@@ -587,7 +587,7 @@ def test_without_a_region_the_config_file_is_not_touched(clean_env: dict[str, st
 
 
 def _clear(env: dict[str, str], name: str, *extra: str) -> subprocess.CompletedProcess[bytes]:
-    return run_envgen(["clear", "--shell", "bash", "--profile", name, *extra], env)
+    return invoke_envgen(["clear", "--shell", "bash", "--profile", name, *extra], env)
 
 
 def test_clear_profile_takes_out_exactly_what_the_save_wrote(clean_env: dict[str, str]) -> None:
@@ -654,7 +654,7 @@ def test_clear_profile_leaves_what_envgen_did_not_write(clean_env: dict[str, str
     assert path.read_bytes() == PRECIOUS.encode()
     assert config.read_bytes() == CONFIG.encode()
     assert _clear(clean_env, "fresh", "--force").returncode != 0
-    result = run_envgen(["clear", "--shell", "bash", "--force"], clean_env)
+    result = invoke_envgen(["clear", "--shell", "bash", "--force"], clean_env)
     assert result.returncode == 2 and "--profile" in assert_failed_cleanly(result)
 
 
@@ -662,7 +662,7 @@ def test_a_save_without_an_expiry_drops_the_old_one(clean_env: dict[str, str]) -
     path = _credentials_file(clean_env)
     assert _save(clean_env, "work").returncode == 0
     _write(path, path.read_bytes().replace(b"aws_session_token", b"aws_security_token"), 0o600)
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "import",
             "--access-key-id",

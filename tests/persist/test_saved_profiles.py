@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR
+from envgen_in_process import invoke_envgen
 from envgen_process import assert_failed_cleanly
 from sts_server import (
     StsServer,
     role_arn,
-    run_envgen,
 )
 
 
@@ -45,7 +45,7 @@ def test_a_saved_role_works_by_name_in_a_new_shell_and_clear_removes_it(sts_env,
     config = Path(sts_env["AWS_CONFIG_FILE"])
     credentials = Path(sts_env["AWS_SHARED_CREDENTIALS_FILE"])
     config_before, credentials_before = config.read_bytes(), credentials.read_bytes()
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "assume",
             "--role-arn",
@@ -64,7 +64,7 @@ def test_a_saved_role_works_by_name_in_a_new_shell_and_clear_removes_it(sts_env,
     seen = new_shell_identity(sts_env, "deploy")
     assert ":assumed-role/Deploy/" in seen["Arn"]
     assert seen["region"] == "ap-southeast-2"
-    result = run_envgen(["clear", "--shell", "bash", "--profile", "deploy"], sts_env)
+    result = invoke_envgen(["clear", "--shell", "bash", "--profile", "deploy"], sts_env)
     assert result.returncode == 0, result.stderr.decode()
     assert config.read_bytes() == config_before
     assert credentials.read_bytes() == credentials_before
@@ -78,7 +78,7 @@ def test_a_role_profile_is_refused_before_any_request(sts_env, sts: StsServer):
     )
     before = Path(sts_env["AWS_SHARED_CREDENTIALS_FILE"]).read_bytes()
     for args in (["assume", "admin"], ["assume", "--role-arn", role_arn("Dev")]):
-        result = run_envgen([*args, "--shell", "bash", "--save-profile", "admin"], sts_env)
+        result = invoke_envgen([*args, "--shell", "bash", "--save-profile", "admin"], sts_env)
         assert "role_arn" in assert_failed_cleanly(result)
     assert sts.log.counts() == {}
     assert Path(sts_env["AWS_SHARED_CREDENTIALS_FILE"]).read_bytes() == before
@@ -97,7 +97,7 @@ def aws_cli() -> str:
 
 def test_the_aws_cli_uses_a_saved_profile_by_name_in_a_new_shell(sts_env, sts: StsServer):
     aws = aws_cli()
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "assume",
             "--role-arn",
@@ -128,7 +128,9 @@ def test_the_aws_cli_uses_a_saved_profile_by_name_in_a_new_shell(sts_env, sts: S
     assert aws_says("configure", "get", "region") == "ap-southeast-2"
     identity = json.loads(aws_says("sts", "get-caller-identity", "--output", "json"))
     assert ":assumed-role/Deploy/" in identity["Arn"]
-    assert run_envgen(["clear", "--shell", "bash", "--profile", "deploy"], sts_env).returncode == 0
+    assert (
+        invoke_envgen(["clear", "--shell", "bash", "--profile", "deploy"], sts_env).returncode == 0
+    )
     listed = subprocess.run(
         [aws, "configure", "list-profiles"], env=fresh, capture_output=True, text=True, timeout=120
     )
