@@ -492,12 +492,12 @@ def import_command(
     if interacts and hold_at_terminal(request):
         return
     if source is not None:
-        credentials = imported.from_source(source, region)
+        issued = imported.from_source(source, region)
     else:
-        credentials = imported.from_flags(
+        issued = imported.from_flags(
             access_key_id, secret_access_key, session_token, expiration, region
         )
-    deliver(credentials, request)
+    deliver(issued.credentials, request, whose=issued.whose)
 
 
 @app.command(
@@ -670,16 +670,17 @@ def assume_command(
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    from envgen.sources import assume
+    from envgen.sources import assume, role
+    from envgen.sources.request import one_profile, place
 
     request = _invocation(ctx).output(
         OutputOptions(shell, format, show_secrets, persist, save_profile, force)
     )
-    options = assume.role_options(
+    options = role.checked_options(
         role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
     )
     _refuse_secret_as_profile(profile)
-    where = assume.place(assume.one_profile(profile, profile_option), region, endpoint_url)
+    where = place(one_profile(profile, profile_option), region, endpoint_url)
     # After the checks of the command line, before the cache, the MFA prompt and STS.
     if hold_at_terminal(request):
         return
@@ -745,7 +746,8 @@ def saml_command(
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    from envgen.sources import assume, saml
+    from envgen.sources import saml
+    from envgen.sources.request import place
 
     request = _invocation(ctx).output(
         OutputOptions(shell, format, show_secrets, persist, save_profile, force)
@@ -753,7 +755,7 @@ def saml_command(
     if hold_at_terminal(request):
         return
     issued = saml.assume_with_assertion(
-        assume.place(None, region, endpoint_url),
+        place(None, region, endpoint_url),
         saml_assertion,
         role_arn,
         principal_arn,
@@ -823,7 +825,8 @@ def web_identity_command(
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    from envgen.sources import assume, web_identity
+    from envgen.sources import web_identity
+    from envgen.sources.request import place
 
     request = _invocation(ctx).output(
         OutputOptions(shell, format, show_secrets, persist, save_profile, force)
@@ -831,7 +834,7 @@ def web_identity_command(
     if hold_at_terminal(request):
         return
     issued = web_identity.assume_with_token(
-        assume.place(None, region, endpoint_url),
+        place(None, region, endpoint_url),
         role_arn,
         web_identity_token,
         role_session_name,
@@ -865,9 +868,10 @@ def whoami_command(
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    from envgen.sources import assume, identity
+    from envgen.sources import identity
+    from envgen.sources.request import one_profile, place
 
-    found = identity.lookup(assume.place(assume.one_profile(None, profile), region, endpoint_url))
+    found = identity.lookup(place(one_profile(None, profile), region, endpoint_url))
     # After the lookup, where keys in the environment that have expired end in one line; a
     # named profile does not use them.
     warning = identity.expired_warning() if profile is None else None
@@ -995,7 +999,8 @@ def exec_command(
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    from envgen.sources import assume
+    from envgen.sources import assume, role
+    from envgen.sources.request import one_profile, place
 
     raw = _invocation(ctx).argv
     if "--" not in raw:
@@ -1006,14 +1011,14 @@ def exec_command(
     profiles, command = words[: len(words) - count], words[len(words) - count :]
     if len(profiles) > 1:
         raise UsageError(f"one PROFILE at most before --, not {len(profiles)}")
-    options = assume.role_options(
+    options = role.checked_options(
         role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
     )
     if not command:
         raise UsageError("give the command to run after --: envgen exec [PROFILE] -- CMD ARGS...")
     _refuse_secret_as_profile(profiles[0] if profiles else None)
-    profile = assume.one_profile(profiles[0] if profiles else None, profile_option)
-    where = assume.place(profile, region, endpoint_url)
+    profile = one_profile(profiles[0] if profiles else None, profile_option)
+    where = place(profile, region, endpoint_url)
     issued = assume.issue(where, options)
     raise typer.Exit(assume.run(command, assume.child_environment(issued.credentials)))
 

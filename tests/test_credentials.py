@@ -199,7 +199,7 @@ def test_a_secret_pasted_as_the_expiration_is_not_echoed() -> None:
 def test_plans_and_options_holding_secrets_do_not_show_them() -> None:
     from envgen.persist.in_output import InOutputPersistence
     from envgen.persist.startup_file import StartupFilePersistence
-    from envgen.sources.role_request import RoleOptions
+    from envgen.sources.request import RoleOptions
 
     kept = InOutputPersistence("set -Ux -- AWS_SECRET_ACCESS_KEY 'SeCrEt'", "kept", True)
     startup = StartupFilePersistence("bash", Path("/m"), "export X='SeCrEt'", Path("/s"), "b", ())

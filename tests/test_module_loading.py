@@ -51,8 +51,8 @@ def report_then_exec(*args):
 
 os.execvpe = report_then_exec
 if mode == "botocore-only":
-    import envgen.cache
-    envgen.cache.cached_assumption = lambda *args, **kwargs: None
+    import envgen.sources.aws_cli_cache
+    envgen.sources.aws_cli_cache.cached_assumption = lambda *args, **kwargs: None
 from envgen.cli import main
 main()
 """

@@ -1,5 +1,6 @@
-"""AssumeRole / GetSessionToken for `envgen assume` and `envgen exec`: the command line checked
-first, then one trip to STS (or none, when the shared cache still holds the role)."""
+"""Which source answers `envgen assume` and `envgen exec`: IAM Identity Center (sso) for an SSO
+profile, the AWS CLI's cache when it still holds the profile's role, else AssumeRole (role)
+or GetSessionToken (session_token); and how `exec` runs its command with the credentials."""
 
 from __future__ import annotations
 
@@ -8,72 +9,46 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from envgen import regions
 from envgen.credentials import MANAGED_VARIABLES, Credentials
 from envgen.errors import EnvgenError, UsageError
 from envgen.messages import detail
-from envgen.sources import validation
-from envgen.sources.role_request import Issued, Place, RoleOptions
-
-
-def one_profile(positional: str | None, option: str | None) -> str | None:
-    """The profile named as PROFILE or with --profile (the AWS CLI's habit); both may be given
-    only when they agree."""
-    if positional is not None and option is not None and positional != option:
-        raise UsageError(
-            f"PROFILE {positional!r} and --profile {option!r} name different profiles; "
-            "give one of them"
-        )
-    named = option if option is not None else positional
-    if named is not None and not named.strip():
-        raise UsageError("the profile name is empty; give a profile of your AWS config files")
-    return named
-
-
-def place(profile: str | None, region: str | None, endpoint_url: str | None) -> Place:
-    return Place(
-        profile, regions.checked(region, "--region"), validation.endpoint_url(endpoint_url)
-    )
-
-
-def role_options(
-    role_arn: str | None = None,
-    session_name: str | None = None,
-    duration_seconds: int | None = None,
-    external_id: str | None = None,
-    serial_number: str | None = None,
-    token_code: str | None = None,
-) -> RoleOptions:
-    return RoleOptions(
-        role_arn=validation.role_arn(role_arn),
-        session_name=validation.session_name(session_name),
-        duration_seconds=validation.duration(duration_seconds),
-        external_id=validation.external_id(external_id),
-        serial_number=validation.serial_number(serial_number),
-        token_code=validation.token_code(token_code),
-    )
+from envgen.sources import aws_cli_cache
+from envgen.sources.request import Issued, Place, RoleOptions
 
 
 def issue(where: Place, options: RoleOptions) -> Issued:
     """Credentials for `assume` and `exec`: a profile's role still fresh in the shared cache
-    is answered without loading botocore; an SSO profile goes to IAM Identity Center;
-    anything else goes to STS."""
-    from envgen import cache
+    is answered without loading botocore; an SSO profile goes to IAM Identity Center; else
+    AssumeRole for --role-arn or the profile's role_arn, or GetSessionToken (or the
+    credentials themselves, when already temporary)."""
     from envgen.sources import sso
 
     from_identity_center = sso.issue(where, options)
     if from_identity_center is not None:
         return from_identity_center
-    cached = cache.cached_assumption(where, options)
+    cached = aws_cli_cache.cached_assumption(where, options)
     if cached is not None:
-        detail(f"cache hit: {cached.whose}, from {cache.CACHE_DIR}; no STS call")
+        detail(f"cache hit: {cached.whose}, from {aws_cli_cache.CACHE_DIR}; no STS call")
         return cached
     detail(
         "no cache entry envgen can serve by itself; botocore takes over (it reads the cache too)"
     )
-    from envgen.sources import sts
+    from envgen.sources import role, session_token, sts_session
 
-    return sts.assume(where, options)
+    with sts_session.sts_errors(where):
+        context = sts_session.open_context(where, sts_session.chosen_profile(where))
+        detail(sts_session.describe_profile_chain(context.session, where))
+        profile_role = role.profile_role(context)
+        if options.role_arn is not None:
+            return role.assume_role_arn(context, options)
+        if profile_role is not None:
+            return role.assume_profile_role(context, options)
+        if options.session_name is not None or options.external_id is not None:
+            raise UsageError(
+                f"profile {context.profile_name!r} names no role_arn; give --role-arn for "
+                "--role-session-name and --external-id"
+            )
+        return session_token.get_session_token(context, options)
 
 
 def child_environment(

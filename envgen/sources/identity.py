@@ -1,4 +1,5 @@
-"""`envgen whoami`: who the credentials in effect belong to, and how long they last."""
+"""`envgen whoami`: who the credentials in effect belong to (GetCallerIdentity), and how long
+they last."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from envgen.credentials import (
     parse_expiration,
 )
 from envgen.errors import EnvgenError
-from envgen.sources.role_request import Place
+from envgen.messages import detail
+from envgen.sources.request import Place
 
 # botocore reads only AWS_CREDENTIAL_EXPIRATION; envgen and other tools also write
 # AWS_SESSION_EXPIRATION, and either one in the past means the keys beside it are dead.
@@ -25,9 +27,21 @@ KEY_VARIABLES = (ACCESS_KEY_ID, SECRET_ACCESS_KEY, SESSION_TOKEN)
 
 
 def lookup(where: Place) -> dict[str, str]:
-    from envgen.sources import sts
+    """GetCallerIdentity with the credentials in effect, found as the AWS CLI finds them."""
+    from envgen.sources import credential_chain, sts_session, terminal
 
-    return sts.caller_identity(where)
+    with sts_session.sts_errors(where):
+        context = sts_session.open_context(where, where.profile)
+        detail(sts_session.describe_profile_chain(context.session, where))
+        credential_chain.install(context, terminal.prompter_for(None))
+        frozen = credential_chain.base_credentials(context).get_frozen_credentials()
+        client = context.client(
+            aws_access_key_id=frozen.access_key,
+            aws_secret_access_key=frozen.secret_key,
+            aws_session_token=frozen.token,
+        )
+        response = client.get_caller_identity()
+        return {key: response[key] for key in ("Account", "Arn", "UserId")}
 
 
 def _expiration() -> datetime | None:
@@ -46,7 +60,7 @@ def clear_hint(environ: Mapping[str, str] = os.environ) -> str:
 
     try:
         # --shell is not asked: whatever the output is for, the keys live in this shell.
-        return detect_shell(environ=environ).apply_hint("envgen clear")
+        return detect_shell(environ=dict(environ)).apply_hint("envgen clear")
     except EnvgenError:
         return 'eval "$(envgen clear)"'
 

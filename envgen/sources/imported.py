@@ -7,6 +7,7 @@ from typing import Any
 
 from envgen.credentials import Credentials, parse_expiration
 from envgen.errors import EnvgenError, UsageError
+from envgen.sources.request import Issued
 from envgen.sources.text_input import read_text
 
 ACCEPTED_SHAPES = (
@@ -24,8 +25,9 @@ def read_source(source: str) -> tuple[str, str]:
 
 def _credentials_object(document: Any, origin: str) -> dict[str, Any]:
     if isinstance(document, dict):
-        if isinstance(document.get("Credentials"), dict):
-            return document["Credentials"]
+        credentials = document.get("Credentials")
+        if isinstance(credentials, dict):
+            return credentials
         if "AccessKeyId" in document:
             version = document.get("Version", 1)
             # The number 1 itself: `true` and `1.0` compare equal to it in Python, yet are
@@ -103,9 +105,10 @@ def parse_document(text: str, origin: str, region: str | None = None) -> Credent
         raise UsageError(f"{origin}: {error.message}") from None
 
 
-def from_source(source: str, region: str | None = None) -> Credentials:
+def from_source(source: str, region: str | None = None) -> Issued:
+    """The credentials in the JSON document at SOURCE (`-` for stdin)."""
     text, origin = read_source(source)
-    return parse_document(text, origin, region)
+    return Issued(parse_document(text, origin, region), None, "imported")
 
 
 SECRET_FLAG_FORMS = "VALUE, file://PATH or - for stdin"
@@ -157,7 +160,7 @@ def from_flags(
     session_token: str | None,
     expiration: str | None,
     region: str | None,
-) -> Credentials:
+) -> Issued:
     """Keys from the flags. The secret ones may name a file or stdin, and a secret left out
     is asked at the terminal without echo, so it need not sit in argv and shell history."""
     if not access_key_id:
@@ -175,10 +178,11 @@ def from_flags(
     token = _flag_value(session_token, "--session-token")
     if secret is None:
         secret = _ask(f"secret access key for {access_key_id}", "--secret-access-key")
-    return Credentials(
+    credentials = Credentials(
         access_key_id=access_key_id,
         secret_access_key=secret,
         session_token=token,
         expiration=expires,
         region=region,
     )
+    return Issued(credentials, None, "imported")

@@ -1,4 +1,5 @@
-"""What a SAML assertion grants: the role pairs and session duration AWS reads from it.
+"""AssumeRoleWithSAML, and what a SAML assertion grants: the role pairs and session duration AWS
+reads from it.
 
 The assertion comes from outside and is parsed before anything is sent anywhere, so it goes
 through defusedxml with DTDs refused outright: a real SAMLResponse never carries one, and a
@@ -8,10 +9,11 @@ DTD is where entity-expansion ("billion laughs") and external-entity attacks liv
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from envgen.errors import UsageError
 from envgen.sources import validation
+from envgen.sources.request import Issued, Place
 
 ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
 SESSION_DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
@@ -104,7 +106,7 @@ def choose_role(
     grant: Grant,
     role_arn: str | None,
     principal_arn: str | None,
-    ask=None,  # type: ignore[no-untyped-def]
+    ask: Callable[[str, Sequence[str]], int] | None = None,
 ) -> RolePair:
     """The pair to assume: the one named, the only one, or the one the user picks.
 
@@ -149,12 +151,12 @@ def capped_duration(requested: int | None, grant: Grant) -> tuple[int, bool]:
 
 
 def assume_with_assertion(
-    where,  # type: ignore[no-untyped-def]
+    where: Place,
     assertion_value: str,
     role_arn: str | None,
     principal_arn: str | None,
     duration_seconds: int | None,
-):
+) -> Issued:
     """Read, decode and parse the assertion, pick the role, then one AssumeRoleWithSAML."""
     from envgen.messages import say
     from envgen.sources import terminal
@@ -168,7 +170,23 @@ def assume_with_assertion(
     duration, capped = capped_duration(duration_seconds, grant)
     if capped:
         say(f"the assertion allows sessions of {grant.session_duration} s at most; asking for that")
-    from envgen.sources import sts
-
     compact = "".join(encoded.split())
-    return sts.assume_with_saml(where, pair.role_arn, pair.principal_arn, compact, duration)
+    return assume_role_with_saml(where, pair, compact, duration)
+
+
+def assume_role_with_saml(
+    where: Place, pair: RolePair, assertion: str, duration_seconds: int
+) -> Issued:
+    """AssumeRoleWithSAML: the assertion is the proof, so the call is unsigned."""
+    from envgen.sources import sts_session
+
+    with sts_session.sts_errors(where):
+        context = sts_session.open_context(where, None)
+        response = context.unsigned_client().assume_role_with_saml(
+            RoleArn=pair.role_arn,
+            PrincipalArn=pair.principal_arn,
+            SAMLAssertion=assertion,
+            DurationSeconds=duration_seconds,
+        )
+        credentials = sts_session.credentials_from_response(response["Credentials"], context.region)
+        return Issued(credentials, pair.role_arn, "saml")

@@ -18,12 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from envgen import regions
-from envgen.cache import CACHE_DIR, fresh_credentials, load_json_entry, read_cache_entry
 from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
 from envgen.credentials import Credentials
 from envgen.errors import EnvgenError, UsageError
 from envgen.messages import detail
-from envgen.sources.role_request import Issued, Place, RoleOptions
+from envgen.sources.aws_cli_cache import (
+    CACHE_DIR,
+    fresh_credentials,
+    load_json_entry,
+    read_cache_entry,
+)
+from envgen.sources.request import Issued, Place, RoleOptions
 from envgen.sources.sso_tokens import (
     LOGIN_HINT,
     SsoSession,
@@ -114,11 +119,11 @@ def issue(
     cached = fresh_credentials(read_cache_entry(key), region)
     if cached is not None:
         detail(f"cache hit: {key}.json in {CACHE_DIR}; no IAM Identity Center call")
-        return Issued(cached, whose)
+        return Issued(cached, whose, "sso", name)
     detail(f"cache miss: no fresh entry {key}.json in {CACHE_DIR}")
     credentials = _get_role_credentials(name, session, account_id, role_name, region)
     _cache(key, credentials, account_id)
-    return Issued(credentials, whose)
+    return Issued(credentials, whose, "sso", name)
 
 
 def _login_needed(name: str, session: SsoSession, why: str) -> EnvgenError:
@@ -181,7 +186,7 @@ def _get_role_credentials(
 
 
 def _cache(key: str, credentials: Credentials, account_id: str) -> None:
-    from envgen.cache import CredentialCache
+    from envgen.sources.aws_cli_cache import CredentialCache
 
     assert credentials.expiration is not None
     CredentialCache(Path(os.path.expanduser(CACHE_DIR)))[key] = {

@@ -404,7 +404,7 @@ def logout(session: SsoSession | None, profile: str | None = None) -> int:
     """Remove SESSION's token (every token, with None) from the cache, after asking the portal
     to end each; returns how many were removed. Client registrations stay, as the AWS CLI
     leaves them."""
-    from envgen.cache import load_json_entry
+    from envgen.sources.aws_cli_cache import load_json_entry
 
     removed = 0
     for path in _token_files(session):

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from envgen import regions
-from envgen.cache import load_json_entry, parse_cached_expiration
 from envgen.config_files import Profiles, config_file_path, read_sections
 from envgen.errors import EnvgenError, UsageError
+from envgen.sources.aws_cli_cache import load_json_entry, parse_cached_expiration
 
 TOKEN_DIR = os.path.join("~", ".aws", "sso", "cache")
 # botocore renews a token, and treats a registration as spent, this long before it expires.
@@ -224,8 +224,8 @@ def load_registration(session: SsoSession, now: datetime | None = None) -> dict[
 
 
 def _write(name: str, entry: Mapping[str, Any]) -> Path:
-    from envgen.cache import clear_the_place
     from envgen.persist import atomic
+    from envgen.sources.aws_cli_cache import clear_the_place
 
     directory = token_directory()
     path = directory / (name + ".json")

@@ -85,11 +85,11 @@ def test_a_credential_process_document_with_long_term_keys() -> None:
 def test_a_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     path = tmp_path / "creds.json"
     path.write_bytes(b"\xef\xbb\xbf" + sts_document().encode())
-    assert from_source(str(path)).secret_access_key == SECRET
+    assert from_source(str(path)).credentials.secret_access_key == SECRET
 
 
 def test_flags_build_the_same_credentials() -> None:
-    credentials = from_flags(ACCESS_KEY_ID, SECRET, TOKEN, FUTURE, "us-east-2")
+    credentials = from_flags(ACCESS_KEY_ID, SECRET, TOKEN, FUTURE, "us-east-2").credentials
     assert (credentials.access_key_id, credentials.secret_access_key) == (ACCESS_KEY_ID, SECRET)
     assert credentials.session_token == TOKEN
     assert credentials.expiration == FUTURE_TIME

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from envgen import cli
-from envgen.sources import sts
+from envgen.sources import sts_session
 
 ROLE = "arn:aws:iam::123456789012:role/Deploy"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSTUBSECRET"
@@ -34,7 +34,7 @@ def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def stub_error(monkeypatch, operation: str, code: str, message: str, status: int = 400):  # type: ignore[no-untyped-def]
     from botocore.stub import Stubber
 
-    real = sts.make_client
+    real = sts_session.make_client
     stubbers = []
 
     def stubbed(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -50,7 +50,7 @@ def stub_error(monkeypatch, operation: str, code: str, message: str, status: int
         stubbers.append(stubber)
         return client
 
-    monkeypatch.setattr(sts, "make_client", stubbed)
+    monkeypatch.setattr(sts_session, "make_client", stubbed)
     return stubbers
 
 

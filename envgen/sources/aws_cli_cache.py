@@ -35,14 +35,13 @@ from envgen import regions
 from envgen.config_files import (
     ConfigUnreadable,
     NotARegularFile,
-    Profiles,
     read_profiles,
     read_regular_file,
 )
 from envgen.credentials import Credentials
 
 if TYPE_CHECKING:
-    from envgen.sources.role_request import Issued, Place, RoleOptions
+    from envgen.sources.request import Issued, Place, RoleOptions
 
 # The AWS CLI's cache for assumed-role credentials (awscli's assumerole CACHE_DIR), shared by
 # botocore's path and the cached one.
@@ -82,7 +81,7 @@ def role_cache_key(assume_role_arguments: Mapping[str, Any]) -> str:
     return digest.replace(":", "_").replace(os.sep, "_").replace("/", "_")
 
 
-def _is_unclear(profile: Mapping[str, str]) -> bool:
+def _is_unclear(profile: Mapping[str, Any]) -> bool:
     return any(key.startswith(_UNCLEAR_KEY_PREFIXES) for key in profile)
 
 
@@ -91,11 +90,11 @@ def _plain(value: Any) -> bool:
     return isinstance(value, str) and not value.startswith("\n")
 
 
-def _has_static_keys(profile: Mapping[str, str]) -> bool:
+def _has_static_keys(profile: Mapping[str, Any]) -> bool:
     return any(key in profile for key in _STATIC_KEYS)
 
 
-def _chain_is_plain(profiles: Profiles, name: str) -> bool:
+def _chain_is_plain(profiles: Mapping[str, Mapping[str, Any]], name: str) -> bool:
     """True when botocore would reach static keys through source_profile links without error.
 
     Follows AssumeRoleProvider: a profile with static keys ends the chain; a
@@ -109,7 +108,7 @@ def _chain_is_plain(profiles: Profiles, name: str) -> bool:
         if _is_unclear(profile) or not _plain(profile.get("role_arn")):
             return False
         source = profile.get("source_profile")
-        if not _plain(source) or source not in profiles:
+        if not isinstance(source, str) or not _plain(source) or source not in profiles:
             return False
         source_profile = profiles[source]
         if source in visited and not (source == current and _has_static_keys(source_profile)):
@@ -122,7 +121,9 @@ def _chain_is_plain(profiles: Profiles, name: str) -> bool:
         current = source
 
 
-def assume_role_arguments(profiles: Profiles, name: str) -> dict[str, Any] | None:
+def assume_role_arguments(
+    profiles: Mapping[str, Mapping[str, Any]], name: str
+) -> dict[str, Any] | None:
     """The AssumeRole arguments botocore's provider would send for profile `name`, or None if unsure."""
     profile = profiles.get(name)
     if profile is None or "role_arn" not in profile or not _chain_is_plain(profiles, name):
@@ -354,7 +355,7 @@ def cached_assumption(
 ) -> Issued | None:
     """What `envgen assume PROFILE` would answer from the cache, or None to go through botocore.
 
-    Mirrors envgen.sources.sts.assume for a profile's role: the profile named on
+    Mirrors envgen.sources.role.assume_profile_role: the profile named on
     the command line or in AWS_PROFILE (so keys in the environment play no part),
     the command line's settings laid over the profile's, and the same region and
     description of whose credentials these are.
@@ -375,8 +376,8 @@ def cached_assumption(
         or not _plain(profile.get("role_arn"))
     ):
         return None
-    overrides = options.profile_overrides()
-    arguments = assume_role_arguments({**profiles, name: {**profile, **overrides}}, name)
+    laid_over: dict[str, Any] = {**profile, **options.profile_overrides()}
+    arguments = assume_role_arguments({**profiles, name: laid_over}, name)
     if arguments is None:
         return None
     # Checked before the entry is read, so a bad region fails alike with a cache hit or miss.
@@ -384,6 +385,6 @@ def cached_assumption(
     credentials = fresh_credentials(read_cache_entry(role_cache_key(arguments), cache_dir), region)
     if credentials is None:
         return None
-    from envgen.sources.role_request import Issued
+    from envgen.sources.request import Issued
 
-    return Issued(credentials, f"{profile['role_arn']} (profile {name})")
+    return Issued(credentials, f"{profile['role_arn']} (profile {name})", "aws-cli-cache", name)

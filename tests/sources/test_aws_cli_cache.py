@@ -1,23 +1,37 @@
-"""The fast cache path finds exactly the entry botocore itself would read or write.
+"""envgen.sources.aws_cli_cache: the AWS CLI's cache of assumed-role credentials
+(~/.aws/cli/cache), as envgen reads and writes it.
 
-botocore is the reference: its own AssumeRoleProvider, given a JSONFileCache in a
-temporary directory, assumes each profile's role against moto's in-process STS
-and writes its cache files; the keys envgen computes without botocore must name
-exactly those files. Profiles the fast path does not fully understand must be
-left to botocore, even when a matching cache entry exists.
+The fast cache path finds exactly the entry botocore itself would read or write: botocore is
+the reference, its own AssumeRoleProvider, given a JSONFileCache in a temporary directory,
+assumes each profile's role against moto's in-process STS and writes its cache files; the keys
+envgen computes without botocore must name exactly those files. Profiles the fast path does not
+fully understand are left to botocore, even when a matching cache entry exists.
+
+Against a real STS endpoint: an entry envgen cannot trust is a miss that a real AssumeRole call
+replaces; a cache that cannot be written costs a warning, never the credentials.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import stat
+import subprocess
+import tempfile
 import textwrap
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from envgen import cache, config_files, regions
-from envgen.sources.role_request import Place, RoleOptions
+from conftest import ENVGEN
+from envgen import config_files, regions
+from envgen.sources import aws_cli_cache
+from envgen.sources.request import Place, RoleOptions
+from envgen_process import assert_failed_cleanly
+from sts_server import BASE_SECRET, StsServer, role_arn, run_envgen
 
 ROLE = "arn:aws:iam::123456789012:role/{}"
 BASE_KEYS = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = base-secret\n"
@@ -78,9 +92,9 @@ def envgen_cache_keys(*profiles: str) -> set[str]:
     found = config_files.read_profiles()
     keys = set()
     for name in profiles:
-        arguments = cache.assume_role_arguments(found, name)
+        arguments = aws_cli_cache.assume_role_arguments(found, name)
         assert arguments is not None, f"the fast path gave up on {name}"
-        keys.add(cache.role_cache_key(arguments))
+        keys.add(aws_cli_cache.role_cache_key(arguments))
     return keys
 
 
@@ -205,8 +219,11 @@ def test_command_line_settings_change_the_key_as_in_botocore(aws_files, tmp_path
     write_entry(tmp_path / "cache", entry_key, timedelta(hours=1))
     place = Place(profile="dev")
     with_flags = RoleOptions(duration_seconds=3600, external_id="from-flags")
-    assert cache.cached_assumption(place, with_flags, cache_dir=str(tmp_path / "cache"))
-    assert cache.cached_assumption(place, RoleOptions(), cache_dir=str(tmp_path / "cache")) is None
+    assert aws_cli_cache.cached_assumption(place, with_flags, cache_dir=str(tmp_path / "cache"))
+    assert (
+        aws_cli_cache.cached_assumption(place, RoleOptions(), cache_dir=str(tmp_path / "cache"))
+        is None
+    )
 
 
 class KeyRecordingCache:
@@ -247,7 +264,9 @@ def test_policy_documents_hash_with_sorted_keys() -> None:
         extra_args=arguments,
         cache=recorder,
     ).fetch_credentials()
-    assert recorder.keys == [cache.role_cache_key({**arguments, "RoleArn": ROLE.format("p")})]
+    assert recorder.keys == [
+        aws_cli_cache.role_cache_key({**arguments, "RoleArn": ROLE.format("p")})
+    ]
 
 
 def write_entry(
@@ -295,8 +314,8 @@ def test_unclear_profiles_are_left_to_botocore(shape: str, aws_files, tmp_path: 
     aws_files(UNCLEAR[shape])
     # A fresh entry under the key the role's bare arguments would have: still not served.
     for arguments in ({"RoleArn": ROLE.format("x")},):
-        write_entry(tmp_path / "cache", cache.role_cache_key(arguments), timedelta(hours=1))
-    found = cache.cached_assumption(
+        write_entry(tmp_path / "cache", aws_cli_cache.role_cache_key(arguments), timedelta(hours=1))
+    found = aws_cli_cache.cached_assumption(
         Place(profile="x"), RoleOptions(), cache_dir=str(tmp_path / "cache")
     )
     assert found is None
@@ -310,8 +329,10 @@ def test_entries_are_served_only_with_botocore_margin_left(
     left: timedelta, served: bool, aws_files, tmp_path: Path
 ) -> None:
     aws_files(SHAPES["role_arn only"][0], SHAPES["role_arn only"][1])
-    write_entry(tmp_path / "cache", cache.role_cache_key({"RoleArn": ROLE.format("dev")}), left)
-    found = cache.cached_assumption(
+    write_entry(
+        tmp_path / "cache", aws_cli_cache.role_cache_key({"RoleArn": ROLE.format("dev")}), left
+    )
+    found = aws_cli_cache.cached_assumption(
         Place(profile="dev"), RoleOptions(), cache_dir=str(tmp_path / "cache")
     )
     assert (found is not None) is served
@@ -324,11 +345,11 @@ def test_an_expiry_without_a_zone_is_left_to_botocore(aws_files, tmp_path: Path)
     aws_files(SHAPES["role_arn only"][0], SHAPES["role_arn only"][1])
     write_entry(
         tmp_path / "cache",
-        cache.role_cache_key({"RoleArn": ROLE.format("dev")}),
+        aws_cli_cache.role_cache_key({"RoleArn": ROLE.format("dev")}),
         timedelta(hours=5),
         "%Y-%m-%dT%H:%M:%S",
     )
-    found = cache.cached_assumption(
+    found = aws_cli_cache.cached_assumption(
         Place(profile="dev"), RoleOptions(), cache_dir=str(tmp_path / "cache")
     )
     assert found is None
@@ -342,7 +363,7 @@ def test_expiry_formats_read_as_botocore_reads_them(expiration_format: str, tmp_
 
     write_entry(tmp_path, "k", timedelta(hours=2), expiration_format)
     text = json.loads((tmp_path / "k.json").read_text())["Credentials"]["Expiration"]
-    assert cache.parse_cached_expiration(text) == parse_timestamp(text)
+    assert aws_cli_cache.parse_cached_expiration(text) == parse_timestamp(text)
 
 
 def test_environment_keys_do_not_hide_a_named_profile_but_an_unnamed_one_is_left(
@@ -351,20 +372,20 @@ def test_environment_keys_do_not_hide_a_named_profile_but_an_unnamed_one_is_left
     aws_files(SHAPES["role_arn only"][0], SHAPES["role_arn only"][1])
     write_entry(
         tmp_path / "cache",
-        cache.role_cache_key({"RoleArn": ROLE.format("dev")}),
+        aws_cli_cache.role_cache_key({"RoleArn": ROLE.format("dev")}),
         timedelta(hours=1),
     )
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENTKEY")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "environment-secret")
     cache_dir = str(tmp_path / "cache")
-    assert cache.cached_assumption(Place(profile="dev"), RoleOptions(), cache_dir=cache_dir)
+    assert aws_cli_cache.cached_assumption(Place(profile="dev"), RoleOptions(), cache_dir=cache_dir)
     monkeypatch.setenv("AWS_PROFILE", "dev")
-    assert cache.cached_assumption(Place(), RoleOptions(), cache_dir=cache_dir)
+    assert aws_cli_cache.cached_assumption(Place(), RoleOptions(), cache_dir=cache_dir)
     monkeypatch.delenv("AWS_PROFILE")
     monkeypatch.setenv("AWS_DEFAULT_PROFILE", "dev")
-    assert cache.cached_assumption(Place(), RoleOptions(), cache_dir=cache_dir) is None
+    assert aws_cli_cache.cached_assumption(Place(), RoleOptions(), cache_dir=cache_dir) is None
     assert (
-        cache.cached_assumption(
+        aws_cli_cache.cached_assumption(
             Place(profile="dev"), RoleOptions(role_arn=ROLE.format("dev")), cache_dir=cache_dir
         )
         is None
@@ -415,3 +436,235 @@ def test_region_setting_read_as_botocore_reads_it(
         monkeypatch.setenv(name, value)
     expected = botocore.session.Session(profile="dev").get_config_variable("region")
     assert regions.botocore_setting(config_files.read_profiles()["dev"], os.environ) == expected
+
+
+PLANTED_KEY = "ASIAPLANTEDBYSOMEONE"
+NOBODY = 65534
+
+HOP_CONFIG = f"""\
+[default]
+region = eu-west-1
+
+[profile hop]
+role_arn = {role_arn("Hop")}
+source_profile = default
+"""
+
+# The profile's role takes envgen's cached path first; --role-arn goes through botocore's fetcher.
+COMMANDS = {
+    "profile": ["assume", "hop", "--format", "json"],
+    "role-arn": ["assume", "--role-arn", role_arn("Hop"), "--format", "json"],
+}
+
+
+def cache_of(env: dict[str, str]) -> Path:
+    return Path(env["HOME"]) / ".aws" / "cli" / "cache"
+
+
+def issued_key(result: subprocess.CompletedProcess[bytes]) -> str:
+    assert result.returncode == 0, result.stderr.decode()
+    return json.loads(result.stdout)["AccessKeyId"]
+
+
+def planted(hours: float = 1.0) -> dict[str, object]:
+    expiry = datetime.now(timezone.utc) + timedelta(hours=hours)
+    return {
+        "Credentials": {
+            "AccessKeyId": PLANTED_KEY,
+            "SecretAccessKey": "planted-secret",
+            "SessionToken": "planted-token",
+            "Expiration": expiry.strftime("%Y-%m-%dT%H:%M:%SUTC"),
+        }
+    }
+
+
+def _write(entry: Path, data: bytes, mode: int = 0o600) -> None:
+    entry.write_bytes(data)
+    entry.chmod(mode)
+
+
+# Each way an entry can be one envgen must not serve, made in place of the real entry.
+BAD_ENTRIES: dict[str, Callable[[Path, Path], None]] = {
+    "empty": lambda entry, elsewhere: _write(entry, b""),
+    "truncated": lambda entry, elsewhere: _write(entry, json.dumps(planted()).encode()[:60]),
+    "not-an-object": lambda entry, elsewhere: _write(entry, b'["Credentials"]'),
+    "credentials-not-an-object": lambda entry, elsewhere: _write(entry, b'{"Credentials": 1}'),
+    "key-not-a-string": lambda entry, elsewhere: _write(
+        entry, json.dumps({"Credentials": {**planted()["Credentials"], "AccessKeyId": 7}}).encode()
+    ),
+    "expiry-unreadable": lambda entry, elsewhere: _write(
+        entry,
+        json.dumps({"Credentials": {**planted()["Credentials"], "Expiration": "soon"}}).encode(),
+    ),
+    "not-utf8": lambda entry, elsewhere: _write(entry, b'{"Credentials": "\xff"}'),
+    "directory": lambda entry, elsewhere: entry.mkdir(),
+    "symlink": lambda entry, elsewhere: (
+        _write(elsewhere, json.dumps(planted()).encode()),
+        entry.symlink_to(elsewhere),
+    ),
+    "fifo": lambda entry, elsewhere: os.mkfifo(entry),
+    "oversized": lambda entry, elsewhere: _write(
+        entry, json.dumps({**planted(), "Padding": "x" * (5 * 1024 * 1024)}).encode()
+    ),
+    "other-owner": lambda entry, elsewhere: (
+        _write(entry, json.dumps(planted()).encode()),
+        os.chown(entry, NOBODY, NOBODY),
+    ),
+    "group-writable": lambda entry, elsewhere: _write(entry, json.dumps(planted()).encode(), 0o620),
+    "world-writable": lambda entry, elsewhere: _write(entry, json.dumps(planted()).encode(), 0o606),
+    "thirteen-hours-ahead": lambda entry, elsewhere: _write(
+        entry, json.dumps(planted(hours=13)).encode()
+    ),
+}
+
+
+@pytest.mark.posix("file modes, owners and FIFOs")
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("bad", sorted(BAD_ENTRIES))
+def test_an_untrusted_entry_is_a_miss_and_is_replaced(
+    sts_env, sts: StsServer, tmp_path: Path, bad: str, command: str
+):
+    Path(sts_env["AWS_CONFIG_FILE"]).write_text(HOP_CONFIG)
+    args = COMMANDS[command]
+    first = issued_key(run_envgen(args, sts_env))
+    (entry,) = cache_of(sts_env).glob("*.json")
+    entry.unlink()
+    elsewhere = tmp_path / "elsewhere.json"
+    BAD_ENTRIES[bad](entry, elsewhere)
+    sts.log.reset()
+    result = run_envgen(args, sts_env, timeout=30)
+    key = issued_key(result)
+    # A real call, and its answer is what was printed and what the cache now holds.
+    assert sts.log.counts() == {"AssumeRole": 1}
+    assert key not in (PLANTED_KEY, first)
+    found = os.lstat(entry)
+    assert stat.S_ISREG(found.st_mode) and found.st_uid == os.geteuid()
+    assert stat.S_IMODE(found.st_mode) == 0o600
+    assert json.loads(entry.read_text())["Credentials"]["AccessKeyId"] == key
+    assert result.stderr.decode().count("\n") == 1, result.stderr.decode()
+    if bad == "symlink":
+        assert PLANTED_KEY in elsewhere.read_text()
+    # ...and the replaced entry is served from then on.
+    sts.log.reset()
+    assert issued_key(run_envgen(args, sts_env)) == key
+    assert sts.log.counts() == {}
+
+
+@pytest.mark.posix("a umask and file modes")
+def test_new_cache_directories_are_private_whatever_the_umask(sts_env, sts: StsServer):
+    Path(sts_env["AWS_CONFIG_FILE"]).write_text(HOP_CONFIG)
+    result = subprocess.run(
+        [ENVGEN, *COMMANDS["profile"]],
+        env=sts_env,
+        capture_output=True,
+        timeout=60,
+        preexec_fn=lambda: os.umask(0o000),
+    )
+    issued_key(result)
+    cache = cache_of(sts_env)
+    assert stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    (entry,) = cache.glob("*.json")
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+
+
+@pytest.fixture
+def nobody_env(sts_env) -> Iterator[dict[str, str]]:
+    """sts_env for the unprivileged user `nobody`: a home of its own that it can read."""
+    home = Path(tempfile.mkdtemp(prefix="envgen-nobody-"))
+    os.chmod(home, 0o755)
+    (home / ".aws").mkdir()
+    for name in ("credentials", "config"):
+        shutil.copy(Path(sts_env["HOME"]) / ".aws" / name, home / ".aws" / name)
+    (home / ".aws" / "config").write_text(HOP_CONFIG)
+    for path in [home, *home.rglob("*")]:
+        os.chown(path, NOBODY, NOBODY)
+    env = dict(
+        sts_env,
+        HOME=str(home),
+        AWS_CONFIG_FILE=str(home / ".aws" / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
+        XDG_CONFIG_HOME=str(home / ".config"),
+    )
+    yield env
+    shutil.rmtree(home)
+
+
+def run_as_nobody(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", ENVGEN, *args],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        start_new_session=True,
+    )
+
+
+def _read_only(cache: Path) -> None:
+    cache.mkdir(parents=True)
+    os.chown(cache.parent, NOBODY, NOBODY)
+    os.chown(cache, NOBODY, NOBODY)
+    cache.chmod(0o500)
+
+
+def _owned_by_root(cache: Path) -> None:
+    cache.mkdir(parents=True, mode=0o755)
+    os.chown(cache.parent, NOBODY, NOBODY)
+
+
+@pytest.mark.posix("setpriv and file modes")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to act as another user"
+)
+@pytest.mark.parametrize("make", [_read_only, _owned_by_root], ids=["read-only", "root-owned"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_cache_that_cannot_be_written_still_delivers(
+    nobody_env, sts: StsServer, make: Callable[[Path], None], command: str
+):
+    cache = cache_of(nobody_env)
+    make(cache)
+    result = run_as_nobody(COMMANDS[command], nobody_env)
+    assert issued_key(result).startswith("ASIA")
+    assert sts.log.counts() == {"AssumeRole": 1}
+    warnings = [line for line in result.stderr.decode().splitlines() if "warning" in line]
+    assert len(warnings) == 1 and str(cache) in warnings[0], result.stderr.decode()
+    assert "not cached" in warnings[0] and "Traceback" not in result.stderr.decode()
+    assert list(cache.iterdir()) == []
+
+
+@pytest.mark.posix("a file-size limit set before exec")
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_full_disk_still_delivers(sts_env, sts: StsServer, command: str):
+    # A file-size limit makes the entry's write fail as a full disk does (EFBIG for ENOSPC).
+    Path(sts_env["AWS_CONFIG_FILE"]).write_text(HOP_CONFIG)
+
+    def small_files() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (256, 256))
+
+    result = subprocess.run(
+        [ENVGEN, *COMMANDS[command]],
+        env=sts_env,
+        capture_output=True,
+        timeout=60,
+        preexec_fn=small_files,
+    )
+    assert issued_key(result).startswith("ASIA")
+    warnings = [line for line in result.stderr.decode().splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "not cached" in warnings[0], result.stderr.decode()
+    assert list(cache_of(sts_env).glob("*")) == []
+
+
+@pytest.mark.parametrize("which", ["AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_oversized_settings_file_is_refused_before_botocore_reads_it(
+    sts_env, sts: StsServer, which: str, command: str
+):
+    Path(sts_env["AWS_CONFIG_FILE"]).write_text(HOP_CONFIG)
+    with Path(sts_env[which]).open("a") as settings:
+        settings.write("# padding\n" * (500 * 1024))
+    result = run_envgen(COMMANDS[command], sts_env)
+    message = assert_failed_cleanly(result, BASE_SECRET)
+    assert sts_env[which] in message and "MiB" in message
+    assert sts.log.counts() == {}

@@ -1,0 +1,181 @@
+"""botocore's default credential chain as envgen runs it: the base credentials an STS call is
+signed with, and the assume-role provider that answers a role profile.
+
+Assumed-role credentials go to the AWS CLI's cache directory (through aws_cli_cache's
+CredentialCache, which reads and writes it as botocore's JSONFileCache does, but warily)
+under botocore's own cache keys, so envgen and the AWS CLI serve each other's entries.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from envgen.errors import EnvgenError
+from envgen.messages import detail
+from envgen.sources import validation
+from envgen.sources.aws_cli_cache import CACHE_DIR, CredentialCache
+from envgen.sources.sts_session import HOW_TO_PROVIDE_CREDENTIALS, StsContext, as_expiration
+
+
+def cache_directory() -> Path:
+    """The AWS CLI's cache for assumed-role credentials, the one the cached path reads."""
+    return Path(os.path.expanduser(CACHE_DIR))
+
+
+class RememberingCache:
+    """The shared cache, remembering the last entry it served or stored.
+
+    botocore's provider hides the expiry of the credentials it returns; the cache entry it
+    just read or wrote holds it, under the same key the AWS CLI uses.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.last: dict[str, Any] | None = None
+
+    def __contains__(self, key: str) -> bool:
+        found = key in self._inner
+        if not found:
+            detail(f"cache miss: no entry {key}.json in {cache_directory()}")
+        return found
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._inner[key]
+        detail(f"cache entry {key}.json found (botocore uses it while it stays fresh)")
+        self.last = value
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._inner[key] = value
+        detail(f"STS answered; stored as cache entry {key}.json")
+        self.last = value
+
+    def expiry_for(self, access_key_id: str) -> datetime | None:
+        fields = (self.last or {}).get("Credentials") or {}
+        if fields.get("AccessKeyId") != access_key_id:
+            return None
+        return as_expiration(fields.get("Expiration"))
+
+
+def _checked_environment_provider() -> Any:
+    """botocore's provider of keys in the environment, refusing keys that say they have expired
+    with a way out, where botocore would raise a bare RuntimeError."""
+    from botocore.credentials import EnvProvider
+
+    from envgen.sources import identity
+
+    class CheckedEnvProvider(EnvProvider):  # type: ignore[misc]
+        def load(self) -> Any:
+            identity.refuse_expired_environment()
+            return super().load()
+
+    return CheckedEnvProvider()
+
+
+def _check_token_files(session: Any) -> None:
+    """botocore reads a web identity token file whole and blocks on a FIFO: the files it may
+    read for this command (AWS_WEB_IDENTITY_TOKEN_FILE, web_identity_token_file along the
+    profile's source_profile chain) must be regular files of a token's size first."""
+    from envgen.sources.text_input import check_readable_file
+
+    found = []
+    if os.environ.get("AWS_WEB_IDENTITY_TOKEN_FILE"):
+        found.append(("AWS_WEB_IDENTITY_TOKEN_FILE", os.environ["AWS_WEB_IDENTITY_TOKEN_FILE"]))
+    profiles = session.full_config.get("profiles", {})
+    name, seen = session.profile or "default", set()
+    while isinstance(name, str) and name not in seen:
+        seen.add(name)
+        settings = profiles.get(name, {})
+        if isinstance(settings.get("web_identity_token_file"), str):
+            found.append(
+                (f"profile {name}: web_identity_token_file", settings["web_identity_token_file"])
+            )
+        name = settings.get("source_profile")
+    limit = validation.READ_LIMITS["--web-identity-token"]
+    for label, path in found:
+        check_readable_file(Path(os.path.expanduser(path)), limit, label)
+
+
+@dataclasses.dataclass(frozen=True)
+class Chain:
+    """The credential chain installed in a session: its assume-role provider (which answers the
+    profile's role) and the cache both share."""
+
+    assume_role: Any
+    cache: RememberingCache
+
+
+def install(
+    context: StsContext,
+    prompter: Callable[[str], str],
+    profile_overrides: dict[str, Any] | None = None,
+) -> Chain:
+    """botocore's default credential chain, with its assume-role provider given the shared cache,
+    the terminal prompter, bounded clients, and the command line's overrides of the profile."""
+    from botocore import credentials as botocore_credentials
+
+    session, region = context.session, context.region
+    cache = RememberingCache(CredentialCache(cache_directory()))
+    _check_token_files(session)
+    session.sts_endpoint_url = context.place.endpoint_url
+
+    resolver = botocore_credentials.create_credential_resolver(
+        session, cache=cache, region_name=region
+    )
+    environment = _checked_environment_provider()
+    methods = [provider.METHOD for provider in resolver.providers]
+    if environment.METHOD in methods:
+        # Absent when a profile is named: botocore then ignores keys in the environment.
+        resolver.providers[methods.index(environment.METHOD)] = environment
+    profile_name = context.profile_name
+
+    def load_config() -> dict[str, Any]:
+        config: dict[str, Any] = session.full_config
+        if not profile_overrides:
+            return config
+        config = copy.deepcopy(config)
+        config.setdefault("profiles", {}).setdefault(profile_name, {}).update(profile_overrides)
+        return config
+
+    def client_creator(service_name: str, **kwargs: Any) -> Any:
+        kwargs.pop("region_name", None)
+        return context.client(**kwargs)
+
+    assume_role = botocore_credentials.AssumeRoleProvider(
+        load_config=load_config,
+        client_creator=client_creator,
+        cache=cache,
+        profile_name=profile_name,
+        prompter=prompter,
+        credential_sourcer=botocore_credentials.CanonicalNameCredentialSourcer(
+            [
+                environment,
+                resolver.get_provider("container-role"),
+                resolver.get_provider("iam-role"),
+            ]
+        ),
+        profile_provider_builder=botocore_credentials.ProfileProviderBuilder(
+            session, cache=cache, region_name=region
+        ),
+    )
+    methods = [provider.METHOD for provider in resolver.providers]
+    resolver.providers[methods.index(assume_role.METHOD)] = assume_role
+    session.register_component("credential_provider", resolver)
+    return Chain(assume_role, cache)
+
+
+def base_credentials(context: StsContext) -> Any:
+    """The credentials the chain finds for the session (botocore's RefreshableCredentials or
+    Credentials), which sign the STS call."""
+    found = context.session.get_credentials()
+    if found is None:
+        raise EnvgenError(f"no AWS credentials found; {HOW_TO_PROVIDE_CREDENTIALS}")
+    # botocore's name for the provider that answered: env, shared-credentials-file, ...
+    detail(f"base credentials from botocore's {getattr(found, 'method', 'unknown')!r} provider")
+    return found

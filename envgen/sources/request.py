@@ -1,0 +1,95 @@
+"""What every credential source is asked with and what every one gives back: plain values, so
+the cached path can use them without loading a module that talks to AWS.
+
+A source is one module of envgen.sources with a function from a `Place` (and its own options)
+to an `Issued`; it checks what it was given, makes its one call, and says which source it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Literal
+
+from envgen import regions
+from envgen.credentials import Credentials
+from envgen.errors import UsageError
+from envgen.sources import validation
+
+# Which source issued a set of credentials: what a renewal would have to ask again.
+SourceName = Literal[
+    "aws-cli-cache",
+    "role",
+    "session-token",
+    "saml",
+    "web-identity",
+    "imported",
+    "sso",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Place:
+    """Which configuration to start from and where the AWS endpoints are."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class RoleOptions:
+    role_arn: str | None = None
+    session_name: str | None = None
+    duration_seconds: int | None = None
+    external_id: str | None = None
+    serial_number: str | None = None
+    token_code: str | None = dataclasses.field(default=None, repr=False)
+
+    def profile_overrides(self) -> dict[str, str | int]:
+        """What the command line lays over a role profile, under the profile's own key names."""
+        laid_over = (
+            ("role_session_name", self.session_name),
+            ("duration_seconds", self.duration_seconds),
+            ("external_id", self.external_id),
+            ("mfa_serial", self.serial_number),
+        )
+        return {key: value for key, value in laid_over if value is not None}
+
+
+@dataclasses.dataclass(frozen=True)
+class Issued:
+    """Credentials and where they came from: `whose` for the summary line (None when nothing
+    better than "these credentials" can be said), `source` and `profile` for whoever has to get
+    them again when they expire (a profile's role is renewed by assuming the profile again;
+    a SAML assertion or imported keys cannot be renewed without the user)."""
+
+    credentials: Credentials
+    whose: str | None
+    source: SourceName
+    profile: str | None = None
+
+    @property
+    def expiration(self) -> datetime | None:
+        return self.credentials.expiration
+
+
+def place(profile: str | None, region: str | None, endpoint_url: str | None) -> Place:
+    """The command line's --profile, --region and --endpoint-url, checked."""
+    return Place(
+        profile, regions.checked(region, "--region"), validation.endpoint_url(endpoint_url)
+    )
+
+
+def one_profile(positional: str | None, option: str | None) -> str | None:
+    """The profile named as PROFILE or with --profile (the AWS CLI's habit); both may be given
+    only when they agree."""
+    if positional is not None and option is not None and positional != option:
+        raise UsageError(
+            f"PROFILE {positional!r} and --profile {option!r} name different profiles; "
+            "give one of them"
+        )
+    named = option if option is not None else positional
+    if named is not None and not named.strip():
+        raise UsageError("the profile name is empty; give a profile of your AWS config files")
+    return named

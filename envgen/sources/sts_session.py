@@ -1,0 +1,355 @@
+"""The botocore side every STS source shares: the session for a profile, the bounded STS client,
+the profile's settings and region, and botocore's errors mapped to one actionable line each.
+
+botocore is imported inside functions only, so rendering and the cached path never pay for it.
+Configuration and credential resolution are botocore's own: profiles, `source_profile` chains,
+`credential_source`, `mfa_serial`, SSO and credential_process all behave as in the AWS CLI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from envgen.credentials import Credentials, parse_expiration
+from envgen.errors import EnvgenError, UsageError
+from envgen.messages import detail
+from envgen.sources import bounded_client
+from envgen.sources.request import Place
+
+# STS needs some region to sign for; us-east-1 is where its global endpoint lives.
+FALLBACK_REGION = "us-east-1"
+
+HOW_TO_PROVIDE_CREDENTIALS = (
+    "give base credentials: a profile with keys in ~/.aws/credentials (aws configure), "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or envgen import"
+)
+
+# What to do about each error code STS answers with.
+ADVICE = {
+    "AccessDenied": "your identity may not assume this role: check the role ARN, its trust "
+    "policy (principal, external id, MFA condition) and who you are (envgen whoami)",
+    "ExpiredToken": "the base credentials have expired; get fresh ones (envgen clear, then "
+    "sign in or assume again)",
+    "ExpiredTokenException": "the token has expired; get a fresh one and run again",
+    "InvalidClientTokenId": "the base access key is not valid (deleted, or for another "
+    "partition); check the profile's keys or the AWS_* variables",
+    "UnrecognizedClientException": "the base access key is not valid; check the profile's keys "
+    "or the AWS_* variables",
+    "SignatureDoesNotMatch": "the base secret access key does not match its key id; check it",
+    "RegionDisabled": "STS is not activated in this region for the account; activate it in "
+    "IAM account settings, or pass --region with an active region",
+    "Throttling": "STS is throttling requests; wait a moment and run again",
+    "ThrottlingException": "STS is throttling requests; wait a moment and run again",
+    "RequestLimitExceeded": "STS is throttling requests; wait a moment and run again",
+    "InvalidIdentityToken": "STS rejected the web identity token: check that its issuer is an "
+    "IAM OIDC identity provider of the account and the audience matches",
+    "IDPRejectedClaim": "the identity provider rejected the claim; check the token or assertion "
+    "and the role's trust policy",
+    "IDPCommunicationError": "STS could not reach the identity provider; run again shortly",
+    "InvalidAuthorizationMessageException": "the request was malformed; run again with "
+    "ENVGEN_DEBUG=1 and report it",
+    "MalformedPolicyDocument": "the session policy is not valid JSON policy",
+    "PackedPolicyTooLarge": "the session policy and tags are too large; shorten them",
+    "ValidationError": "STS refused a parameter; check the role ARN, session name, duration "
+    "(the role's maximum session duration may be lower) and MFA device",
+    "AccessDeniedException": "access denied; check your identity (envgen whoami) and the role",
+}
+# Codes whose AWS message names only ARNs and actions, never a submitted value: worth quoting.
+QUOTABLE_CODES = frozenset({"AccessDenied", "RegionDisabled", "AccessDeniedException"})
+
+
+def make_client(session: Any, place: Place, region: str | None, **kwargs: Any) -> Any:
+    """Every STS client envgen uses is made here (tests attach botocore's Stubber here); the
+    session bounds it (bounded_client)."""
+    client = session.create_client(
+        "sts",
+        region_name=region or FALLBACK_REGION,
+        endpoint_url=place.endpoint_url,
+        **kwargs,
+    )
+    detail(f"STS endpoint {client.meta.endpoint_url}, region {client.meta.region_name}")
+    return client
+
+
+def _session(profile: str | None) -> Any:
+    from envgen.config_files import refuse_oversized_files
+    from envgen.messages import say
+
+    refuse_oversized_files()
+
+    # botocore logs a warning when a credential refresh fails, and with no handler Python
+    # prints it to stderr: the failure is reported once, as envgen's one line.
+    logging.getLogger("botocore").addHandler(logging.NullHandler())
+    return bounded_client.bounded_session(profile, warn=say)
+
+
+@dataclasses.dataclass(frozen=True)
+class StsContext:
+    """One command's botocore session and what every STS source reads from it first: the
+    profile's settings (an unknown profile is refused here) and the region in effect."""
+
+    session: Any
+    place: Place
+    settings: dict[str, Any]
+    region: str | None
+
+    @property
+    def profile_name(self) -> str:
+        return self.session.profile or "default"
+
+    def client(self, **kwargs: Any) -> Any:
+        return make_client(self.session, self.place, self.region, **kwargs)
+
+    def unsigned_client(self) -> Any:
+        """For a call that carries its own proof (assertion or token): no AWS keys needed or sent."""
+        from botocore import UNSIGNED
+        from botocore.config import Config
+
+        return self.client(config=Config(signature_version=UNSIGNED))
+
+
+def open_context(place: Place, profile: str | None) -> StsContext:
+    """The session for PROFILE (None: botocore's default), with its settings and region."""
+    session = _session(profile)
+    settings = _profile_settings(session, place)
+    return StsContext(session, place, settings, _region(session, place, settings))
+
+
+def describe_profile_chain(session: Any, place: Place) -> str:
+    """`profile prod (named on the command line): role ... <- hop: role ... <- default: keys`,
+    from names and ARNs alone; the keys themselves are never read here."""
+    profiles = session.full_config.get("profiles", {})
+    name = session.profile or "default"
+    if place.profile:
+        origin = "named on the command line"
+    elif os.environ.get("AWS_PROFILE"):
+        origin = "from AWS_PROFILE"
+    else:
+        origin = "the default"
+    links: list[str] = []
+    seen: set[str] = set()
+    while name not in seen:
+        seen.add(name)
+        settings = profiles.get(name, {})
+        if "role_arn" in settings:
+            what = f"role {settings['role_arn']}"
+        elif "aws_access_key_id" in settings:
+            what = "keys in the credentials file"
+        else:
+            what = "no keys of its own (the environment or other providers)"
+        links.append(f"{name}: {what}")
+        if "credential_source" in settings:
+            links.append(f"credential_source {settings['credential_source']}")
+        following = settings.get("source_profile")
+        if not following or following == name:
+            break
+        name = following
+    return f"profile {links[0]} ({origin})" + "".join(f" <- {link}" for link in links[1:])
+
+
+def chosen_profile(place: Place) -> str | None:
+    # A profile named on the command line or in AWS_PROFILE is the one meant, even when keys
+    # sit in the environment (botocore would let AWS_ACCESS_KEY_ID win over AWS_PROFILE).
+    return place.profile or os.environ.get("AWS_PROFILE") or None
+
+
+# More names than this in an error line would bury the advice.
+MAX_LISTED_PROFILES = 20
+
+
+def unknown_profile(name: str, place: Place) -> EnvgenError:
+    """A profile the files do not define: which files were read, where the name came from,
+    and the profiles there are."""
+    from envgen.config_files import config_file_path, credentials_file_path, profile_names
+
+    named_by = (
+        " (named by AWS_PROFILE)"
+        if place.profile is None and os.environ.get("AWS_PROFILE") == name
+        else ""
+    )
+    known = profile_names()
+    if known:
+        listed = ", ".join(known[:MAX_LISTED_PROFILES])
+        if len(known) > MAX_LISTED_PROFILES:
+            listed += f" and {len(known) - MAX_LISTED_PROFILES} more"
+        choices = f"the profiles there: {listed}"
+    else:
+        choices = "they define no profiles"
+
+    def shown(path: str) -> str:
+        return path if os.path.exists(path) else f"{path} (no such file)"
+
+    return EnvgenError(
+        f"profile {name!r}{named_by} is in neither {shown(config_file_path())} nor "
+        f"{shown(credentials_file_path())}; {choices}"
+    )
+
+
+def _profile_settings(session: Any, place: Place) -> dict[str, Any]:
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return dict(session.get_scoped_config())
+    except ProfileNotFound:
+        raise unknown_profile(session.profile, place) from None
+
+
+def _region(session: Any, place: Place, settings: dict[str, Any]) -> str | None:
+    from envgen import regions
+
+    return regions.in_effect(place.region, session.profile or "default", settings)
+
+
+def credentials_from_response(fields: dict[str, Any], region: str | None) -> Credentials:
+    """The `Credentials` of an STS answer (AssumeRole*, GetSessionToken)."""
+    return Credentials(
+        access_key_id=fields["AccessKeyId"],
+        secret_access_key=fields["SecretAccessKey"],
+        session_token=fields.get("SessionToken"),
+        expiration=as_expiration(fields.get("Expiration")),
+        region=region,
+    )
+
+
+def as_expiration(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    if isinstance(value, str) and value:
+        # The cache holds "2030-01-31T12:00:00UTC"; the STS wire format ends in Z.
+        return parse_expiration(value.removesuffix("UTC"))
+    return None
+
+
+def _endpoint_of(error: Any, place: Place) -> str:
+    url = (
+        getattr(error, "kwargs", {}).get("endpoint_url")
+        or place.endpoint_url
+        or os.environ.get("AWS_ENDPOINT_URL_STS")
+        or os.environ.get("AWS_ENDPOINT_URL")
+    )
+    # Scheme, host and port only: a URL can carry a user name and password.
+    return bounded_client.where(str(url)) if url else "STS"
+
+
+def _unreachable(error: Any, place: Place) -> str:
+    return (
+        f"cannot reach STS at {_endpoint_of(error, place)} ({type(error).__name__}); check "
+        "the network, --endpoint-url / AWS_ENDPOINT_URL_STS and --region"
+    )
+
+
+@contextlib.contextmanager
+def sts_errors(place: Place) -> Iterator[None]:
+    """botocore's exceptions as one actionable line each; nothing they carry is echoed blindly."""
+    from botocore import exceptions as botocore_errors
+    from botocore.parsers import ResponseParserError
+
+    try:
+        yield
+    except bounded_client.NotRetried as refused:
+        raise EnvgenError(_unreachable(refused.error, place)) from None
+    except bounded_client.NetworkBudgetSpent as spent:
+        raise EnvgenError(
+            f"{bounded_client.where(spent.url)} gave no complete answer within "
+            f"{bounded_client.NETWORK_BUDGET_SECONDS} s; check the network, --endpoint-url / "
+            "AWS_ENDPOINT_URL_STS and any proxy in between, then run again"
+        ) from None
+    except bounded_client.ResponseTooLarge as large:
+        raise EnvgenError(
+            f"{bounded_client.where(large.url)} answered with more than "
+            f"{bounded_client.MAX_RESPONSE_BYTES // 1024} KiB, which no STS answer is; check "
+            "--endpoint-url / AWS_ENDPOINT_URL_STS and any proxy in between"
+        ) from None
+    except bounded_client.NotAnStsAnswer as strange:
+        raise EnvgenError(
+            f"{bounded_client.where(strange.url)} did not answer like STS; check --endpoint-url "
+            "/ AWS_ENDPOINT_URL_STS and any proxy in between"
+        ) from None
+    except bounded_client.BadEndpointUrl as bad:
+        raise EnvgenError(
+            f"the STS endpoint URL in effect is not usable: {bad.problem}; check --endpoint-url, "
+            "AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL and the profile's endpoint_url"
+        ) from None
+    except bounded_client.UnsupportedBotocore as old:
+        raise EnvgenError(
+            f"botocore {old} is not one envgen works with; install the botocore that envgen's "
+            "package requires"
+        ) from None
+    except botocore_errors.ClientError as error:
+        details = error.response.get("Error", {})
+        code = str(details.get("Code") or "UnknownError")
+        operation = getattr(error, "operation_name", "") or "the STS call"
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if isinstance(status, int) and status >= 500 and code not in ADVICE:
+            raise EnvgenError(
+                f"STS answered {operation} with HTTP {status} on each of "
+                f"{bounded_client.TOTAL_ATTEMPTS} attempts; it may be down or overloaded: run "
+                "again later, or check --endpoint-url / AWS_ENDPOINT_URL_STS"
+            ) from None
+        advice = ADVICE.get(code, "see the AWS documentation for this error code")
+        quoted = ""
+        if code in QUOTABLE_CODES and details.get("Message"):
+            quoted = f" ({' '.join(str(details['Message']).split())[:300]})"
+        raise EnvgenError(f"STS refused {operation}: {code}{quoted}; {advice}") from None
+    except (
+        botocore_errors.EndpointConnectionError,
+        botocore_errors.ConnectTimeoutError,
+        botocore_errors.ReadTimeoutError,
+        botocore_errors.ConnectionClosedError,
+        botocore_errors.ProxyConnectionError,
+    ) as error:
+        raise EnvgenError(_unreachable(error, place)) from None
+    except ResponseParserError:
+        # Its text quotes the body received; the endpoint is what the user can check.
+        raise EnvgenError(
+            f"{_endpoint_of(None, place)} did not answer like STS; check --endpoint-url / "
+            "AWS_ENDPOINT_URL_STS and any proxy in between"
+        ) from None
+    except botocore_errors.NoCredentialsError:
+        raise EnvgenError(f"no AWS credentials found; {HOW_TO_PROVIDE_CREDENTIALS}") from None
+    except botocore_errors.ProfileNotFound as error:
+        raise unknown_profile(str(error.kwargs.get("profile")), place) from None
+    except botocore_errors.ConfigParseError as error:
+        from envgen.config_files import describe_unreadable
+
+        where = describe_unreadable(str(error.kwargs.get("path")), error.kwargs.get("error"))
+        raise EnvgenError(
+            f"{where}; fix that line (botocore and the AWS CLI cannot read the file either)"
+        ) from None
+    except botocore_errors.PartialCredentialsError as error:
+        raise EnvgenError(
+            f"incomplete credentials from {error.kwargs.get('provider')}: "
+            f"{error.kwargs.get('cred_var')} is missing; {HOW_TO_PROVIDE_CREDENTIALS}"
+        ) from None
+    except (
+        botocore_errors.InvalidConfigError,
+        botocore_errors.InfiniteLoopConfigError,
+        botocore_errors.CredentialRetrievalError,
+    ) as error:
+        # These name profiles and providers only, never a key.
+        raise EnvgenError(f"AWS configuration problem: {error}") from None
+    except json.JSONDecodeError:
+        # botocore's credential_process provider parses the command's output without a guard;
+        # the output may hold secrets, so it is not quoted.
+        raise EnvgenError(
+            "a credential_process command printed something that is not JSON; run it by hand "
+            "and fix it (botocore and the AWS CLI cannot use it either)"
+        ) from None
+    except botocore_errors.ParamValidationError as error:
+        # The report can quote values; name the parameters only.
+        names = sorted(set(re.findall(r"parameter (\w+)", str(error.kwargs.get("report", "")))))
+        raise UsageError(
+            f"STS would refuse the value of {', '.join(names) or 'a parameter'}; check it"
+        ) from None
+    except botocore_errors.BotoCoreError as error:
+        raise EnvgenError(
+            f"the STS call failed ({type(error).__name__}); run again with ENVGEN_DEBUG=1 for details"
+        ) from None
