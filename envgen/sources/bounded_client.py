@@ -284,7 +284,7 @@ def _session_class() -> Any:
         return _SESSION_CLASS
     import botocore.session
 
-    class BoundedSession(botocore.session.Session):  # type: ignore[misc]
+    class BoundedSession(botocore.session.Session):
         def __init__(self, *, profile: str | None, warn: Any) -> None:
             super().__init__(profile=profile)
             self.network_budget = NetworkBudget()

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from envgen.errors import EnvgenError
 from envgen.messages import detail
@@ -56,6 +56,11 @@ class RememberingCache:
         detail(f"STS answered; stored as cache entry {key}.json")
         self.last = value
 
+    def for_botocore(self) -> dict[str, Any]:
+        """This cache, where botocore's annotations ask for a dict: its providers and fetchers
+        only test, read and store keys, which is all a cache has to offer."""
+        return cast("dict[str, Any]", self)
+
     def expiry_for(self, access_key_id: str) -> datetime | None:
         fields = (self.last or {}).get("Credentials") or {}
         if fields.get("AccessKeyId") != access_key_id:
@@ -70,7 +75,7 @@ def _checked_environment_provider() -> Any:
 
     from envgen.sources import identity
 
-    class CheckedEnvProvider(EnvProvider):  # type: ignore[misc]
+    class CheckedEnvProvider(EnvProvider):
         def load(self) -> Any:
             identity.refuse_expired_environment()
             return super().load()
@@ -126,7 +131,7 @@ def install(
     session.sts_endpoint_url = context.place.endpoint_url
 
     resolver = botocore_credentials.create_credential_resolver(
-        session, cache=cache, region_name=region
+        session, cache=cache.for_botocore(), region_name=region
     )
     environment = _checked_environment_provider()
     methods = [provider.METHOD for provider in resolver.providers]
@@ -150,7 +155,7 @@ def install(
     assume_role = botocore_credentials.AssumeRoleProvider(
         load_config=load_config,
         client_creator=client_creator,
-        cache=cache,
+        cache=cache.for_botocore(),
         profile_name=profile_name,
         prompter=prompter,
         credential_sourcer=botocore_credentials.CanonicalNameCredentialSourcer(
@@ -161,7 +166,7 @@ def install(
             ]
         ),
         profile_provider_builder=botocore_credentials.ProfileProviderBuilder(
-            session, cache=cache, region_name=region
+            session, cache=cache.for_botocore(), region_name=region
         ),
     )
     methods = [provider.METHOD for provider in resolver.providers]

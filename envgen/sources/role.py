@@ -94,7 +94,7 @@ def assume_role_arn(context: StsContext, role_options: RoleOptions) -> Issued:
         role_arn=role_arn,
         extra_args=extra,
         mfa_prompter=prompter,
-        cache=chain.cache,
+        cache=chain.cache.for_botocore(),
     )
     fetched = fetcher.fetch_credentials()
     credentials = Credentials(

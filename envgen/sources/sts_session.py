@@ -320,7 +320,10 @@ def sts_errors(place: Place) -> Iterator[None]:
     except botocore_errors.ConfigParseError as error:
         from envgen.config_files import describe_unreadable
 
-        where = describe_unreadable(str(error.kwargs.get("path")), error.kwargs.get("error"))
+        cause = error.kwargs.get("error")
+        where = describe_unreadable(
+            str(error.kwargs.get("path")), cause if isinstance(cause, BaseException) else error
+        )
         raise EnvgenError(
             f"{where}; fix that line (botocore and the AWS CLI cannot read the file either)"
         ) from None
