@@ -105,6 +105,16 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def creds_file(tmp_path: Path) -> Path:
+    """A file as `aws sts assume-role` writes it, for `envgen import`."""
+    from envgen_process import sts_document
+
+    path = tmp_path / "creds.json"
+    path.write_text(sts_document())
+    return path
+
+
 # scripts/install-shells installs the AWS SDK for JavaScript's credential provider here, so
 # tests can ask it which identity an environment gives.
 JAVASCRIPT_SDK_PREFIX = Path("/usr/local/lib/envgen-test-node")

@@ -166,3 +166,39 @@ def test_a_failing_stdout_without_files_is_one_line(clean_env: dict[str, str]) -
     assert result.returncode == 1
     assert message.startswith("could not write the output to stdout (No space left on device)")
     assert "already done" not in message
+
+
+def test_with_stderr_closed_no_message_reaches_the_evaluated_stream(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Python sends text for a missing stderr to stdout; eval would then run it.
+    marker = tmp_path / "ran"
+    failing = f"envgen import --shell bash 'creds$(touch {marker}).json' 2>&-"
+    result = subprocess.run(["bash", "-c", failing], capture_output=True, env=clean_env)
+    assert result.returncode != 0
+    assert result.stdout == b""
+    expiring = (
+        "envgen import --shell bash --access-key-id AKIDEXAMPLE --secret-access-key s "
+        "--expiration 2099-01-01T00:00:00Z 2>&-"
+    )
+    result = subprocess.run(["bash", "-c", expiring], capture_output=True, env=clean_env)
+    assert result.returncode == 0
+    assert all(
+        line.startswith(("export ", "unset ")) for line in result.stdout.decode().splitlines()
+    )
+    assert not marker.exists()
+
+
+def test_with_stdout_closed_nothing_is_kept_and_the_failure_is_said(
+    clean_env: dict[str, str],
+) -> None:
+    command = (
+        "envgen import --shell bash --access-key-id AKIDEXAMPLE --secret-access-key s --persist >&-"
+    )
+    result = subprocess.run(["bash", "-c", command], capture_output=True, env=clean_env)
+    assert result.returncode == 2
+    assert result.stderr.decode() == (
+        "envgen: error: stdout is closed: there is nowhere to write the output to\n"
+    )
+    assert not (Path(clean_env["XDG_CONFIG_HOME"]) / "envgen").exists()
+    assert not (Path(clean_env["HOME"]) / ".bashrc").exists()
