@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Sequence
 
 from envgen.credentials import MANAGED_VARIABLES, Credentials
@@ -14,6 +13,7 @@ from envgen.errors import EnvgenError, UsageError
 from envgen.messages import detail
 from envgen.sources import aws_cli_cache
 from envgen.sources.request import Issued, Place, RoleOptions
+from envgen.streams import current
 
 
 def issue(where: Place, options: RoleOptions) -> Issued:
@@ -65,8 +65,11 @@ def child_environment(
 def run(command: Sequence[str], environment: dict[str, str]) -> int:
     """Run COMMAND with the credentials; on POSIX envgen becomes it, so signals and the exit
     status are the command's own."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    # What the run wrote must be out before the command takes the descriptors over.
+    streams = current()
+    for stream in (streams.stdout, streams.stderr):
+        if stream is not None:
+            stream.flush()
     try:
         if os.name == "posix":
             os.execvpe(command[0], list(command), environment)
