@@ -971,6 +971,105 @@ def sso_logout_command(
 
 
 @app.command(
+    "console",
+    cls=EnvgenCommand,
+    short_help="Open the AWS console signed in as a profile or role.",
+    help="Open the AWS console in the browser, signed in with the credentials a profile gives "
+    "(or those in the environment): a role's, or a federation token for long-term keys.",
+    epilog="Example: envgen console prod --service s3",
+)
+def console_command(
+    profile: ProfileArgument = None,
+    profile_option: ProfileOption = None,
+    service: Annotated[
+        str | None,
+        typer.Option(
+            "--service",
+            metavar="NAME",
+            help="Console service to land on, as in its address: s3, ec2, cloudwatch, ...",
+            show_default=False,
+        ),
+    ] = None,
+    destination: Annotated[
+        str | None,
+        typer.Option(
+            "--destination",
+            metavar="URL",
+            help="Console page to land on (https, on the console of the credentials' partition).",
+            show_default=False,
+        ),
+    ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            metavar="REGION",
+            help="Region of the console page, and of STS. Default: the region in effect.",
+            show_default=False,
+        ),
+    ] = None,
+    duration_seconds: Annotated[
+        int | None,
+        typer.Option(
+            "--duration-seconds",
+            metavar="SECONDS",
+            help="Console session, 900 to 43200. Default: a role's is AWS's default; "
+            "long-term keys get a federation token of 3600.",
+            show_default=False,
+        ),
+    ] = None,
+    print_url: Annotated[
+        bool,
+        typer.Option(
+            "--print-url",
+            help="Print the sign-in URL on stdout instead of opening a browser. Anyone who has "
+            "it is signed in for 15 minutes.",
+        ),
+    ] = False,
+    show_secrets: Annotated[
+        bool,
+        typer.Option("--show-secrets", help="With --print-url: print it even on a terminal."),
+    ] = False,
+    endpoint_url: EndpointUrlOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    from envgen import browser, console
+    from envgen.sources import federation_token
+    from envgen.sources.assume import one_profile, place
+
+    request = console.checked_request(service, destination, region, duration_seconds)
+    if show_secrets and not print_url:
+        raise UsageError("--show-secrets goes with --print-url")
+    if print_url and not show_secrets and _stdout_is_terminal():
+        raise UsageError(
+            "not printing the sign-in URL to a terminal: whoever reads it is signed in for 15 "
+            "minutes; pipe or redirect it, add --show-secrets to print it here, or drop "
+            "--print-url to open a browser"
+        )
+    # Known before anything is fetched: no credentials are spent when no browser can be opened.
+    command = None if print_url else browser.browser_command()
+    _refuse_secret_as_profile(profile)
+    where = place(one_profile(profile, profile_option), request.region, endpoint_url)
+    issued, federated = federation_token.issue_for_console(where, duration_seconds)
+    url = console.sign_in(request, issued.credentials, federated)
+    whose = issued.whose or "these credentials"
+    if print_url:
+        write_stdout(url + "\n")
+        messages.inform(f"sign-in URL for {whose} printed; it is valid for 15 minutes")
+        return
+    browser.open_secret_url(url, command, warn=say)
+    messages.inform(f"opened the AWS console in the browser as {whose}")
+
+
+def _stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+@app.command(
     "exec",
     cls=EnvgenCommand,
     short_help="Run a command with credentials; the shell is untouched.",

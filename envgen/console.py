@@ -257,10 +257,16 @@ def signin_token(
         )
     if status in (400, 401, 403):
         # Its body is an HTML page at best; the likely causes are what the user can act on.
+        duration = (
+            f", or --duration-seconds {session_seconds} is more than the role allows"
+            if session_seconds is not None
+            else ""
+        )
         raise EnvgenError(
             f"the federation endpoint {where} refused the credentials (HTTP {status}): they may "
-            "have expired, or come from GetSessionToken, which console sign-in does not take; "
-            "use a role profile, or long-term keys (envgen then gets a federation token)"
+            "have expired, or come from GetSessionToken, which console sign-in does not take"
+            f"{duration}; use a role profile, or long-term keys (envgen then gets a federation "
+            "token)"
         )
     if not 200 <= status < 300:
         raise EnvgenError(

@@ -274,6 +274,8 @@ def environments(draw: st.DrawFn, home: Path) -> dict[bytes, bytes]:
         environment[b"AWS_SECRET_ACCESS_KEY"] = b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     # Always somewhere to fail fast: STS at a closed port, unless junk replaced it.
     environment[b"AWS_ENDPOINT_URL_STS"] = draw(st.one_of(st.just(CLOSED.encode()), URLS))
+    # And the console's federation endpoint: never the real one.
+    environment[b"ENVGEN_SIGNIN_URL"] = draw(st.one_of(st.just(CLOSED.encode()), URLS))
     return environment
 
 

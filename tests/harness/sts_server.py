@@ -41,14 +41,22 @@ class RequestLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._actions: list[str] = []
+        self._parameters: list[dict[str, str]] = []
 
-    def record(self, action: str) -> None:
+    def record(self, action: str, parameters: dict[str, str] | None = None) -> None:
         with self._lock:
             self._actions.append(action)
+            self._parameters.append(dict(parameters or {}, Action=action))
 
     def reset(self) -> None:
         with self._lock:
             self._actions.clear()
+            self._parameters.clear()
+
+    def requests(self, action: str) -> list[dict[str, str]]:
+        """The parameters of each request for ACTION, in order."""
+        with self._lock:
+            return [dict(fields) for fields in self._parameters if fields["Action"] == action]
 
     def counts(self) -> collections.Counter[str]:
         with self._lock:
@@ -64,7 +72,10 @@ def counting(app, log: RequestLog):  # type: ignore[no-untyped-def]
         environ["wsgi.input"] = io.BytesIO(body)
         fields = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         fields.update(urllib.parse.parse_qs(environ.get("QUERY_STRING", "")))
-        log.record((fields.get("Action") or ["?"])[0])
+        log.record(
+            (fields.get("Action") or ["?"])[0],
+            {name: values[0] for name, values in fields.items() if values},
+        )
         return app(environ, start_response)
 
     return middleware
