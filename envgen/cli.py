@@ -976,7 +976,16 @@ def sso_logout_command(
     short_help="Open the AWS console signed in as a profile or role.",
     help="Open the AWS console in the browser, signed in with the credentials a profile gives "
     "(or those in the environment): a role's, or a federation token for long-term keys.",
-    epilog="Example: envgen console prod --service s3",
+    epilog="\n".join(
+        [
+            "Example: envgen console prod --service s3",
+            "",
+            "\b",
+            "Environment:",
+            "  BROWSER            the browser to open (%s marks where the address goes)",
+            "  ENVGEN_SIGNIN_URL  the federation endpoint, instead of the partition's",
+        ]
+    ),
 )
 def console_command(
     profile: ProfileArgument = None,
@@ -1013,8 +1022,8 @@ def console_command(
         typer.Option(
             "--duration-seconds",
             metavar="SECONDS",
-            help="Console session, 900 to 43200. Default: a role's is AWS's default; "
-            "long-term keys get a federation token of 3600.",
+            help="Console session, 900 to 43200 (default: AWS's for a role; 3600 for the "
+            "federation token long-term keys get).",
             show_default=False,
         ),
     ] = None,

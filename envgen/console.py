@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urlsplit
 
 from envgen.credentials import Credentials
 from envgen.errors import EnvgenError, UsageError
+from envgen.messages import detail
 from envgen.sources import bounded_client
 
 SIGNIN_URL_VARIABLE = "ENVGEN_SIGNIN_URL"
@@ -355,5 +356,6 @@ def sign_in(request: ConsoleRequest, credentials: Credentials, federated: bool) 
     partition = partition_of(region)
     endpoint = request.signin_url or signin_endpoint(partition, {})
     landing = landing_page(request, region)
+    detail(f"federation endpoint {bounded_client.where(endpoint)}, landing on {landing}")
     token = signin_token(endpoint, credentials, None if federated else request.session_seconds)
     return login_url(endpoint, token, landing)

@@ -68,11 +68,15 @@ def get_federation_token(
 
 
 def issue_for_console(where: Place, federation_seconds: int | None) -> tuple[Issued, bool]:
-    """The credentials `envgen console` signs in with: the profile's role (from the AWS CLI's
-    cache when it still holds it), credentials already temporary as they are, or a federation
+    """The credentials `envgen console` signs in with: an SSO profile's role, the profile's role
+    (from the AWS CLI's cache when it still holds it), credentials already temporary as they are, or a federation
     token for long-term keys, lasting FEDERATION_SECONDS (default: an hour)."""
     from envgen import cache
+    from envgen.sources import sso
 
+    from_identity_center = sso.issue(where, RoleOptions())
+    if from_identity_center is not None:
+        return from_identity_center, False
     cached = cache.cached_assumption(where, RoleOptions())
     if cached is not None:
         detail(f"cache hit: {cached.whose}, from {cache.CACHE_DIR}; no STS call")

@@ -185,3 +185,23 @@ def test_without_a_browser_the_command_fails_before_any_request(console_env, sts
     assert "--print-url" in message
     assert sum(sts.log.counts().values()) == 0
     assert federation.requests == []
+
+
+def test_an_sso_profile_signs_in_as_its_role(sso_env, sso_server, federation):
+    env = dict(sso_env, ENVGEN_SIGNIN_URL=federation.url)
+    before = run_envgen(["console", "dev", "--print-url"], env)
+    assert "run envgen sso login dev" in assert_failed_cleanly(before)
+    assert federation.requests == []
+    sso_server.then = "approve"
+    assert run_envgen(["sso", "login", "dev", "--no-browser"], env).returncode == 0
+    result = run_envgen(["console", "dev", "--print-url"], env)
+    assert result.returncode == 0, result.stderr.decode()
+    session = session_received(federation)
+    assert sso_server.calls_of("GetRoleCredentials")
+    assert login_query(result.stdout.decode())["SigninToken"] == [
+        federation.issued[session["sessionId"]]
+    ]
+    assert (
+        "eu-central-1.console.aws.amazon.com"
+        in login_query(result.stdout.decode())["Destination"][0]
+    )
