@@ -988,6 +988,7 @@ def sso_logout_command(
     ),
 )
 def console_command(
+    ctx: typer.Context,
     profile: ProfileArgument = None,
     profile_option: ProfileOption = None,
     service: Annotated[
@@ -1047,10 +1048,11 @@ def console_command(
     from envgen.sources import federation_token
     from envgen.sources.assume import one_profile, place
 
+    streams = _invocation(ctx).streams
     request = console.checked_request(service, destination, region, duration_seconds)
     if show_secrets and not print_url:
         raise UsageError("--show-secrets goes with --print-url")
-    if print_url and not show_secrets and _stdout_is_terminal():
+    if print_url and not show_secrets and streams.output_is_terminal():
         raise UsageError(
             "not printing the sign-in URL to a terminal: whoever reads it is signed in for 15 "
             "minutes; pipe or redirect it, add --show-secrets to print it here, or drop "
@@ -1064,18 +1066,11 @@ def console_command(
     url = console.sign_in(request, issued.credentials, federated)
     whose = issued.whose or "these credentials"
     if print_url:
-        write_stdout(url + "\n")
+        streams.write_output(url + "\n")
         messages.inform(f"sign-in URL for {whose} printed; it is valid for 15 minutes")
         return
     browser.open_secret_url(url, command, warn=say)
     messages.inform(f"opened the AWS console in the browser as {whose}")
-
-
-def _stdout_is_terminal() -> bool:
-    try:
-        return sys.stdout is not None and sys.stdout.isatty()
-    except (OSError, ValueError):
-        return False
 
 
 @app.command(
