@@ -62,8 +62,8 @@ def partition_of(region: str | None) -> Partition:
         return PARTITIONS["aws-us-gov"]
     if _ISOLATED_REGION.match(region):
         raise UsageError(
-            f"region {region} is in an isolated partition, whose console sign-in host envgen "
-            f"does not know; set {SIGNIN_URL_VARIABLE} to its federation endpoint"
+            f"region {region} is in an isolated partition, whose console envgen does not know; "
+            "envgen console signs in to the aws, aws-cn and aws-us-gov partitions"
         )
     return PARTITIONS["aws"]
 
@@ -122,23 +122,27 @@ def destination(
     return f"https://{region}.{partition.console_host}/{page}?region={region}"
 
 
-def checked_destination(partition: Partition, url: str) -> str:
-    """A --destination the sign-in endpoint will redirect to: https, on the partition's console
-    domain. The federation endpoint refuses others anyway; refused here, nothing is spent."""
+def _on_console_of(partition: Partition, url: str) -> bool:
     console_domain = partition.console_host.removeprefix("console.")
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         parts.port  # noqa: B018 (a port beyond 65535 raises here)
     except ValueError:
-        host, parts = "", None
-    if (
-        parts is None
-        or any(character.isspace() or not character.isprintable() for character in url)
-        or parts.scheme != "https"
-        or parts.username is not None
-        or not (host == console_domain or host.endswith("." + console_domain))
-    ):
+        return False
+    return (
+        not any(character.isspace() or not character.isprintable() for character in url)
+        and parts.scheme == "https"
+        and parts.username is None
+        and (host == console_domain or host.endswith("." + console_domain))
+    )
+
+
+def checked_destination(partition: Partition, url: str) -> str:
+    """A --destination the sign-in endpoint will redirect to: https, on the partition's console
+    domain. The federation endpoint refuses others anyway; refused here, nothing is spent."""
+    console_domain = partition.console_host.removeprefix("console.")
+    if not _on_console_of(partition, url):
         raise UsageError(
             f"--destination: not an https:// address of the {partition.name} console "
             f"(*.{console_domain}); give one like https://{partition.console_host}/s3/home"
@@ -337,9 +341,15 @@ def checked_request(
     if signin_url is not None:
         signin_url = signin_endpoint(PARTITIONS["aws"], environ)
     request = ConsoleRequest(service, destination_url, region, session_seconds, signin_url)
-    # Checked now against the partition of --region (or aws), and again with the region the
-    # credentials come with.
-    landing_page(request, region)
+    # Checked now against the partition of --region, or any partition while the region is not
+    # known yet, and again with the region the credentials come with.
+    if region is not None:
+        landing_page(request, region)
+    elif destination_url is not None:
+        if not any(_on_console_of(partition, destination_url) for partition in PARTITIONS.values()):
+            checked_destination(PARTITIONS["aws"], destination_url)
+    else:
+        destination(PARTITIONS["aws"], None, service)
     return request
 
 

@@ -38,8 +38,8 @@ def test_each_partition_signs_in_on_its_own_host(region, signin, console_host):
     )
 
 
-def test_an_isolated_partition_asks_for_the_signin_url():
-    with pytest.raises(UsageError, match="ENVGEN_SIGNIN_URL"):
+def test_an_isolated_partition_is_refused_by_name():
+    with pytest.raises(UsageError, match="isolated partition"):
         console.partition_of("us-isob-east-1")
 
 
@@ -208,3 +208,13 @@ def test_a_redirect_is_not_followed(federation):
         console.signin_token(f"http://127.0.0.1:{server.server_address[1]}/", TEMPORARY)
     server.server_close()
     assert federation.requests == []
+
+
+def test_a_destination_is_checked_against_the_region_once_it_is_known():
+    china = "https://cn-north-1.console.amazonaws.cn/s3/home"
+    # The profile's region may make it right: not refused while the region is unknown.
+    assert console.checked_request(None, china, None, None, {}).destination_url == china
+    with pytest.raises(UsageError, match="--destination"):
+        console.checked_request(None, china, "eu-west-1", None, {})
+    with pytest.raises(UsageError, match="--destination"):
+        console.checked_request(None, "https://evil.example/", None, None, {})
