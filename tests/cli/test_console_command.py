@@ -1,6 +1,7 @@
-"""`envgen console`, the real executable: credentials from moto's STS on loopback (a role, a
-federation token for long-term keys) or the environment, a fake federation endpoint that checks
-the session JSON it receives, and a fake browser that records its arguments."""
+"""`envgen console`: credentials from moto's STS on loopback (a role, a federation token for
+long-term keys), Identity Center or the environment, a fake federation endpoint that checks the
+session JSON it receives, and a fake browser process that records its arguments. In-process,
+except where only a real process shows it (stdout on a terminal)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVGEN, HARNESS
+from envgen_in_process import invoke_envgen as run_envgen
 from envgen_process import (
     ACCESS_KEY_ID,
     SECRET,
     TOKEN,
     assert_failed_cleanly,
-    run_envgen,
     run_on_a_terminal,
 )
 from federation_server import NOT_JSON, TOO_BIG
