@@ -73,6 +73,7 @@ def test_a_wrong_path_gets_nothing(tmp_path):
         browser.open_secret_url(SECRET_URL, [sys.executable, "-c", script], print, wait_seconds=1)
 
 
+@pytest.mark.posix("/proc/net/tcp, and root to act as another user")
 @pytest.mark.skipif(
     not hasattr(os, "getuid") or os.getuid() != 0 or not os.path.exists(browser.PROC_NET_TCP),
     reason="acting as another user needs root, and the owner check Linux's /proc/net/tcp",
@@ -136,6 +137,7 @@ def test_a_browser_that_fails_is_reported_at_once():
     assert time.monotonic() - started < 10
 
 
+@pytest.mark.posix("sh, and : between BROWSER's commands")
 def test_browser_variable_is_read_as_xdg_open_reads_it(tmp_path):
     path = os.environ["PATH"]
     assert browser.browser_command({"BROWSER": "no-such-browser:sh -c 'x %s'", "PATH": path}) == [

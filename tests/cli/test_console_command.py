@@ -6,6 +6,7 @@ except where only a real process shows it (stdout on a terminal)."""
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import urllib.parse
 from pathlib import Path
@@ -32,12 +33,13 @@ def console_env(sts_env, federation, tmp_path):
     env = dict(sts_env)
     env["ENVGEN_SIGNIN_URL"] = federation.url
     record = tmp_path / "browser.json"
-    env["BROWSER"] = f"{sys.executable} {HARNESS / 'fake_browser.py'} {record} %s"
+    program = [sys.executable, str(HARNESS / "fake_browser.py"), str(record)]
+    env["BROWSER"] = shlex.join(program) + " %s"
     return env
 
 
 def browser_record(env: dict[str, str]) -> dict[str, object]:
-    path = Path(env["BROWSER"].split()[2])
+    path = Path(shlex.split(env["BROWSER"])[2])
     return json.loads(path.read_text()) if path.exists() else {}
 
 
@@ -130,6 +132,7 @@ def test_temporary_credentials_in_the_environment_are_used_as_they_are(
     assert_no_secret_in(result.stderr.decode())
 
 
+@pytest.mark.posix("a pseudo-terminal")
 def test_the_url_is_not_printed_on_a_terminal(console_env, sts, federation):
     status, shown, stderr = run_on_a_terminal([ENVGEN, "console", "--print-url"], console_env)
     assert status == 2
@@ -179,6 +182,9 @@ def test_an_unreachable_federation_endpoint_is_one_line(console_env):
     assert browser_record(env) == {}
 
 
+@pytest.mark.skipif(
+    sys.platform in ("darwin", "win32"), reason="the system opener needs no display"
+)
 def test_without_a_browser_the_command_fails_before_any_request(console_env, sts, federation):
     env = {k: v for k, v in console_env.items() if k not in ("BROWSER", "DISPLAY")}
     env.pop("WAYLAND_DISPLAY", None)
