@@ -212,3 +212,12 @@ def test_an_sso_profile_signs_in_as_its_role(sso_env, sso_server, federation):
         "eu-central-1.console.aws.amazon.com"
         in login_query(result.stdout.decode())["Destination"][0]
     )
+
+
+def test_duration_sets_the_federation_token_not_the_session(console_env, sts, federation):
+    result = run_envgen(["console", "--print-url", "--duration-seconds", "7200"], console_env)
+    assert result.returncode == 0, result.stderr.decode()
+    (asked,) = sts.log.requests("GetFederationToken")
+    assert asked["DurationSeconds"] == "7200"
+    # AWS takes no SessionDuration with a federation token: its own duration is the session's.
+    assert "SessionDuration" not in federation.requests[0].form
