@@ -1046,7 +1046,7 @@ def console_command(
 ) -> None:
     from envgen import browser, console
     from envgen.sources import federation_token
-    from envgen.sources.assume import one_profile, place
+    from envgen.sources.request import one_profile, place
 
     streams = _invocation(ctx).streams
     request = console.checked_request(service, destination, region, duration_seconds)

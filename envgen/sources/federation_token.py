@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 from envgen.credentials import Credentials
 from envgen.messages import detail
-from envgen.sources.role_request import Issued, Place, RoleOptions
+from envgen.sources.request import Issued, Place, RoleOptions
+from envgen.sources.sts_session import StsContext, credentials_from_response
 
 ALLOW_EVERYTHING_POLICY = json.dumps(
     {
@@ -41,71 +41,55 @@ def federated_user_name() -> str:
 
 
 def get_federation_token(
-    session: Any,
-    place: Place,
-    region: str | None,
-    access_key_id: str,
-    secret_access_key: str,
-    duration_seconds: int,
+    context: StsContext, access_key_id: str, secret_access_key: str, duration_seconds: int
 ) -> Issued:
-    from envgen.sources import sts
-
-    client = sts.make_client(
-        session,
-        place,
-        region,
-        aws_access_key_id=access_key_id,
-        aws_secret_access_key=secret_access_key,
+    client = context.client(
+        aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key
     )
     name = federated_user_name()
     response = client.get_federation_token(
         Name=name, Policy=ALLOW_EVERYTHING_POLICY, DurationSeconds=duration_seconds
     )
-    credentials = sts._from_response(response["Credentials"], region)
+    credentials = credentials_from_response(response["Credentials"], context.region)
     arn = (response.get("FederatedUser") or {}).get("Arn")
     whose = arn if isinstance(arn, str) and arn else f"federated user {name}"
-    return Issued(credentials, whose)
+    return Issued(credentials, whose, "federation-token", context.session.profile)
 
 
 def issue_for_console(where: Place, federation_seconds: int | None) -> tuple[Issued, bool]:
-    """The credentials `envgen console` signs in with: an SSO profile's role, the profile's role
-    (from the AWS CLI's cache when it still holds it), credentials already temporary as they are, or a federation
-    token for long-term keys, lasting FEDERATION_SECONDS (default: an hour)."""
-    from envgen import cache
-    from envgen.sources import sso
+    """The credentials `envgen console` signs in with, and whether they are a federation token:
+    an SSO profile's role, the profile's role (from the AWS CLI's cache when it still holds it),
+    credentials already temporary as they are, or a federation token for long-term keys,
+    lasting FEDERATION_SECONDS (default: an hour)."""
+    from envgen.sources import aws_cli_cache, sso
 
     from_identity_center = sso.issue(where, RoleOptions())
     if from_identity_center is not None:
         return from_identity_center, False
-    cached = cache.cached_assumption(where, RoleOptions())
+    cached = aws_cli_cache.cached_assumption(where, RoleOptions())
     if cached is not None:
-        detail(f"cache hit: {cached.whose}, from {cache.CACHE_DIR}; no STS call")
+        detail(f"cache hit: {cached.whose}, from {aws_cli_cache.CACHE_DIR}; no STS call")
         return cached, False
-    from envgen.sources import sts, terminal
+    from envgen.sources import credential_chain, role, sts_session, terminal
 
-    with sts.sts_errors(where):
-        session = sts._session(sts._chosen_profile(where))
-        settings = sts._profile_settings(session, where)
-        region = sts._region(session, where)
-        detail(sts.describe_profile_chain(session, where))
-        if settings.get("role_arn") and "web_identity_token_file" not in settings:
-            return sts.assume(where, RoleOptions()), False
-        store = sts.RememberingCache(cache.CredentialCache(sts.cache_directory()))
-        sts._install_resolver(session, where, region, store, terminal.prompter_for(None), {})
-        base = sts._base_credentials(session)
+    with sts_session.sts_errors(where):
+        context = sts_session.open_context(where, sts_session.chosen_profile(where))
+        detail(sts_session.describe_profile_chain(context.session, where))
+        if role.profile_role(context) is not None:
+            return role.assume_profile_role(context, RoleOptions()), False
+        credential_chain.install(context, terminal.prompter_for(None))
+        base = credential_chain.base_credentials(context)
         frozen = base.get_frozen_credentials()
-        profile_name = session.profile or "default"
-        source = "the environment" if base.method == "env" else f"profile {profile_name}"
+        profile = context.session.profile
+        source = "the environment" if base.method == "env" else f"profile {context.profile_name}"
         if frozen.token:
             credentials = Credentials(
-                frozen.access_key, frozen.secret_key, frozen.token, None, region
+                frozen.access_key, frozen.secret_key, frozen.token, None, context.region
             )
-            return Issued(credentials, f"{source} (temporary)"), False
+            return Issued(credentials, f"{source} (temporary)", "session-token", profile), False
         detail(f"long-term keys from {source}: GetFederationToken for the console")
         issued = get_federation_token(
-            session,
-            where,
-            region,
+            context,
             frozen.access_key,
             frozen.secret_key,
             federation_seconds or DEFAULT_DURATION_SECONDS,

@@ -25,6 +25,7 @@ SourceName = Literal[
     "web-identity",
     "imported",
     "sso",
+    "federation-token",
 ]
 
 
