@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require_program
-from envgen_process import run_envgen
+from envgen_in_process import invoke_envgen
 from hostile_values import carried_values
 from shell_harness import DUMPER as DUMP_SCRIPT
 from shell_harness import MANAGED
@@ -217,7 +217,7 @@ def _apply_output(case: ShellCase, env: dict[str, str], output: bytes, tmp_path:
 
 
 def _persist(case: ShellCase, env: dict[str, str], tmp_path: Path, args: list[str]) -> str:
-    result = run_envgen([*args, "--shell", case.name], env)
+    result = invoke_envgen([*args, "--shell", case.name], env)
     assert result.returncode == 0, result.stderr.decode()
     if case.applies_output:
         _apply_output(case, env, result.stdout, tmp_path)
@@ -313,7 +313,7 @@ def test_missing_startup_file_is_created(
     assert case.startup is not None
     startup = case.startup(home, config)
     assert not startup.exists()
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -351,10 +351,10 @@ def test_symlinked_startup_file_stays_a_link(clean_env: dict[str, str], tmp_path
         "--shell",
         "bash",
     ]
-    assert run_envgen(args, clean_env).returncode == 0
+    assert invoke_envgen(args, clean_env).returncode == 0
     assert (home / ".bashrc").is_symlink()
     assert b"envgen --persist" in (dotfiles / "bashrc").read_bytes()
-    assert run_envgen(["clear", "--persist", "--shell", "bash"], clean_env).returncode == 0
+    assert invoke_envgen(["clear", "--persist", "--shell", "bash"], clean_env).returncode == 0
     assert (home / ".bashrc").is_symlink()
     assert (dotfiles / "bashrc").read_bytes() == b"export ENVGEN_TEST_KEEP=kept\n"
 
@@ -363,7 +363,7 @@ def test_a_refused_value_leaves_every_file_untouched(clean_env: dict[str, str]) 
     home, config = Path(clean_env["HOME"]), Path(clean_env["XDG_CONFIG_HOME"])
     (home / ".tcshrc").write_bytes(b"# mine\n")
     # tcsh cannot carry a newline: the refusal must come before any write.
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -383,7 +383,7 @@ def test_a_refused_value_leaves_every_file_untouched(clean_env: dict[str, str]) 
 
 
 def test_persist_with_a_format_is_refused(clean_env: dict[str, str]) -> None:
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -405,7 +405,7 @@ def test_persist_and_save_profile_keep_the_profile_name(
 ) -> None:
     require_program("bash")
     (Path(clean_env["HOME"]) / ".bashrc").write_bytes(b"")
-    result = run_envgen(
+    result = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -452,7 +452,7 @@ def test_clear_removes_the_startup_file_persist_created(
     config.mkdir()
     (config / "other-tool.conf").write_text("mine\n")
     before = _tree(home)
-    persisted = run_envgen(
+    persisted = invoke_envgen(
         [
             "import",
             "--access-key-id",
@@ -467,7 +467,7 @@ def test_clear_removes_the_startup_file_persist_created(
     )
     assert persisted.returncode == 0, persisted.stderr.decode()
     assert startup.exists()
-    cleared = run_envgen(["clear", "--persist", "--shell", shell], clean_env)
+    cleared = invoke_envgen(["clear", "--persist", "--shell", shell], clean_env)
     assert cleared.returncode == 0, cleared.stderr.decode()
     assert str(startup) in cleared.stderr.decode()
     # Gone again: the startup file, the directory made for it, the managed file, the lock.
@@ -487,12 +487,12 @@ def test_clear_keeps_a_created_startup_file_the_user_added_to(clean_env: dict[st
         "--shell",
         "bash",
     ]
-    assert run_envgen(persist, clean_env).returncode == 0
+    assert invoke_envgen(persist, clean_env).returncode == 0
     with (home / ".bashrc").open("ab") as startup:
         startup.write(b"alias ll='ls -l'\n")
     # A second --persist keeps what the marker says about the file's origin.
-    assert run_envgen(persist, clean_env).returncode == 0
-    assert run_envgen(["clear", "--persist", "--shell", "bash"], clean_env).returncode == 0
+    assert invoke_envgen(persist, clean_env).returncode == 0
+    assert invoke_envgen(["clear", "--persist", "--shell", "bash"], clean_env).returncode == 0
     assert (home / ".bashrc").read_bytes() == b"alias ll='ls -l'\n"
 
 
@@ -503,7 +503,7 @@ def test_clear_leaves_no_lock_file(clean_env: dict[str, str]) -> None:
     (home / ".tcshrc").write_bytes(b"# mine too\n")
     for shell in ("bash", "tcsh"):
         assert (
-            run_envgen(
+            invoke_envgen(
                 [
                     "import",
                     "--access-key-id",
@@ -518,10 +518,10 @@ def test_clear_leaves_no_lock_file(clean_env: dict[str, str]) -> None:
             ).returncode
             == 0
         )
-    assert run_envgen(["clear", "--persist", "--shell", "bash"], clean_env).returncode == 0
+    assert invoke_envgen(["clear", "--persist", "--shell", "bash"], clean_env).returncode == 0
     # tcsh's values are still kept; only the lock has gone.
     assert sorted(p.name for p in (config / "envgen").iterdir()) == ["persist.csh"]
-    assert run_envgen(["clear", "--persist", "--shell", "tcsh"], clean_env).returncode == 0
+    assert invoke_envgen(["clear", "--persist", "--shell", "tcsh"], clean_env).returncode == 0
     assert not (config / "envgen").exists()
     assert (home / ".bashrc").read_bytes() == b"# mine\n"
     assert (home / ".tcshrc").read_bytes() == b"# mine too\n"

@@ -116,19 +116,19 @@ def test_expired_keys_beside_aws_profile_say_which_comes_first(expired_env):
 
 def test_a_named_profile_ignores_expired_keys_in_the_environment(expired_env, sts: StsServer):
     stale_key = expired_env["AWS_ACCESS_KEY_ID"]
-    by_name = issued(run_envgen(["assume", "hop", "--format", "json"], expired_env))
+    by_name = issued(invoke_envgen(["assume", "hop", "--format", "json"], expired_env))
     assert by_name["AccessKeyId"] != stale_key
     # --role-arn with a profile: the profile's credentials assume the role.
     chained = issued(
-        run_envgen(
+        invoke_envgen(
             ["assume", "hop", "--role-arn", role_arn("Dev"), "--format", "json"], expired_env
         )
     )
     assert chained["AccessKeyId"] != stale_key
-    long_term = issued(run_envgen(["assume", "default", "--format", "json"], expired_env))
+    long_term = issued(invoke_envgen(["assume", "default", "--format", "json"], expired_env))
     assert long_term["AccessKeyId"] != stale_key
     from_variable = issued(
-        run_envgen(
+        invoke_envgen(
             ["assume", "--role-arn", role_arn("Dev"), "--format", "json"],
             dict(expired_env, AWS_PROFILE="hop"),
         )
@@ -142,11 +142,15 @@ def test_a_named_profile_ignores_expired_keys_in_the_environment(expired_env, st
 
 
 def test_profile_option_on_assume_exec_and_whoami(profiles_env, sts: StsServer):
-    by_option = issued(run_envgen(["assume", "--profile", "hop", "--format", "json"], profiles_env))
+    by_option = issued(
+        invoke_envgen(["assume", "--profile", "hop", "--format", "json"], profiles_env)
+    )
     assert sts.log.counts() == {"AssumeRole": 1}
     # The same profile twice is one profile; the second run is a cache hit.
     assert (
-        issued(run_envgen(["assume", "hop", "--profile", "hop", "--format", "json"], profiles_env))
+        issued(
+            invoke_envgen(["assume", "hop", "--profile", "hop", "--format", "json"], profiles_env)
+        )
         == by_option
     )
     ran = run_envgen(["exec", "--profile", "hop", "--", "envgen", "whoami", "--json"], profiles_env)
@@ -278,7 +282,7 @@ def test_an_unknown_profile_names_the_files_read_and_the_profiles_there(
     elsewhere = tmp_path / "team-config"
     elsewhere.write_text(PROFILES_CONFIG + "\n[profile staging]\nregion = eu-west-2\n")
     env = dict(profiles_env, AWS_CONFIG_FILE=str(elsewhere))
-    message = assert_failed_cleanly(run_envgen(["assume", "prod"], env))
+    message = assert_failed_cleanly(invoke_envgen(["assume", "prod"], env))
     assert message == (
         f"profile 'prod' is in neither {elsewhere} nor {env['AWS_SHARED_CREDENTIALS_FILE']}; "
         "the profiles there: default, hop, staging"
@@ -288,10 +292,10 @@ def test_an_unknown_profile_names_the_files_read_and_the_profiles_there(
         assert from_variable.startswith("profile 'prod' (named by AWS_PROFILE) is in neither ")
         assert from_variable.endswith("default, hop, staging")
     assert "AWS_PROFILE" not in assert_failed_cleanly(
-        run_envgen(["whoami", "--profile", "prod"], env)
+        invoke_envgen(["whoami", "--profile", "prod"], env)
     )
     missing = tmp_path / "no-such-config"
     assert assert_failed_cleanly(
-        run_envgen(["assume", "prod"], dict(env, AWS_CONFIG_FILE=str(missing)))
+        invoke_envgen(["assume", "prod"], dict(env, AWS_CONFIG_FILE=str(missing)))
     ).startswith(f"profile 'prod' is in neither {missing} (no such file) nor ")
     assert sts.log.counts() == {}
