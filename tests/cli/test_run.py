@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import typer
 
 from envgen import cli
 from envgen.streams import Streams
-from envgen_process import ACCESS_KEY_ID, SECRET, TOKEN, sts_document
+from envgen_process import ACCESS_KEY_ID, SECRET, TOKEN, run_at_a_terminal, sts_document
 
 
 class _Terminal(io.TextIOWrapper):
@@ -119,3 +120,32 @@ def test_every_option_that_takes_a_secret_is_declared_secret(command: str) -> No
         "assume": {"--token-code"},
     }[command]
     assert taking_secrets <= names & secret_options
+
+
+# Run where the process has a controlling terminal (a pty nobody types on): told that nobody
+# is there, the run says what to give instead of asking and waiting.
+_ASKS_NOBODY = """
+import io
+from envgen import cli
+from envgen.streams import Streams
+
+def stream():
+    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+
+streams = Streams(stream(), stream(), stream(), may_ask_at_terminal=False)
+status = cli.run(["import", "--access-key-id", "AKIDEXAMPLE", "--shell", "bash"], streams)
+streams.stderr.flush()
+print("status", status, streams.stderr.buffer.getvalue().decode().strip())
+"""
+
+
+@pytest.mark.posix("a pseudo-terminal as controlling terminal")
+def test_a_run_told_nobody_is_at_the_terminal_never_asks_there(
+    clean_env: dict[str, str],
+) -> None:
+    status, shown = run_at_a_terminal([sys.executable, "-c", _ASKS_NOBODY], clean_env, timeout=30)
+    assert status == 0, shown
+    assert "Secret access key" not in shown and "secret access key:" not in shown.lower()
+    assert shown.strip().startswith(
+        "status 2 envgen: error: --secret-access-key is missing and there is no terminal to ask on"
+    ), shown
