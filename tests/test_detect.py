@@ -21,6 +21,7 @@ from envgen.dialects import SHELLS
 from envgen.errors import UsageError
 from envgen_process import SECRET, TOKEN, run_envgen, run_on_a_terminal, sts_document
 from pty_session import TerminalSession
+from shell_harness import REAL_SHELLS, RealShell
 
 
 @pytest.fixture
@@ -166,34 +167,22 @@ POSIX_PROCESS_TREE = pytest.mark.posix("a POSIX process tree, walked through /pr
 
 # --- real shells calling envgen, with no --shell and no ENVGEN_SHELL ------------------------
 
-# How each family applies envgen's output: (apply import, apply clear).
-IDIOMS = {
-    "posix": ('eval "$(envgen import creds.json)"', 'eval "$(envgen clear)"'),
-    "fish": ("envgen import creds.json | source", "envgen clear | source"),
-    "csh": ('eval "`envgen import creds.json`"', 'eval "`envgen clear`"'),
-    "elvish": ("eval (envgen import creds.json | slurp)", "eval (envgen clear | slurp)"),
-    "xonsh": ("execx($(envgen import creds.json))", "execx($(envgen clear))"),
-    "nu": (
-        "envgen import creds.json | from json | load-env",
-        "envgen clear | from json | load-env",
-    ),
-}
-# shell: (program, options before the script, idiom family)
-REAL_SHELLS = {
-    "bash": ("bash", ["--norc"], "posix"),
-    "zsh": ("zsh", ["-f"], "posix"),
-    "sh": ("sh", [], "posix"),
-    "dash": ("dash", [], "posix"),
-    "ksh": ("ksh", [], "posix"),
-    "ash": ("busybox", [], "posix"),
-    "fish": ("fish", ["--no-config"], "fish"),
-    "tcsh": ("tcsh", ["-f"], "csh"),
-    "csh": ("csh", ["-f"], "csh"),
-    "elvish": ("elvish", ["-norc"], "elvish"),
-    # With options, xonsh rewrites its process title to one string; detection must see through it.
-    "xonsh": ("xonsh", ["--no-rc"], "xonsh"),
-    "nu": ("nu", ["-n"], "nu"),
-}
+
+def _idioms(shell: str) -> tuple[str, str]:
+    """The registry's idiom applying `envgen import creds.json`, and `envgen clear`."""
+    dialect = SHELLS[shell]
+    return dialect.apply_hint("envgen import creds.json"), dialect.apply_hint("envgen clear")
+
+
+def _script_argv(shell: RealShell, directory: Path) -> list[str]:
+    """How to run a script in `shell`, as the real-shell tests do, by a program named as it."""
+    program = require_program(shell.program)
+    if shell.program == "busybox":
+        # busybox runs the applet its argv[0] names, as /bin/ash on Alpine does.
+        (directory / shell.name).symlink_to(program)
+        return [str(directory / shell.name)]
+    return [program, *shell.argv[1:]]
+
 
 SHOW_VARIABLES = """\
 #!{python}
@@ -204,22 +193,18 @@ for name in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
 """
 
 
-@pytest.mark.parametrize("shell", list(REAL_SHELLS))
+@pytest.mark.parametrize("real_shell", REAL_SHELLS, ids=str)
 @POSIX_PROCESS_TREE
 def test_a_real_shell_is_detected_in_substitutions_pipes_and_on_a_terminal(
-    shell: str, tmp_path: Path, clean_env: dict[str, str]
+    real_shell: RealShell, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
-    program_name, options, family = REAL_SHELLS[shell]
-    program = require_program(program_name)
-    if shell == "ash":
-        # busybox runs the applet its argv[0] names, as /bin/ash on Alpine does.
-        (tmp_path / "ash").symlink_to(program)
-        program = str(tmp_path / "ash")
+    shell = real_shell.name
+    argv = _script_argv(real_shell, tmp_path)
     (tmp_path / "creds.json").write_text(sts_document())
     show = tmp_path / "show-variables"
     show.write_text(SHOW_VARIABLES.format(python=sys.executable))
     show.chmod(0o755)
-    apply_import, apply_clear = IDIOMS[family]
+    apply_import, apply_clear = _idioms(shell)
     script = tmp_path / "script"
     script.write_text(
         "\n".join(
@@ -237,7 +222,7 @@ def test_a_real_shell_is_detected_in_substitutions_pipes_and_on_a_terminal(
     )
     # A fallback to $SHELL would pick a shell of another family and fail loudly.
     env = {**clean_env, "SHELL": "/bin/bash" if shell == "fish" else "/usr/bin/fish"}
-    status, shown, stderr = run_on_a_terminal([program, *options, str(script)], env, tmp_path)
+    status, shown, stderr = run_on_a_terminal([*argv, str(script)], env, tmp_path)
     assert status == 0, stderr
     assert SECRET not in stderr and TOKEN not in stderr
 
@@ -449,23 +434,13 @@ def test_a_shell_beyond_another_program_is_not_contradicted(
 
 # --- real shells leading a terminal session, started as login starts them -------------------
 
-# label: (program, argv[0] as login passes it, the dialect envgen must pick, idiom family)
+# label: (program, argv[0] as login passes it, the dialect envgen must pick)
 SESSION_LEADERS = {
-    "bash": ("bash", "-bash", "bash", "posix"),
+    **{shell.name: (shell.program, f"-{shell.name}", shell.name) for shell in REAL_SHELLS},
     # bash in restricted mode: no `/` in command names, which the idiom does not need.
-    "rbash": ("rbash", "-rbash", "bash", "posix"),
-    "zsh": ("zsh", "-zsh", "zsh", "posix"),
-    "sh": ("sh", "-sh", "sh", "posix"),
-    "dash": ("dash", "-dash", "dash", "posix"),
-    "ksh": ("ksh", "-ksh", "ksh", "posix"),
-    "ash": ("busybox", "-ash", "ash", "posix"),
-    "fish": ("fish", "-fish", "fish", "fish"),
+    "rbash": ("rbash", "-rbash", "bash"),
     # Where /bin/csh is tcsh, login and terminal emulators start tcsh as -csh.
-    "tcsh as -csh": ("tcsh", "-csh", "tcsh", "csh"),
-    "csh": ("csh", "-csh", "csh", "csh"),
-    "elvish": ("elvish", "-elvish", "elvish", "elvish"),
-    "xonsh": ("xonsh", "-xonsh", "xonsh", "xonsh"),
-    "nu": ("nu", "-nu", "nu", "nu"),
+    "tcsh as -csh": ("tcsh", "-csh", "tcsh"),
 }
 
 SHOW_AWS_VARIABLES = """\
@@ -496,7 +471,8 @@ def _terminal_user_env(tmp_path: Path, clean_env: dict[str, str], shell: str) ->
     # who install tools in their own directories know.
     (home / ".profile").write_text(f"PATH={shlex.quote(path)}\nexport PATH\n")
     # $SHELL names a shell of another family, as for a bash account that opens tcsh terminals.
-    other = "/bin/bash" if SESSION_LEADERS[shell][3] != "posix" else "/usr/bin/fish"
+    family = SHELLS[SESSION_LEADERS[shell][2]].family
+    other = "/bin/bash" if family != "posix" else "/usr/bin/fish"
     return {**clean_env, "PATH": path, "TERM": "xterm-256color", "SHELL": other}
 
 
@@ -505,11 +481,11 @@ def _terminal_user_env(tmp_path: Path, clean_env: dict[str, str], shell: str) ->
 def test_a_login_shell_at_a_terminal_gets_its_own_code(
     shell: str, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
-    program_name, login_name, expected, family = SESSION_LEADERS[shell]
+    program_name, login_name, expected = SESSION_LEADERS[shell]
     program = require_program(program_name)
     (tmp_path / "creds.json").write_text(sts_document())
     env = _terminal_user_env(tmp_path, clean_env, shell)
-    apply_import = IDIOMS[family][0]
+    apply_import = _idioms(expected)[0]
 
     with TerminalSession.start(
         [login_name], executable=program, env=env, cwd=tmp_path
@@ -606,7 +582,7 @@ def test_without_proc_ps_tells_the_login_shell(
     shell: str, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
     require_program("ps")
-    program_name, login_name, expected, _family = SESSION_LEADERS[shell]
+    program_name, login_name, expected = SESSION_LEADERS[shell]
     program = require_program(program_name)
     env = _terminal_user_env(tmp_path, clean_env, shell)
     walk = tmp_path / "bin" / "walk-with-ps"

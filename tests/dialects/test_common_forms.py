@@ -25,30 +25,26 @@ from shell_harness import (
     RealShell,
     assert_exported,
     import_command,
+    real_shell,
     run_steps,
     sets_of_three,
 )
 
-# The joined forms, per shell: the documented idiom without its protecting quotes.
+# The joined forms, per family: the documented idiom without its protecting quotes.
 JOINED_FORMS = {
-    "bash": "eval $({command})",
-    "zsh": "eval $({command})",
-    "dash": "eval $({command})",
-    "ksh": "eval $({command})",
-    "ash": "eval $({command})",
+    "posix": "eval $({command})",
     "fish": "eval ({command})",
-    "tcsh": "eval `{command}`",
     "csh": "eval `{command}`",
 }
 
 SHELLS = [
     pytest.param(
-        dataclasses.replace(shell, apply=JOINED_FORMS[shell.name]),
+        dataclasses.replace(shell, apply=JOINED_FORMS[shell.family]),
         id=shell.name,
         marks=pytest.mark.shell(shell.name),
     )
     for shell in REAL_SHELLS
-    if shell.name in JOINED_FORMS
+    if shell.family in JOINED_FORMS
 ]
 
 # Splitting and joining turns a run of blanks, a tab or a newline into one space, and an
@@ -114,8 +110,7 @@ def test_the_joined_form_gives_what_the_idiom_gives(
 def test_fish_eval_of_persist_output_keeps_the_values(
     tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
-    fish = next(s for s in REAL_SHELLS if s.name == "fish")
-    joined = dataclasses.replace(fish, apply=JOINED_FORMS["fish"])
+    joined = dataclasses.replace(real_shell("fish"), apply=JOINED_FORMS["fish"])
     kept = CredentialSet("ASIAKEPT", "kept/secret+1", "kept-token", FAR_FUTURE)
     step = import_command(joined, _document(tmp_path, "kept", kept), "--persist")
 

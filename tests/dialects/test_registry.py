@@ -11,6 +11,7 @@ import pytest
 from envgen.credentials import Changes
 from envgen.dialects import FORMATS, SHELLS, Dialect, RenderContext, UnsupportedValue
 from envgen.places import UserPlaces
+from shell_harness import REAL_SHELLS, RUN_ELSEWHERE
 
 DIALECTS_PACKAGE = Path(__file__).resolve().parents[2] / "envgen" / "dialects"
 DIALECT_MODULES = sorted(DIALECTS_PACKAGE.glob("*.py"))
@@ -116,3 +117,11 @@ def test_the_context_reads_the_locale_as_the_c_library_does(
     environ: dict[str, str], utf8: bool
 ) -> None:
     assert RenderContext.from_environ(environ).utf8_locale is utf8
+
+
+def test_every_registry_shell_is_run_for_real_or_known_to_run_elsewhere() -> None:
+    # The real-shell tests iterate over the harness's table: a shell missing from it would
+    # be checked by no real shell at all.
+    run_here = {shell.name for shell in REAL_SHELLS}
+    assert run_here | RUN_ELSEWHERE == set(SHELLS)
+    assert not run_here & RUN_ELSEWHERE

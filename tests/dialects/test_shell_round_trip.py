@@ -23,6 +23,7 @@ from shell_harness import (
     assert_exported,
     import_command,
     named_sets,
+    real_shell,
     run_steps,
     sets_of_three,
 )
@@ -89,7 +90,7 @@ def test_tcsh_outside_a_utf8_locale_refuses_a_long_non_ascii_value(
     assert refused.stdout == b""
     assert b"AWS_SECRET_ACCESS_KEY holds non-ASCII text" in refused.stderr
 
-    tcsh = next(shell for shell in REAL_SHELLS if shell.name == "tcsh")
+    tcsh = real_shell("tcsh")
     sets = [CredentialSet("AKIDEXAMPLE", "\u00e9" * 2500, "token", FAR_FUTURE)]
     run = apply_sets(tcsh, sets, tmp_path, dict(clean_env, LANG="C.UTF-8", LC_ALL="C.UTF-8"))
     assert_exported(run, [sets[0].exported()], ["2500 e-acutes in a UTF-8 locale"])
@@ -174,7 +175,7 @@ def test_stale_variables_are_removed_and_refusals_change_nothing(
 def test_fish_token_kept_by_persist_does_not_outlive_a_plain_import(
     tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
-    fish = next(shell for shell in REAL_SHELLS if shell.name == "fish")
+    fish = real_shell("fish")
     temporary = CredentialSet("ASIATEMP", "temp/secret", "temp-token", FAR_FUTURE)
     long_term = CredentialSet("AKIDLONGTERM", "long/term+secret")
     documents = []

@@ -17,11 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import HARNESS, require_javascript_sdk, require_program
-from envgen.credentials import Changes
-from envgen.dialects import SHELLS as DIALECTS
-from envgen.persist import UserPlaces, plan_persistence
-from refusals import UTF8_LOCALE
-from shell_harness import MANAGED, REAL_SHELLS, RealShell
+from shell_harness import MANAGED, REAL_SHELLS, RealShell, real_shell
 
 HERE = HARNESS
 DUMPER = HERE / "dump_environment.py"
@@ -35,7 +31,6 @@ LEFTOVERS = {
     "AWS_SECURITY_TOKEN": "stale-security-token",  # botocore would pair it with new keys
     "AWS_SESSION_TOKEN": "stale-session-token",
 }
-SELECTORS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 
 TEMPORARY = {
     "AccessKeyId": "ASIANEWTEMPORARY",
@@ -143,7 +138,7 @@ def test_new_keys_are_the_identity_both_sdks_see(
 def test_a_saved_profile_is_the_identity_both_sdks_see(
     shell_name: str, tmp_path: Path, clean_env: dict[str, str]
 ) -> None:
-    shell = next(s for s in REAL_SHELLS if s.name == shell_name)
+    shell = real_shell(shell_name)
     env = identity_env(clean_env, require_javascript_sdk())
     env.update(AWS_ACCESS_KEY_ID="AKIDSTALEKEY", AWS_SECRET_ACCESS_KEY="stale-secret")
     command = (
@@ -171,58 +166,3 @@ def test_a_saved_profile_is_the_identity_both_sdks_see(
             "AWS_SESSION_TOKEN",
         )
     ] == [None] * 4
-
-
-@pytest.mark.shell("fish")
-def test_clear_persist_erases_universal_profile_variables_in_fish(
-    tmp_path: Path, clean_env: dict[str, str]
-) -> None:
-    fish = require_program("fish")
-    seeded = subprocess.run(
-        [
-            fish,
-            "-c",
-            "set -Ux AWS_PROFILE old; set -Ux AWS_DEFAULT_PROFILE gone; "
-            "set -Ux AWS_SECURITY_TOKEN stale",
-        ],
-        env=clean_env,
-        capture_output=True,
-        timeout=60,
-    )
-    assert seeded.returncode == 0, seeded.stderr
-
-    cleared = subprocess.run(
-        [fish, "-c", "envgen clear --persist --shell fish | source"],
-        env=clean_env,
-        capture_output=True,
-        timeout=60,
-    )
-    assert cleared.returncode == 0, cleared.stderr
-
-    later = subprocess.run(
-        [
-            fish,
-            "-c",
-            "set --names -U; printf '[%s]' $AWS_PROFILE $AWS_DEFAULT_PROFILE $AWS_SECURITY_TOKEN",
-        ],
-        env=clean_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert later.stdout.endswith("[]") and "AWS_" not in later.stdout, later.stdout
-
-
-def test_clear_persist_removes_profile_variables_from_the_windows_user_environment(
-    tmp_path: Path,
-) -> None:
-    places = UserPlaces(tmp_path, {}, windows=True)
-    cmd = plan_persistence(
-        DIALECTS["cmd"], Changes.clearing(), UTF8_LOCALE, places
-    ).output.splitlines()
-    powershell = plan_persistence(
-        DIALECTS["powershell"], Changes.clearing(), UTF8_LOCALE, places
-    ).output.splitlines()
-    for name in SELECTORS:
-        assert f"REG DELETE HKCU\\Environment /v {name} /f" in cmd
-        assert f"[Environment]::SetEnvironmentVariable('{name}', $null, 'User')" in powershell

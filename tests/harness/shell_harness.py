@@ -13,9 +13,11 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from conftest import require_program
+from envgen.dialects import SHELLS as DIALECTS
 
 DUMPER = Path(__file__).with_name("dump_environment.py")
 
@@ -43,56 +45,187 @@ MSYS_VERBATIM = {"MSYS2_ARG_CONV_EXCL": "*", "MSYS2_ENV_CONV_EXCL": "*", "MSYS_N
 
 @dataclasses.dataclass(frozen=True)
 class RealShell:
+    """How the tests run one shell of envgen's registry for real; everything else about the
+    shell (its idiom, its family, how it persists) the tests read from the registry."""
+
     name: str
-    """The `--shell` name."""
+    """The registry's (and `--shell`'s) name."""
     program: str
     """The executable that must be installed."""
     argv: tuple[str, ...]
     """How to run a script file; the script's path is appended."""
-    apply: str
-    """The documented idiom, with {command} where envgen's command line goes."""
     run: str = "{command}"
     """How the shell runs an external program."""
     apply_refused: str = ""
     """The idiom for output envgen refuses, where the failure would otherwise end the script."""
+    startup: Callable[[Path, Path], Path] | None = None
+    """Where --persist must put its block, from HOME and XDG_CONFIG_HOME, as the shell reads
+    it; None for a shell that keeps variables itself."""
+    startup_text: bytes = b""
+    """What a user already had in that file, which must come back byte for byte."""
+    fresh: Callable[[str, dict[str, str]], tuple[list[str], str | None]] | None = None
+    """argv (and stdin text) of a new session that reads its startup file and runs a command."""
+    apply: str = ""
+    """The documented idiom, with {command} where envgen's command line goes: the registry's."""
+
+    def __post_init__(self) -> None:
+        if not self.apply:
+            object.__setattr__(self, "apply", DIALECTS[self.name].apply)
+
+    @property
+    def family(self) -> str:
+        return DIALECTS[self.name].family
 
     def __str__(self) -> str:
         return self.name
 
 
-POSIX_APPLY = 'eval "$({command})"'
-CSH_APPLY = 'eval "`{command}`"'
+def _posix_rc(keep_line: bytes) -> bytes:
+    # No newline at the end: the block must end that line and give it back on removal.
+    return b"# my settings \xe2\x80\x94 caf\xc3\xa9\n\n" + keep_line + b"\nalias ll='ls -l'"
 
+
+POSIX_RC = _posix_rc(b"export ENVGEN_TEST_KEEP='kept'")
+
+
+def _nu_config_path(env: dict[str, str]) -> str:
+    # Asked of nushell itself rather than trusting envgen's idea of it.
+    done = subprocess.run(
+        ["nu", "-c", "$nu.config-path"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _home(name: str) -> Callable[[Path, Path], Path]:
+    return lambda home, config: home / name
+
+
+def _config(name: str) -> Callable[[Path, Path], Path]:
+    return lambda home, config: config / name
+
+
+def _login(*argv: str) -> Callable[[str, dict[str, str]], tuple[list[str], str | None]]:
+    return lambda command, env: ([*argv, command], None)
+
+
+# One entry per registry shell this machine runs; a shell added to the registry fails
+# test_every_registry_shell_is_run_for_real until it has one here or in RUN_ELSEWHERE.
 REAL_SHELLS = (
     # Interactive, so history expansion is on as at a prompt.
-    RealShell("bash", "bash", ("bash", "--norc", "--noprofile", "-i"), POSIX_APPLY),
-    RealShell("zsh", "zsh", ("zsh", "-f"), POSIX_APPLY),
-    RealShell("dash", "dash", ("dash",), POSIX_APPLY),
-    RealShell("ksh", "ksh", ("ksh",), POSIX_APPLY),
-    RealShell("ash", "busybox", ("busybox", "ash"), POSIX_APPLY),
+    RealShell(
+        "bash",
+        "bash",
+        ("bash", "--norc", "--noprofile", "-i"),
+        startup=_home(".bashrc"),
+        startup_text=POSIX_RC,
+        fresh=_login("bash", "-ic"),
+    ),
+    RealShell(
+        "zsh",
+        "zsh",
+        ("zsh", "-f"),
+        startup=_home(".zshrc"),
+        startup_text=POSIX_RC,
+        fresh=_login("zsh", "-ic"),
+    ),
+    RealShell(
+        "sh",
+        "sh",
+        ("sh",),
+        startup=_home(".profile"),
+        startup_text=POSIX_RC,
+        fresh=_login("sh", "-lc"),
+    ),
+    RealShell(
+        "dash",
+        "dash",
+        ("dash",),
+        startup=_home(".profile"),
+        startup_text=POSIX_RC,
+        fresh=_login("dash", "-lc"),
+    ),
+    RealShell(
+        "ksh",
+        "ksh",
+        ("ksh",),
+        startup=_home(".profile"),
+        startup_text=POSIX_RC,
+        fresh=_login("ksh", "-lc"),
+    ),
+    RealShell(
+        "ash",
+        "busybox",
+        ("busybox", "ash"),
+        startup=_home(".profile"),
+        startup_text=POSIX_RC,
+        fresh=_login("busybox", "ash", "-lc"),
+    ),
     # With its configuration, so universal variables work as for a user (HOME is private).
-    RealShell("fish", "fish", ("fish",), "{command} | source"),
-    RealShell("tcsh", "tcsh", ("tcsh", "-f"), CSH_APPLY),
-    RealShell("csh", "csh", ("csh", "-f"), CSH_APPLY),
+    RealShell("fish", "fish", ("fish",), fresh=_login("fish", "-c")),
+    RealShell(
+        "tcsh",
+        "tcsh",
+        ("tcsh", "-f"),
+        startup=_home(".tcshrc"),
+        startup_text=(
+            b"# my settings \xe2\x80\x94 caf\xc3\xa9\nsetenv ENVGEN_TEST_KEEP kept\nset noclobber\n"
+        ),
+        fresh=_login("tcsh", "-c"),
+    ),
+    RealShell(
+        "csh",
+        "csh",
+        ("csh", "-f"),
+        startup=_home(".cshrc"),
+        startup_text=b"# my settings\nsetenv ENVGEN_TEST_KEEP kept\n",
+        fresh=_login("csh", "-c"),
+    ),
     # elvish and nushell stop a script at a failing command; a user sees the error and
     # nothing applied, and `try` lets the script read that back.
     RealShell(
         "elvish",
         "elvish",
         ("elvish", "-norc"),
-        "eval ({command} | slurp)",
         apply_refused="try {{ eval ({command} | slurp) }} catch {{ }}",
+        startup=_config("elvish/rc.elv"),
+        startup_text=b"# my settings \xe2\x80\x94 caf\xc3\xa9\nset-env ENVGEN_TEST_KEEP kept",
+        # Elvish reads rc.elv only when it runs interactively, as it does on piped input.
+        fresh=lambda command, env: (["elvish"], command + "\n"),
     ),
-    RealShell("xonsh", "xonsh", ("xonsh", "--no-rc"), "execx($({command}))", "![{command}]"),
+    RealShell(
+        "xonsh",
+        "xonsh",
+        ("xonsh", "--no-rc"),
+        run="![{command}]",
+        startup=_home(".xonshrc"),
+        startup_text=b"# my settings \xe2\x80\x94 caf\xc3\xa9\n$ENVGEN_TEST_KEEP = 'kept'\n",
+        fresh=_login("xonsh", "-i", "-c"),
+    ),
     RealShell(
         "nu",
         "nu",
         ("nu", "--no-config-file"),
-        "^{command} | from json | load-env",
-        "^{command}",
-        "try {{ ^{command} | from json | load-env }}",
+        run="^{command}",
+        apply_refused="try {{ ^{command} | from json | load-env }}",
+        startup=_config("nushell/config.nu"),
+        startup_text=b"# my settings \xe2\x80\x94 caf\xc3\xa9\n$env.ENVGEN_TEST_KEEP = 'kept'",
+        # `nu -c` skips config.nu; --config with the path nushell itself reports
+        # loads it as an interactive start does.
+        fresh=lambda command, env: (
+            ["nu", "--config", _nu_config_path(env), "-c", command],
+            None,
+        ),
     ),
 )
+
+# Registry shells whose programs run on Windows only: their output is checked by
+# powershell_eval.py and the cmd rules instead, and by the Windows jobs of CI.
+RUN_ELSEWHERE = frozenset({"cmd", "powershell", "pwsh"})
+
+
+def real_shell(name: str) -> RealShell:
+    return next(shell for shell in REAL_SHELLS if shell.name == name)
 
 
 @dataclasses.dataclass(frozen=True)

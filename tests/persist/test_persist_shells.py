@@ -8,23 +8,23 @@ reports what it exported, byte for byte, through dump_environment.py.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
 import stat
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conftest import require_program
+from envgen.dialects import SHELLS as DIALECTS
+from envgen.places import UserPlaces
 from envgen_in_process import invoke_envgen
 from hostile_values import carried_values
 from shell_harness import DUMPER as DUMP_SCRIPT
-from shell_harness import MANAGED
+from shell_harness import MANAGED, REAL_SHELLS, RealShell, real_shell
 
 KEEP = "ENVGEN_TEST_KEEP"
 NAMES = (*MANAGED, KEEP)
@@ -32,118 +32,9 @@ EXPIRATION = "2099-01-31T12:00:00Z"
 BLOCK = re.compile(rb"# >>> envgen --persist >>>[^\n]*\n.*?# <<< envgen --persist <<<\r?\n", re.S)
 
 
-@dataclasses.dataclass(frozen=True)
-class ShellCase:
-    name: str
-    program: str
-    # The startup file, from HOME and XDG_CONFIG_HOME; None for fish, which keeps
-    # universal variables and has no block.
-    startup: Callable[[Path, Path], Path] | None
-    # What the user already had in it: it must come back byte for byte.
-    original: bytes
-    # argv of a fresh shell that reads its startup file and runs `command`; stdin text.
-    fresh: Callable[[str, dict[str, str]], tuple[list[str], str | None]]
-    # Whether the output itself must be run for the values to persist.
-    applies_output: bool = False
-
-
-def _posix_rc(keep_line: bytes) -> bytes:
-    # No newline at the end: the block must end that line and give it back on removal.
-    return b"# my settings \xe2\x80\x94 caf\xc3\xa9\n\n" + keep_line + b"\nalias ll='ls -l'"
-
-
-def _nu_config_path(env: dict[str, str]) -> str:
-    # Asked of nushell itself rather than trusting envgen's idea of it.
-    done = subprocess.run(
-        ["nu", "-c", "$nu.config-path"], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
-
-
-CASES = [
-    ShellCase(
-        "bash",
-        "bash",
-        lambda home, config: home / ".bashrc",
-        _posix_rc(b"export ENVGEN_TEST_KEEP='kept'"),
-        lambda command, env: (["bash", "-ic", command], None),
-    ),
-    ShellCase(
-        "zsh",
-        "zsh",
-        lambda home, config: home / ".zshrc",
-        _posix_rc(b"export ENVGEN_TEST_KEEP='kept'"),
-        lambda command, env: (["zsh", "-ic", command], None),
-    ),
-    ShellCase(
-        "dash",
-        "dash",
-        lambda home, config: home / ".profile",
-        _posix_rc(b"export ENVGEN_TEST_KEEP='kept'"),
-        lambda command, env: (["dash", "-lc", command], None),
-    ),
-    ShellCase(
-        "ksh",
-        "ksh",
-        lambda home, config: home / ".profile",
-        _posix_rc(b"export ENVGEN_TEST_KEEP='kept'"),
-        lambda command, env: (["ksh", "-lc", command], None),
-    ),
-    ShellCase(
-        "ash",
-        "busybox",
-        lambda home, config: home / ".profile",
-        _posix_rc(b"export ENVGEN_TEST_KEEP='kept'"),
-        lambda command, env: (["busybox", "ash", "-lc", command], None),
-    ),
-    ShellCase(
-        "fish",
-        "fish",
-        None,
-        b"",
-        lambda command, env: (["fish", "-c", command], None),
-        applies_output=True,
-    ),
-    ShellCase(
-        "tcsh",
-        "tcsh",
-        lambda home, config: home / ".tcshrc",
-        b"# my settings \xe2\x80\x94 caf\xc3\xa9\nsetenv ENVGEN_TEST_KEEP kept\nset noclobber\n",
-        lambda command, env: (["tcsh", "-c", command], None),
-    ),
-    ShellCase(
-        "csh",
-        "csh",
-        lambda home, config: home / ".cshrc",
-        b"# my settings\nsetenv ENVGEN_TEST_KEEP kept\n",
-        lambda command, env: (["csh", "-c", command], None),
-    ),
-    ShellCase(
-        "elvish",
-        "elvish",
-        lambda home, config: config / "elvish" / "rc.elv",
-        b"# my settings \xe2\x80\x94 caf\xc3\xa9\nset-env ENVGEN_TEST_KEEP kept",
-        # Elvish reads rc.elv only when it runs interactively, as it does on piped input.
-        lambda command, env: (["elvish"], command + "\n"),
-    ),
-    ShellCase(
-        "xonsh",
-        "xonsh",
-        lambda home, config: home / ".xonshrc",
-        b"# my settings \xe2\x80\x94 caf\xc3\xa9\n$ENVGEN_TEST_KEEP = 'kept'\n",
-        lambda command, env: (["xonsh", "-i", "-c", command], None),
-    ),
-    ShellCase(
-        "nu",
-        "nu",
-        lambda home, config: config / "nushell" / "config.nu",
-        b"# my settings \xe2\x80\x94 caf\xc3\xa9\n$env.ENVGEN_TEST_KEEP = 'kept'",
-        # `nu -c` skips config.nu; --config with the path nushell itself reports
-        # loads it as an interactive start does.
-        lambda command, env: (["nu", "--config", _nu_config_path(env), "-c", command], None),
-    ),
-]
+def _applies_output(shell: RealShell) -> bool:
+    """Whether the output's own commands keep the values (fish), by the registry's facts."""
+    return DIALECTS[shell.name].persistence.kept_in_output(UserPlaces.current()) is not None
 
 
 def _hostile_fields(shell: str, rotation: int) -> dict[str, str]:
@@ -186,8 +77,9 @@ def _expected(fields: dict[str, str], region: str) -> dict[str, str | None]:
     }
 
 
-def _fresh_environment(case: ShellCase, env: dict[str, str], out: Path) -> dict[str, str | None]:
+def _fresh_environment(case: RealShell, env: dict[str, str], out: Path) -> dict[str, str | None]:
     command = f"{sys.executable} {DUMP_SCRIPT} {out} {' '.join(NAMES)}"
+    assert case.fresh is not None
     argv, stdin = case.fresh(command, env)
     done = subprocess.run(
         argv,
@@ -206,7 +98,7 @@ def _fresh_environment(case: ShellCase, env: dict[str, str], out: Path) -> dict[
     }
 
 
-def _apply_output(case: ShellCase, env: dict[str, str], output: bytes, tmp_path: Path) -> None:
+def _apply_output(case: RealShell, env: dict[str, str], output: bytes, tmp_path: Path) -> None:
     """Run envgen's output in the shell, the way `envgen ... | source` does."""
     script = tmp_path / "envgen-output.fish"
     script.write_bytes(output)
@@ -216,10 +108,10 @@ def _apply_output(case: ShellCase, env: dict[str, str], output: bytes, tmp_path:
     assert done.returncode == 0, done.stderr
 
 
-def _persist(case: ShellCase, env: dict[str, str], tmp_path: Path, args: list[str]) -> str:
+def _persist(case: RealShell, env: dict[str, str], tmp_path: Path, args: list[str]) -> str:
     result = invoke_envgen([*args, "--shell", case.name], env)
     assert result.returncode == 0, result.stderr.decode()
-    if case.applies_output:
+    if _applies_output(case):
         _apply_output(case, env, result.stdout, tmp_path)
     return result.stderr.decode()
 
@@ -229,11 +121,12 @@ def _without_blocks(data: bytes) -> tuple[bytes, int]:
 
 
 @pytest.mark.parametrize(
-    "case", [pytest.param(case, id=case.name, marks=pytest.mark.shell(case.name)) for case in CASES]
+    "case",
+    [pytest.param(case, id=case.name, marks=pytest.mark.shell(case.name)) for case in REAL_SHELLS],
 )
 @pytest.mark.posix("file modes")
 def test_persist_then_clear_in_a_fresh_shell(
-    case: ShellCase, clean_env: dict[str, str], tmp_path: Path
+    case: RealShell, clean_env: dict[str, str], tmp_path: Path
 ) -> None:
     require_program(case.program)
     home = Path(clean_env["HOME"])
@@ -241,7 +134,7 @@ def test_persist_then_clear_in_a_fresh_shell(
     startup = case.startup(home, config) if case.startup else None
     if startup is not None:
         startup.parent.mkdir(parents=True, exist_ok=True)
-        startup.write_bytes(case.original)
+        startup.write_bytes(case.startup_text)
     env = dict(clean_env)
     out = tmp_path / "seen.json"
     region = "eu-west-1"
@@ -267,7 +160,7 @@ def test_persist_then_clear_in_a_fresh_shell(
         assert seen[KEEP] == "kept"
         rest, blocks = _without_blocks(startup.read_bytes())
         assert blocks == 1
-        assert rest == case.original + (b"" if case.original.endswith(b"\n") else b"\n")
+        assert rest == case.startup_text + (b"" if case.startup_text.endswith(b"\n") else b"\n")
 
     # Second --persist: new values replace the old ones; still one block.
     second = _hostile_fields(case.name, 1)
@@ -291,14 +184,14 @@ def test_persist_then_clear_in_a_fresh_shell(
     if startup is not None:
         rest, blocks = _without_blocks(startup.read_bytes())
         assert blocks == 1
-        assert rest == case.original + (b"" if case.original.endswith(b"\n") else b"\n")
+        assert rest == case.startup_text + (b"" if case.startup_text.endswith(b"\n") else b"\n")
 
     # clear --persist: a fresh shell sees none of them, and the startup file is as it was.
     stderr = _persist(case, env, tmp_path, ["clear", "--persist"])
     seen = _fresh_environment(case, env, out)
     assert all(seen[name] is None for name in MANAGED), seen
     if startup is not None:
-        assert startup.read_bytes() == case.original
+        assert startup.read_bytes() == case.startup_text
         assert not (config / "envgen" / managed_file.name).exists()
         assert seen[KEEP] == "kept"
 
@@ -307,7 +200,7 @@ def test_persist_then_clear_in_a_fresh_shell(
 def test_missing_startup_file_is_created(
     shell: str, clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    case = next(case for case in CASES if case.name == shell)
+    case = real_shell(shell)
     require_program(case.program)
     home, config = Path(clean_env["HOME"]), Path(clean_env["XDG_CONFIG_HOME"])
     assert case.startup is not None
@@ -444,7 +337,7 @@ def _tree(root: Path) -> dict[str, bytes | None]:
 def test_clear_removes_the_startup_file_persist_created(
     shell: str, clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    case = next(case for case in CASES if case.name == shell)
+    case = real_shell(shell)
     require_program(case.program)
     home, config = Path(clean_env["HOME"]), Path(clean_env["XDG_CONFIG_HOME"])
     assert case.startup is not None
@@ -525,3 +418,43 @@ def test_clear_leaves_no_lock_file(clean_env: dict[str, str]) -> None:
     assert not (config / "envgen").exists()
     assert (home / ".bashrc").read_bytes() == b"# mine\n"
     assert (home / ".tcshrc").read_bytes() == b"# mine too\n"
+
+
+@pytest.mark.shell("fish")
+def test_clear_persist_erases_universal_profile_variables_in_fish(
+    tmp_path: Path, clean_env: dict[str, str]
+) -> None:
+    fish = require_program("fish")
+    seeded = subprocess.run(
+        [
+            fish,
+            "-c",
+            "set -Ux AWS_PROFILE old; set -Ux AWS_DEFAULT_PROFILE gone; "
+            "set -Ux AWS_SECURITY_TOKEN stale",
+        ],
+        env=clean_env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+
+    cleared = subprocess.run(
+        [fish, "-c", "envgen clear --persist --shell fish | source"],
+        env=clean_env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert cleared.returncode == 0, cleared.stderr
+
+    later = subprocess.run(
+        [
+            fish,
+            "-c",
+            "set --names -U; printf '[%s]' $AWS_PROFILE $AWS_DEFAULT_PROFILE $AWS_SECURITY_TOKEN",
+        ],
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert later.stdout.endswith("[]") and "AWS_" not in later.stdout, later.stdout

@@ -383,3 +383,22 @@ def test_cmd_script_form_prints_an_exit_line_when_envgen_fails() -> None:
     # the carets keep the batch file's own parser from taking the `|` first.
     form = SHELLS["cmd"].script_hint("envgen assume prod")
     assert form == ("FOR /F \"delims=\" %%i IN ('envgen assume prod ^|^| ECHO EXIT /B 1') DO @%%i")
+
+
+# AWS_PROFILE, AWS_DEFAULT_PROFILE and AWS_SECURITY_TOKEN would outlive the keys they name.
+PROFILE_SELECTORS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
+
+
+def test_clear_persist_removes_profile_variables_from_the_windows_user_environment(
+    tmp_path: Path,
+) -> None:
+    places = UserPlaces(tmp_path, {}, windows=True)
+    cmd = plan_persistence(
+        SHELLS["cmd"], Changes.clearing(), UTF8_LOCALE, places
+    ).output.splitlines()
+    powershell = plan_persistence(
+        SHELLS["powershell"], Changes.clearing(), UTF8_LOCALE, places
+    ).output.splitlines()
+    for name in PROFILE_SELECTORS:
+        assert f"REG DELETE HKCU\\Environment /v {name} /f" in cmd
+        assert f"[Environment]::SetEnvironmentVariable('{name}', $null, 'User')" in powershell
