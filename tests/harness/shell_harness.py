@@ -110,7 +110,8 @@ def _login(*argv: str) -> Callable[[str, dict[str, str]], tuple[list[str], str |
 
 
 # One entry per registry shell this machine runs; a shell added to the registry fails
-# test_every_registry_shell_is_run_for_real until it has one here or in RUN_ELSEWHERE.
+# test_every_registry_shell_is_run_for_real until it has one here (or, for a Windows shell,
+# in windows_shells.py).
 REAL_SHELLS = (
     # Interactive, so history expansion is on as at a prompt.
     RealShell(
@@ -218,10 +219,6 @@ REAL_SHELLS = (
         ),
     ),
 )
-
-# Registry shells whose programs run on Windows only: their output is checked by
-# powershell_eval.py and the cmd rules instead, and by the Windows jobs of CI.
-RUN_ELSEWHERE = frozenset({"cmd", "powershell", "pwsh"})
 
 
 def real_shell(name: str) -> RealShell:
