@@ -4,6 +4,7 @@ and rendering depends only on what it is handed."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -63,32 +64,35 @@ def test_dialects_know_nothing_of_persistence_code(module: Path) -> None:
     assert not {name for name in _imports(module) if name.startswith("envgen.persist")}
 
 
-@pytest.mark.parametrize("module", DIALECT_MODULES, ids=lambda path: path.name)
-def test_dialects_read_neither_the_environment_nor_the_platform(module: Path) -> None:
+def _nodes(module: Path, wanted: Callable[[ast.AST], bool]) -> list[str]:
+    """The source of every node of `module` that `wanted` picks."""
     tree = ast.parse(module.read_text(encoding="utf-8"))
-    reads = [
-        ast.unparse(node)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute)
+    return [ast.unparse(node) for node in ast.walk(tree) if wanted(node)]
+
+
+def _reads_process_state(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
         and (node.value.id, node.attr) in {("os", "environ"), ("sys", "platform"), ("os", "name")}
-    ]
-    assert reads == []
+    )
+
+
+def _compares_a_name(node: ast.AST) -> bool:
+    return isinstance(node, ast.Compare) and any(
+        isinstance(part, ast.Attribute) and part.attr == "name"
+        for part in (node.left, *node.comparators)
+    )
+
+
+@pytest.mark.parametrize("module", DIALECT_MODULES, ids=lambda path: path.name)
+def test_dialects_read_neither_the_environment_nor_the_platform(module: Path) -> None:
+    assert _nodes(module, _reads_process_state) == []
 
 
 @pytest.mark.parametrize("module", DIALECT_MODULES, ids=lambda path: path.name)
 def test_dialects_do_not_branch_on_their_own_name(module: Path) -> None:
-    tree = ast.parse(module.read_text(encoding="utf-8"))
-    compared = [
-        ast.unparse(node)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Compare)
-        and any(
-            isinstance(part, ast.Attribute) and part.attr == "name"
-            for part in (node.left, *node.comparators)
-        )
-    ]
-    assert compared == []
+    assert _nodes(module, _compares_a_name) == []
 
 
 def test_tcsh_locale_comes_from_the_context_not_the_environment(
