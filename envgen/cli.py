@@ -37,8 +37,17 @@ DEBUG_VARIABLE = "ENVGEN_DEBUG"
 # The parser's exceptions, from the click typer runs on (its own copy in recent versions, the
 # click package in older ones): the module that holds typer's public BadParameter.
 _parser_errors = importlib.import_module(typer.BadParameter.__module__)
+
+
+class _NotRaisedByThisClick(Exception):
+    """Stands in for an exception the click in use does not have (NoArgsIsHelpError came
+    with click 8.2; before, click printed the help itself)."""
+
+
 NoSuchOption: type[Exception] = _parser_errors.NoSuchOption
-NoArgsIsHelpError: type[Exception] = _parser_errors.NoArgsIsHelpError
+NoArgsIsHelpError: type[Exception] = getattr(
+    _parser_errors, "NoArgsIsHelpError", _NotRaisedByThisClick
+)
 
 
 def apply_examples(command: str) -> str:
