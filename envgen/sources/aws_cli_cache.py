@@ -35,6 +35,7 @@ from envgen import regions
 from envgen.config_files import (
     ConfigUnreadable,
     NotARegularFile,
+    Profiles,
     read_profiles,
     read_regular_file,
 )
@@ -347,6 +348,21 @@ def fresh_credentials(
     )
 
 
+def named_profile(
+    place: Place, environ: Mapping[str, str] = os.environ
+) -> tuple[str, Profiles] | None:
+    """The profile named on the command line or in AWS_PROFILE, with every profile, when the
+    files define it and envgen can read them; None leaves the answer to botocore."""
+    name = place.profile or environ.get("AWS_PROFILE")
+    if not name:
+        return None
+    try:
+        profiles = read_profiles(environ)
+    except ConfigUnreadable:
+        return None
+    return (name, profiles) if name in profiles else None
+
+
 def cached_assumption(
     place: Place,
     options: RoleOptions,
@@ -362,19 +378,12 @@ def cached_assumption(
     """
     if options.role_arn is not None:
         return None
-    name = place.profile or environ.get("AWS_PROFILE")
-    if not name:
+    found = named_profile(place, environ)
+    if found is None:
         return None
-    try:
-        profiles = read_profiles(environ)
-    except ConfigUnreadable:
-        return None
-    profile = profiles.get(name)
-    if (
-        profile is None
-        or "web_identity_token_file" in profile
-        or not _plain(profile.get("role_arn"))
-    ):
+    name, profiles = found
+    profile = profiles[name]
+    if "web_identity_token_file" in profile or not _plain(profile.get("role_arn")):
         return None
     laid_over: dict[str, Any] = {**profile, **options.profile_overrides()}
     arguments = assume_role_arguments({**profiles, name: laid_over}, name)

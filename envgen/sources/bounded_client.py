@@ -84,6 +84,19 @@ class UnsupportedBotocore(Exception):
     """The botocore installed no longer has the details this module relies on."""
 
 
+def unreachable_errors() -> tuple[type[Exception], ...]:
+    """botocore's exceptions for an endpoint that was not reached or did not answer in time."""
+    from botocore import exceptions
+
+    return (
+        exceptions.EndpointConnectionError,
+        exceptions.ConnectTimeoutError,
+        exceptions.ReadTimeoutError,
+        exceptions.ConnectionClosedError,
+        exceptions.ProxyConnectionError,
+    )
+
+
 def client_config(extra: Any = None) -> Any:
     """The bounds, laid over any configuration a caller passes (signing, region): the caller's
     settings stay, except timeouts and retries, which are always these."""

@@ -26,6 +26,7 @@ from envgen.sources.aws_cli_cache import (
     CACHE_DIR,
     fresh_credentials,
     load_json_entry,
+    named_profile,
     read_cache_entry,
 )
 from envgen.sources.request import Issued, Place, RoleOptions
@@ -57,17 +58,10 @@ def sso_profile(
 ) -> tuple[str, Profiles] | None:
     """The profile named on the command line or in AWS_PROFILE when it is an SSO profile, with
     every profile; None for any other (botocore's path then decides)."""
-    name = place.profile or environ.get("AWS_PROFILE")
-    if not name:
+    found = named_profile(place, environ)
+    if found is None or not is_sso_profile(found[1][found[0]]):
         return None
-    try:
-        profiles = read_profiles(environ)
-    except ConfigUnreadable:
-        return None
-    profile = profiles.get(name)
-    if profile is None or not is_sso_profile(profile):
-        return None
-    return name, profiles
+    return found
 
 
 def _refuse_sts_options(name: str, place: Place, options: RoleOptions) -> None:

@@ -46,17 +46,12 @@ def client(service: str, region: str, profile: str | None = None) -> Any:
     """A bounded, unsigned client of Identity Center's `sso-oidc` or `sso` (portal) service in
     REGION; botocore's own endpoint rules apply, AWS_ENDPOINT_URL_SSO_OIDC and
     AWS_ENDPOINT_URL_SSO included."""
-    import logging
-
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    from envgen.config_files import refuse_oversized_files
+    from envgen.sources.sts_session import bounded_botocore_session
 
-    refuse_oversized_files()
-    logging.getLogger("botocore").addHandler(logging.NullHandler())
-    session = bounded_client.bounded_session(profile, warn=say)
-    made = session.create_client(
+    made = bounded_botocore_session(profile).create_client(
         service,
         region_name=region,
         config=Config(signature_version=UNSIGNED, region_name=region),
@@ -129,13 +124,7 @@ def identity_center_errors() -> Iterator[None]:
             ) from None
         advice = ADVICE.get(code, "see the AWS documentation for this error code")
         raise EnvgenError(f"IAM Identity Center refused {operation}: {code}; {advice}") from None
-    except (
-        botocore_errors.EndpointConnectionError,
-        botocore_errors.ConnectTimeoutError,
-        botocore_errors.ReadTimeoutError,
-        botocore_errors.ConnectionClosedError,
-        botocore_errors.ProxyConnectionError,
-    ) as error:
+    except bounded_client.unreachable_errors() as error:
         raise EnvgenError(
             f"cannot reach IAM Identity Center ({type(error).__name__}); {check}"
         ) from None

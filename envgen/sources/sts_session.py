@@ -79,7 +79,9 @@ def make_client(session: Any, place: Place, region: str | None, **kwargs: Any) -
     return client
 
 
-def _session(profile: str | None) -> Any:
+def bounded_botocore_session(profile: str | None) -> Any:
+    """botocore's session for PROFILE, every client of it bounded (bounded_client), after the
+    AWS files are checked to be of a readable size."""
     from envgen.config_files import refuse_oversized_files
     from envgen.messages import say
 
@@ -118,7 +120,7 @@ class StsContext:
 
 def open_context(place: Place, profile: str | None) -> StsContext:
     """The session for PROFILE (None: botocore's default), with its settings and region."""
-    session = _session(profile)
+    session = bounded_botocore_session(profile)
     settings = _profile_settings(session, place)
     return StsContext(session, place, settings, _region(session, place, settings))
 
@@ -299,13 +301,7 @@ def sts_errors(place: Place) -> Iterator[None]:
         if code in QUOTABLE_CODES and details.get("Message"):
             quoted = f" ({' '.join(str(details['Message']).split())[:300]})"
         raise EnvgenError(f"STS refused {operation}: {code}{quoted}; {advice}") from None
-    except (
-        botocore_errors.EndpointConnectionError,
-        botocore_errors.ConnectTimeoutError,
-        botocore_errors.ReadTimeoutError,
-        botocore_errors.ConnectionClosedError,
-        botocore_errors.ProxyConnectionError,
-    ) as error:
+    except bounded_client.unreachable_errors() as error:
         raise EnvgenError(_unreachable(error, place)) from None
     except ResponseParserError:
         # Its text quotes the body received; the endpoint is what the user can check.
