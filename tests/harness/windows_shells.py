@@ -23,8 +23,9 @@ from conftest import require_program
 from shell_harness import DUMPER, MANAGED, ShellRun
 
 # What the script may put on envgen's command line unquoted: file names the test chose and
-# envgen's own options. Anything else would need quoting rules this harness does not imitate.
-PLAIN_WORD = re.compile(r"[A-Za-z0-9._=-]+")
+# envgen's own options. Anything else would need quoting rules this harness does not imitate
+# (inside FOR /F's parentheses even `=`, `,` and `;` would need a caret).
+PLAIN_WORD = re.compile(r"[A-Za-z0-9._-]+")
 
 
 @dataclasses.dataclass(frozen=True)
