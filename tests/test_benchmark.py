@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import REPOSITORY
+
+pytestmark = pytest.mark.posix("#! stand-ins for a bin/ virtual environment's python")
 
 
 def test_the_benchmark_hands_over_to_the_clones_venv(

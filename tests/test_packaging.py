@@ -7,6 +7,7 @@ checkout beside it to find them in.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,13 @@ from envgen_process import ACCESS_KEY_ID, FUTURE, SECRET, TOKEN, run_envgen, sts
 from refusals import UTF8_LOCALE
 
 
+def program(venv: Path, name: str) -> str:
+    """A program of the virtual environment: in bin/, or on Windows Scripts/NAME.exe."""
+    if os.name == "nt":
+        return str(venv / "Scripts" / f"{name}.exe")
+    return str(venv / "bin" / name)
+
+
 @pytest.fixture(scope="session")
 def installed_venv(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """One virtual environment per test run, shared by every xdist worker, holding the wheel."""
@@ -35,7 +43,7 @@ def installed_venv(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> 
             subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
             build = subprocess.run(
                 [
-                    str(venv / "bin" / "python"),
+                    program(venv, "python"),
                     "-m",
                     "pip",
                     "install",
@@ -69,7 +77,7 @@ def test_the_install_is_a_copy_not_a_link_to_the_checkout(
         "import envgen, envgen.render; print(envgen.__file__); print(envgen.render.templates_dir())"
     )
     result = subprocess.run(
-        [str(installed_venv / "bin" / "python"), "-c", probe],
+        [program(installed_venv, "python"), "-c", probe],
         capture_output=True,
         text=True,
         cwd=elsewhere,
@@ -91,7 +99,7 @@ def test_the_install_is_a_copy_not_a_link_to_the_checkout(
 def test_the_installed_envgen_writes_for_every_shell(
     shell: str, installed_venv: Path, elsewhere: Path, clean_env: dict[str, str]
 ) -> None:
-    envgen = str(installed_venv / "bin" / "envgen")
+    envgen = program(installed_venv, "envgen")
     credentials = parse_document(sts_document(), "creds.json")
     for command, changes, values in (
         (["import", "creds.json"], Changes.from_credentials(credentials), [ACCESS_KEY_ID, FUTURE]),
@@ -117,7 +125,7 @@ def test_the_installed_envgen_writes_every_format(
         ["import", "creds.json", "--format", format_name],
         clean_env,
         cwd=elsewhere,
-        executable=str(installed_venv / "bin" / "envgen"),
+        executable=program(installed_venv, "envgen"),
     )
     assert result.returncode == 0, result.stderr.decode()
     if format_name == "json":
@@ -145,7 +153,7 @@ def test_the_installed_module_runs_with_python_dash_m(
 ) -> None:
     result = subprocess.run(
         [
-            str(installed_venv / "bin" / "python"),
+            program(installed_venv, "python"),
             "-m",
             "envgen",
             "import",
@@ -173,7 +181,7 @@ def test_the_installed_distribution_carries_the_mit_license(
         "print(licenses[0].read_text() if licenses else 'no LICENSE file')\n"
     )
     result = subprocess.run(
-        [str(installed_venv / "bin" / "python"), "-c", probe],
+        [program(installed_venv, "python"), "-c", probe],
         capture_output=True,
         text=True,
         cwd=elsewhere,

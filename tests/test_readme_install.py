@@ -12,11 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import envgen
 from conftest import (
     REPOSITORY,
     require_program,
 )
+
+pytestmark = pytest.mark.posix("the README's POSIX install steps and a bin/ virtual environment")
 
 
 def readme_blocks() -> list[str]:

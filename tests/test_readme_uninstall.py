@@ -12,11 +12,15 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from conftest import (
     REPOSITORY,
     require_program,
 )
 from envgen_process import sts_document
+
+pytestmark = pytest.mark.posix("the README's uninstall steps for POSIX shells")
 
 
 def uninstall_block() -> list[str]:

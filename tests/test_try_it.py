@@ -9,12 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import (
     REPOSITORY,
     require_program,
 )
 
 TRY_IT = REPOSITORY / "scripts" / "try-it"
+
+pytestmark = pytest.mark.posix("scripts/try-it's POSIX shell and #! stand-ins for python")
 
 
 def executable(path: Path, text: str) -> Path:
