@@ -147,7 +147,11 @@ def profile_values(credentials: Credentials) -> dict[str, str | None]:
         "aws_access_key_id": credentials.access_key_id,
         "aws_secret_access_key": credentials.secret_access_key,
         "aws_session_token": credentials.session_token,
-        EXPIRY_KEY: credentials.expiration and format_expiration(credentials.expiration),
+        EXPIRY_KEY: (
+            format_expiration(credentials.expiration)
+            if credentials.expiration is not None
+            else None
+        ),
     }
 
 

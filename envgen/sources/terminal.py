@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from envgen.errors import UsageError
@@ -140,7 +140,7 @@ def _read_without_echo(reader: TextIO, writer: TextIO, prompt: str) -> str:
         writer.flush()
 
 
-def prompter_for(given: str | None):  # type: ignore[no-untyped-def]
+def prompter_for(given: str | None) -> Callable[[str], str]:
     """A prompt callable of the shape botocore's assume-role provider calls: prompt -> code."""
 
     def prompt(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from envgen.errors import UsageError
@@ -36,7 +37,7 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _read_at_most(read, limit: int) -> bytes:  # type: ignore[no-untyped-def]
+def _read_at_most(read: Callable[[int], bytes], limit: int) -> bytes:
     """Up to limit + 1 bytes from `read(n)`, which returns b"" at the end."""
     chunks: list[bytes] = []
     taken = 0
