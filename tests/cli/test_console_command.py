@@ -221,3 +221,13 @@ def test_duration_sets_the_federation_token_not_the_session(console_env, sts, fe
     assert asked["DurationSeconds"] == "7200"
     # AWS takes no SessionDuration with a federation token: its own duration is the session's.
     assert "SessionDuration" not in federation.requests[0].form
+
+
+@pytest.mark.posix("a pseudo-terminal")
+def test_show_secrets_prints_the_url_on_a_terminal(console_env, federation):
+    status, shown, stderr = run_on_a_terminal(
+        [ENVGEN, "console", "--print-url", "--show-secrets"], console_env
+    )
+    assert status == 0, stderr
+    session = session_received(federation)
+    assert login_query(shown.strip())["SigninToken"] == [federation.issued[session["sessionId"]]]
