@@ -335,3 +335,20 @@ def test_a_token_file_envgen_cannot_trust_is_no_sign_in(sso_env, sso_server, pla
     result = invoke_envgen(["assume", "dev", "--format", "json"], sso_env)
     assert_login_asked(result)
     assert sso_server.operations() == []
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        ({"sso_account_id": ACCOUNT, "sso_role_name": ROLE_NAME}, True),
+        ({"sso_role_name": ROLE_NAME}, True),
+        ({"sso_session": "corp"}, False),
+        # botocore's assume-role and web identity providers come before its SSO provider.
+        ({"sso_account_id": ACCOUNT, "role_arn": "arn:aws:iam::1:role/x"}, False),
+        ({"sso_account_id": ACCOUNT, "web_identity_token_file": "/tmp/token"}, False),
+    ],
+)
+def test_which_profiles_envgen_answers_from_identity_center(profile, expected) -> None:
+    from envgen.sources.sso_tokens import is_sso_profile
+
+    assert is_sso_profile(profile) is expected
