@@ -43,7 +43,7 @@ def browser_command(environ: Mapping[str, str] = os.environ) -> list[str] | None
     when the user's BROWSER says so), or None on Windows, where the system opens it."""
     for entry in (environ.get("BROWSER") or "").split(os.pathsep):
         try:
-            words = shlex.split(entry)
+            words = split_command(entry, windows=os.name == "nt")
         except ValueError:
             continue
         if words and shutil.which(words[0], path=environ.get("PATH")):
@@ -63,6 +63,17 @@ def browser_command(environ: Mapping[str, str] = os.environ) -> list[str] | None
     raise UsageError(
         "no browser to open: xdg-open is not installed; set BROWSER or use --print-url"
     )
+
+
+def split_command(entry: str, windows: bool) -> list[str]:
+    """One of BROWSER's commands as words: quoted as a POSIX shell quotes, or, on Windows, with
+    double quotes around a path that holds spaces and backslashes taken as they are."""
+    if not windows:
+        return shlex.split(entry)
+    return [
+        word[1:-1] if len(word) >= 2 and word[0] == word[-1] == '"' else word
+        for word in shlex.split(entry, posix=False)
+    ]
 
 
 def _with_address(command: list[str], address: str) -> list[str]:

@@ -155,3 +155,13 @@ def test_browser_variable_is_read_as_xdg_open_reads_it(tmp_path):
 def test_without_a_display_or_browser_the_command_says_to_print_the_url():
     with pytest.raises(UsageError, match="--print-url"):
         browser.browser_command({"PATH": os.environ["PATH"]})
+
+
+def test_a_windows_browser_path_keeps_its_backslashes_and_spaces():
+    entry = '"C:\\Program Files\\Mozilla Firefox\\firefox.exe" -new-tab %s'
+    assert browser.split_command(entry, windows=True) == [
+        "C:\\Program Files\\Mozilla Firefox\\firefox.exe",
+        "-new-tab",
+        "%s",
+    ]
+    assert browser.split_command("firefox '%s'", windows=False) == ["firefox", "%s"]
