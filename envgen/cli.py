@@ -20,7 +20,7 @@ from envgen.completion import (
     complete_profile_names,
     register_completion_protocol,
 )
-from envgen.credentials import Changes, environ_region
+from envgen.credentials import Changes
 from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
 from envgen.help_text import EnvgenCommand, EnvgenGroup
@@ -479,7 +479,7 @@ def import_command(
     request = _invocation(ctx).output(
         OutputOptions(shell, format, show_secrets, persist, save_profile, force)
     )
-    region = regions.checked(region, "--region") or environ_region()
+    region = regions.in_effect(regions.checked(region, "--region"))
     key_flags = (access_key_id, secret_access_key, session_token, expiration)
     if source is not None and any(flag is not None for flag in key_flags):
         raise UsageError("give SOURCE or the key flags, not both")

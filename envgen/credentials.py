@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from envgen.errors import EnvgenError, UsageError
@@ -45,13 +43,6 @@ MANAGED_VARIABLES: tuple[str, ...] = (*CREDENTIAL_VARIABLES, *IDENTITY_SELECTORS
 SECRET_VARIABLES = frozenset({SECRET_ACCESS_KEY, SESSION_TOKEN})
 
 
-def environ_region(environ: Mapping[str, str] = os.environ) -> str | None:
-    """The region already in effect in the environment, checked by the one region rule."""
-    from envgen.regions import from_environment
-
-    return from_environment(environ)
-
-
 def lone_surrogate_in(value: str) -> str | None:
     """The first lone surrogate in `value`, or None when the value is writable as UTF-8.
 
@@ -74,22 +65,30 @@ def format_expiration(moment: datetime) -> str:
 _TIME_CHARACTERS = frozenset("0123456789-:.+TZtz ")
 
 
-def parse_expiration(text: str, field: str = "expiration") -> datetime:
-    """Read an ISO 8601 expiry; a time without a zone is taken as UTC, as STS means it.
-
-    `field` names where the text came from, for the error message.
-    """
+def _moment(text: str) -> datetime | None:
+    """The time ISO 8601 text names, as STS and the SDKs write it (`...Z`, `...+00:00`) or
+    botocore's cache does (`...UTC`); naive when it names no zone, None when it is no time."""
     cleaned = text.strip()
-    if cleaned.endswith(("Z", "z")):
-        cleaned = cleaned[:-1] + "+00:00"
+    for suffix in ("UTC", "Z", "z"):
+        if cleaned.endswith(suffix):
+            cleaned = cleaned[: -len(suffix)] + "+00:00"
+            break
     try:
-        moment = datetime.fromisoformat(cleaned)
+        return datetime.fromisoformat(cleaned)
     except ValueError:
+        return None
+
+
+def parse_expiration(text: str, field: str = "expiration") -> datetime:
+    """Read an expiry given to envgen, in UTC; a time without a zone is taken as UTC, as STS
+    means it. `field` names where the text came from, for the error message."""
+    moment = _moment(text)
+    if moment is None:
         # Echo only what could be a time: a key pasted into the wrong field must not be shown.
         shown = f" {text.strip()!r}" if set(text.strip()) <= _TIME_CHARACTERS else ""
         raise UsageError(
             f"{field}{shown} is not an ISO 8601 time; write it like 2030-01-31T12:00:00Z"
-        ) from None
+        )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     try:
@@ -99,6 +98,19 @@ def parse_expiration(text: str, field: str = "expiration") -> datetime:
             f"{field} lies outside the years 1 to 9999 once in UTC; write it like "
             "2030-01-31T12:00:00Z"
         ) from None
+
+
+def read_stored_expiration(text: str) -> datetime | None:
+    """Read an expiry from a file other programs write too (the AWS CLI's caches), in UTC, or
+    None: what is no time is no answer there, never an error, and neither is a time without a
+    zone, which botocore would read as local time where envgen reads UTC."""
+    moment = _moment(text)
+    if moment is None or moment.tzinfo is None:
+        return None
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        return None
 
 
 @dataclasses.dataclass(frozen=True)

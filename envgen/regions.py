@@ -14,10 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from envgen.credentials import DEFAULT_REGION as DEFAULT_REGION_VARIABLE
+from envgen.credentials import REGION as REGION_VARIABLE
 from envgen.errors import UsageError
-
-REGION_VARIABLE = "AWS_REGION"
-DEFAULT_REGION_VARIABLE = "AWS_DEFAULT_REGION"
 
 # Every AWS region: a two-letter area, a direction (with partition words such as gov or isob
 # before it), and a number: eu-west-1, us-gov-west-1, us-isob-east-1, ap-southeast-7.
@@ -62,16 +61,19 @@ def botocore_setting(profile: Mapping[str, Any], environ: Mapping[str, str]) -> 
 
 def in_effect(
     given: str | None,
-    profile_name: str,
-    profile: Mapping[str, Any],
+    profile_name: str | None = None,
+    profile: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> str | None:
-    """The region an STS command signs for and exports: --region (already checked), else
-    botocore's setting, else the environment's; each checked and named where it came from."""
+    """The region a command signs for and exports: --region (already checked), else for a
+    command that reads a profile botocore's setting, else the environment's; each checked and
+    named where it came from. Keys imported as they are read no profile: the environment's."""
     if given:
         return given  # and the output replaces whatever the environment holds
     in_environment = from_environment(environ)
-    setting = botocore_setting(profile, environ)
+    if profile_name is None:
+        return in_environment
+    setting = botocore_setting(profile or {}, environ)
     if setting:
         origin = (
             DEFAULT_REGION_VARIABLE

@@ -39,7 +39,7 @@ from envgen.config_files import (
     read_profiles,
     read_regular_file,
 )
-from envgen.credentials import Credentials
+from envgen.credentials import Credentials, read_stored_expiration
 
 if TYPE_CHECKING:
     from envgen.sources.request import Issued, Place, RoleOptions
@@ -158,22 +158,6 @@ def assume_role_arguments(
     return arguments
 
 
-def parse_cached_expiration(text: str) -> datetime | None:
-    """The expiry as botocore's JSONFileCache writes it (`...T10:00:00UTC`) or as ISO 8601 with a zone."""
-    cleaned = text.strip()
-    for suffix in ("UTC", "Z", "z"):
-        if cleaned.endswith(suffix):
-            cleaned = cleaned[: -len(suffix)] + "+00:00"
-            break
-    try:
-        moment = datetime.fromisoformat(cleaned)
-    except ValueError:
-        return None
-    # Without a zone, botocore would read local time where envgen reads UTC:
-    # leave such an entry to botocore rather than pick one.
-    return moment if moment.tzinfo is not None else None
-
-
 _CREDENTIAL_FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
 
 
@@ -192,7 +176,7 @@ def entry_expiration(entry: Any, now: datetime | None = None) -> datetime | None
     expiration_text = fields.get("Expiration")
     if not isinstance(expiration_text, str):
         return None
-    expiration = parse_cached_expiration(expiration_text)
+    expiration = read_stored_expiration(expiration_text)
     if expiration is None:
         return None
     try:

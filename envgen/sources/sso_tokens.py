@@ -24,8 +24,9 @@ from typing import Any
 
 from envgen import regions
 from envgen.config_files import Profiles, config_file_path, read_sections
+from envgen.credentials import read_stored_expiration
 from envgen.errors import EnvgenError, UsageError
-from envgen.sources.aws_cli_cache import load_json_entry, parse_cached_expiration
+from envgen.sources.aws_cli_cache import load_json_entry
 
 TOKEN_DIR = os.path.join("~", ".aws", "sso", "cache")
 # botocore renews a token, and treats a registration as spent, this long before it expires.
@@ -90,7 +91,7 @@ class Token:
             for name in ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt")
         ):
             return False
-        registered_until = parse_cached_expiration(self.fields["registrationExpiresAt"])
+        registered_until = read_stored_expiration(self.fields["registrationExpiresAt"])
         return registered_until is not None and registered_until > (
             now or datetime.now(timezone.utc)
         )
@@ -190,7 +191,7 @@ def _token_from(entry: Any) -> Token | None:
     access_token, expires_text = entry.get("accessToken"), entry.get("expiresAt")
     if not isinstance(access_token, str) or not access_token or not isinstance(expires_text, str):
         return None
-    expires_at = parse_cached_expiration(expires_text)
+    expires_at = read_stored_expiration(expires_text)
     if expires_at is None:
         return None
     try:
@@ -217,7 +218,7 @@ def load_registration(session: SsoSession, now: datetime | None = None) -> dict[
     # The AWS CLI's authorization-code registrations cannot run the device flow.
     if "authorization_code" in (entry.get("grantTypes") or ()):
         return None
-    expires_at = parse_cached_expiration(entry["expiresAt"])
+    expires_at = read_stored_expiration(entry["expiresAt"])
     if expires_at is None or expires_at - (now or datetime.now(timezone.utc)) < REFRESH_WINDOW:
         return None
     return entry

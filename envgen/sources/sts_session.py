@@ -222,11 +222,11 @@ def credentials_from_response(fields: dict[str, Any], region: str | None) -> Cre
 
 
 def as_expiration(value: Any) -> datetime | None:
+    """The expiry botocore hands back: a datetime from an STS answer, the text of a cache entry."""
     if isinstance(value, datetime):
         return value if value.tzinfo else None
     if isinstance(value, str) and value:
-        # The cache holds "2030-01-31T12:00:00UTC"; the STS wire format ends in Z.
-        return parse_expiration(value.removesuffix("UTC"))
+        return parse_expiration(value)
     return None
 
 

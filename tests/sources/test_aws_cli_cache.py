@@ -28,6 +28,7 @@ import pytest
 
 from conftest import ENVGEN
 from envgen import config_files, regions
+from envgen.credentials import read_stored_expiration
 from envgen.sources import aws_cli_cache
 from envgen.sources.request import Place, RoleOptions
 from envgen_process import assert_failed_cleanly
@@ -363,7 +364,7 @@ def test_expiry_formats_read_as_botocore_reads_them(expiration_format: str, tmp_
 
     write_entry(tmp_path, "k", timedelta(hours=2), expiration_format)
     text = json.loads((tmp_path / "k.json").read_text())["Credentials"]["Expiration"]
-    assert aws_cli_cache.parse_cached_expiration(text) == parse_timestamp(text)
+    assert read_stored_expiration(text) == parse_timestamp(text)
 
 
 def test_environment_keys_do_not_hide_a_named_profile_but_an_unnamed_one_is_left(
