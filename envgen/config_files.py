@@ -14,8 +14,9 @@ import configparser
 import locale
 import os
 import shlex
-import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+
+from envgen.regular_files import MAX_FILE_BYTES, read_regular_file
 
 CONFIG_FILE_VARIABLE = "AWS_CONFIG_FILE"
 CREDENTIALS_FILE_VARIABLE = "AWS_SHARED_CREDENTIALS_FILE"
@@ -24,51 +25,9 @@ DEFAULT_CREDENTIALS_FILE = os.path.join("~", ".aws", "credentials")
 
 Profiles = dict[str, dict[str, str]]
 
-# The most envgen reads of a config, credentials or cache file. Real ones hold a few
-# kilobytes; a multi-gigabyte file (or /dev/zero behind a link) must not be read whole.
-MAX_FILE_BYTES = 4 * 1024 * 1024
-
 
 class ConfigUnreadable(Exception):
     """A file exists but botocore would refuse it too (syntax, duplicates, encoding)."""
-
-
-class NotARegularFile(OSError):
-    """A FIFO, device, directory or oversized file where a small regular file belongs."""
-
-
-def read_regular_file(
-    path: str | os.PathLike[str],
-    limit: int = MAX_FILE_BYTES,
-    *,
-    follow_symlinks: bool = True,
-    check: Callable[[os.stat_result], None] | None = None,
-) -> bytes | None:
-    """The bytes of the regular file at `path`, None when there is none; never blocks.
-
-    Opened without blocking, so a FIFO cannot hold envgen until a writer comes;
-    then anything but a regular file of at most `limit` bytes is refused with
-    NotARegularFile (its message says what was found), and so is whatever
-    `check` raises it for, given the open file's status. Other OSErrors pass on.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    if not follow_symlinks:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    try:
-        descriptor = os.open(path, flags)
-    except FileNotFoundError:
-        return None
-    with os.fdopen(descriptor, "rb") as stream:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            kind = "a directory" if stat.S_ISDIR(status.st_mode) else "not a regular file"
-            raise NotARegularFile(f"{kind}; envgen reads only regular files here")
-        if check is not None:
-            check(status)
-        data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise NotARegularFile(f"larger than {limit // (1024 * 1024)} MiB, too large to be one")
-    return data
 
 
 def _file_path(variable: str, default: str, environ: Mapping[str, str]) -> str:

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from envgen.config_files import NotARegularFile, read_regular_file
 from envgen.errors import EnvgenError
+from envgen.regular_files import NotARegularFile, read_regular_file
 
 PRIVATE_MODE = 0o600
 PRIVATE_DIRECTORY_MODE = 0o700

@@ -32,14 +32,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envgen import regions
-from envgen.config_files import (
-    ConfigUnreadable,
-    NotARegularFile,
-    Profiles,
-    read_profiles,
-    read_regular_file,
-)
+from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
 from envgen.credentials import Credentials, read_stored_expiration
+from envgen.regular_files import NotARegularFile, read_regular_file
 
 if TYPE_CHECKING:
     from envgen.sources.request import Issued, Place, RoleOptions

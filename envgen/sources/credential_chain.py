@@ -16,11 +16,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from envgen.errors import EnvgenError
+from envgen.errors import EnvgenError, UsageError
 from envgen.messages import detail
 from envgen.sources import validation
 from envgen.sources.aws_cli_cache import CACHE_DIR, CredentialCache
-from envgen.sources.sts_session import HOW_TO_PROVIDE_CREDENTIALS, StsContext, as_expiration
+from envgen.sources.sts_session import (
+    HOW_TO_PROVIDE_CREDENTIALS,
+    StsContext,
+    as_expiration,
+)
 
 
 def cache_directory() -> Path:
@@ -87,7 +91,7 @@ def _check_token_files(session: Any) -> None:
     """botocore reads a web identity token file whole and blocks on a FIFO: the files it may
     read for this command (AWS_WEB_IDENTITY_TOKEN_FILE, web_identity_token_file along the
     profile's source_profile chain) must be regular files of a token's size first."""
-    from envgen.sources.text_input import check_readable_file
+    from envgen.regular_files import NotARegularFile, check_regular_file, describe_size
 
     found = []
     if os.environ.get("AWS_WEB_IDENTITY_TOKEN_FILE"):
@@ -104,7 +108,20 @@ def _check_token_files(session: Any) -> None:
         name = settings.get("source_profile")
     limit = validation.READ_LIMITS["--web-identity-token"]
     for label, path in found:
-        check_readable_file(Path(os.path.expanduser(path)), limit, label)
+        where = Path(os.path.expanduser(path))
+        try:
+            check_regular_file(where, limit)
+        except FileNotFoundError:
+            raise UsageError(f"{label}: {where}: no such file") from None
+        except NotARegularFile as refused:
+            if refused.limit is not None:
+                raise UsageError(
+                    f"{label}: {where} is more than {describe_size(limit)}, larger than any "
+                    "valid input"
+                ) from None
+            raise UsageError(f"{label}: {where} {refused}; point it at a file") from None
+        except OSError as error:
+            raise UsageError(f"{label}: {where}: cannot read it ({error.strerror})") from None
 
 
 @dataclasses.dataclass(frozen=True)

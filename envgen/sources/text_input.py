@@ -7,34 +7,15 @@ device such as /dev/zero never ends, so both are refused before they are opened 
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from envgen.errors import UsageError
+from envgen.regular_files import NotARegularFile, describe_size, read_regular_file
 
 # Far more than any credentials document (a few kilobytes), far less than would hurt to hold.
 DEFAULT_LIMIT = 1024 * 1024
 _CHUNK = 64 * 1024
-
-
-def describe_size(size: int) -> str:
-    if size % (1024 * 1024) == 0:
-        return f"{size // (1024 * 1024)} MiB"
-    if size % 1024 == 0:
-        return f"{size // 1024} KiB"
-    return f"{size} bytes"
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def _read_at_most(read: Callable[[int], bytes], limit: int) -> bytes:
@@ -64,57 +45,23 @@ def _stdin_bytes(limit: int) -> bytes:
 
 
 def _file_bytes(path: Path, limit: int, prefix: str, hint: str) -> bytes:
+    """The bytes of the regular file at PATH, at most `limit`, or one line saying why not."""
     try:
-        found = path.stat()
-    except FileNotFoundError:
-        raise UsageError(f"{prefix}{path}: no such file{hint}") from None
-    except OSError as error:
-        raise UsageError(f"{prefix}{path}: cannot read it ({error.strerror})") from None
-    if stat.S_ISDIR(found.st_mode):
-        raise UsageError(f"{prefix}{path}: is a directory{hint}")
-    if not stat.S_ISREG(found.st_mode):
-        raise UsageError(
-            f"{prefix}{path}: is {_kind(found.st_mode)}, not a regular file; give a file, "
-            "or - to read stdin"
-        )
-    # O_NONBLOCK: should the path have become a FIFO since the check, opening it still
-    # returns at once and the check below refuses it.
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    flags |= getattr(os, "O_BINARY", 0)
-    try:
-        descriptor = os.open(path, flags)
-    except OSError as error:
-        raise UsageError(f"{prefix}{path}: cannot read it ({error.strerror})") from None
-    try:
-        opened = os.fstat(descriptor)
-        if not stat.S_ISREG(opened.st_mode):
+        data = read_regular_file(path, limit)
+    except NotARegularFile as refused:
+        if refused.limit is not None:
             raise UsageError(
-                f"{prefix}{path}: is {_kind(opened.st_mode)}, not a regular file; give a file, "
-                "or - to read stdin"
-            )
-        return _read_at_most(lambda n: os.read(descriptor, n), limit)
+                f"{prefix}{path}: more than {describe_size(limit)}, larger than any valid "
+                f"input{hint}"
+            ) from None
+        if refused.kind == "a directory":
+            raise UsageError(f"{prefix}{path}: is a directory{hint}") from None
+        raise UsageError(f"{prefix}{path}: {refused}; give a file, or - to read stdin") from None
     except OSError as error:
         raise UsageError(f"{prefix}{path}: cannot read it ({error.strerror})") from None
-    finally:
-        os.close(descriptor)
-
-
-def check_readable_file(path: Path, limit: int, label: str) -> None:
-    """Refuse PATH, which another program will read whole, unless it is a regular file of at
-    most `limit` bytes."""
-    try:
-        found = path.stat()
-    except FileNotFoundError:
-        raise UsageError(f"{label}: {path}: no such file") from None
-    except OSError as error:
-        raise UsageError(f"{label}: {path}: cannot read it ({error.strerror})") from None
-    if not stat.S_ISREG(found.st_mode):
-        kind = "a directory" if stat.S_ISDIR(found.st_mode) else _kind(found.st_mode)
-        raise UsageError(f"{label}: {path} is {kind}, not a regular file; point it at a file")
-    if found.st_size > limit:
-        raise UsageError(
-            f"{label}: {path} is more than {describe_size(limit)}, larger than any valid input"
-        )
+    if data is None:
+        raise UsageError(f"{prefix}{path}: no such file{hint}")
+    return data
 
 
 def read_text(

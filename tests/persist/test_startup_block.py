@@ -176,3 +176,12 @@ def test_a_startup_file_that_is_no_small_regular_file_is_refused_at_once(
     assert not (Path(clean_env["XDG_CONFIG_HOME"]) / "envgen" / "persist.sh").exists()
     if kind == "oversized":
         assert startup.stat().st_size == 64 * 1024 * 1024
+
+
+def test_a_startup_file_that_is_a_fifo_is_named_as_one(clean_env: dict[str, str]) -> None:
+    startup = Path(clean_env["HOME"]) / ".bashrc"
+    os.mkfifo(startup)
+    result = run_envgen(["clear", "--persist", "--shell", "bash"], clean_env)
+    assert f"{startup}: is a FIFO, not a regular file; envgen left it unchanged" in (
+        assert_failed_cleanly(result)
+    )
