@@ -21,6 +21,7 @@ from envgen.messages import detail
 from envgen.sources import validation
 from envgen.sources.aws_cli_cache import CACHE_DIR, CredentialCache
 from envgen.sources.sts_session import (
+    FALLBACK_REGION,
     HOW_TO_PROVIDE_CREDENTIALS,
     StsContext,
     as_expiration,
@@ -138,23 +139,30 @@ def install(
     prompter: Callable[[str], str],
     profile_overrides: dict[str, Any] | None = None,
 ) -> Chain:
-    """botocore's default credential chain, with its assume-role provider given the shared cache,
-    the terminal prompter, bounded clients, and the command line's overrides of the profile."""
-    from botocore import credentials as botocore_credentials
+    """The session's own credential chain, set up as the AWS CLI sets it up, through botocore's
+    public interfaces only: its providers share the AWS CLI's cache, the clients botocore makes
+    for them are bounded and sign for the region in effect, and the assume-role provider asks
+    for an MFA code at the terminal (or takes --token-code) and sees the command line's
+    settings laid over the profile's."""
+    from botocore.credentials import (
+        AssumeRoleProvider,
+        CanonicalNameCredentialSourcer,
+        ProfileProviderBuilder,
+    )
 
     session, region = context.session, context.region
-    cache = RememberingCache(CredentialCache(cache_directory()))
     _check_token_files(session)
+    session.set_config_variable("region", region or FALLBACK_REGION)
     session.sts_endpoint_url = context.place.endpoint_url
-
-    resolver = botocore_credentials.create_credential_resolver(
-        session, cache=cache.for_botocore(), region_name=region
-    )
+    cache = RememberingCache(CredentialCache(cache_directory()))
+    chain = session.get_component("credential_provider")
+    # The AWS CLI's way (awscli.customizations.assumerole): the providers that cache keep their
+    # answers in ~/.aws/cli/cache.
+    for name in ("assume-role-with-web-identity", "sso"):
+        chain.get_provider(name).cache = cache.for_botocore()
     environment = _checked_environment_provider()
-    methods = [provider.METHOD for provider in resolver.providers]
-    if environment.METHOD in methods:
-        # Absent when a profile is named: botocore then ignores keys in the environment.
-        resolver.providers[methods.index(environment.METHOD)] = environment
+    # Absent when a profile is named: botocore then ignores keys in the environment.
+    _replace(chain, environment)
     profile_name = context.profile_name
 
     def load_config() -> dict[str, Any]:
@@ -169,27 +177,33 @@ def install(
         kwargs.pop("region_name", None)
         return context.client(**kwargs)
 
-    assume_role = botocore_credentials.AssumeRoleProvider(
+    assume_role = AssumeRoleProvider(
         load_config=load_config,
         client_creator=client_creator,
         cache=cache.for_botocore(),
         profile_name=profile_name,
         prompter=prompter,
-        credential_sourcer=botocore_credentials.CanonicalNameCredentialSourcer(
-            [
-                environment,
-                resolver.get_provider("container-role"),
-                resolver.get_provider("iam-role"),
-            ]
+        credential_sourcer=CanonicalNameCredentialSourcer(
+            [environment, chain.get_provider("container-role"), chain.get_provider("iam-role")]
         ),
-        profile_provider_builder=botocore_credentials.ProfileProviderBuilder(
+        profile_provider_builder=ProfileProviderBuilder(
             session, cache=cache.for_botocore(), region_name=region
         ),
     )
-    methods = [provider.METHOD for provider in resolver.providers]
-    resolver.providers[methods.index(assume_role.METHOD)] = assume_role
-    session.register_component("credential_provider", resolver)
+    _replace(chain, assume_role)
     return Chain(assume_role, cache)
+
+
+def _replace(chain: Any, provider: Any) -> None:
+    """Put PROVIDER in the place of the chain's provider of the same METHOD, if it has one."""
+    from botocore.exceptions import UnknownCredentialError
+
+    try:
+        chain.get_provider(provider.METHOD)
+    except UnknownCredentialError:
+        return
+    chain.insert_after(provider.METHOD, provider)
+    chain.remove(provider.METHOD)  # the first of the two: the chain's own
 
 
 def base_credentials(context: StsContext) -> Any:
