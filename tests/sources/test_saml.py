@@ -1,4 +1,6 @@
-"""Reading a SAML assertion: the roles it grants, its session duration, and the XML it refuses."""
+"""envgen.sources.saml: reading a SAML assertion (the roles it grants, its session duration, the
+XML it refuses), and AssumeRoleWithSAML through the real executable against a real STS endpoint
+over HTTP."""
 
 from __future__ import annotations
 
@@ -10,6 +12,23 @@ import pytest
 from envgen.errors import UsageError
 from envgen.sources import saml, validation
 from envgen.sources.terminal import NoTerminal
+from envgen_in_process import invoke_envgen
+from envgen_process import assert_failed_cleanly
+from sts_commands import (
+    identity,
+    issued,
+    lifetime,
+    on_linux,
+    with_keys,
+)
+from sts_server import (
+    StsServer,
+    provider_arn,
+    role_arn,
+    run_envgen,
+    run_envgen_on_terminal,
+    saml_assertion,
+)
 
 ADMIN = "arn:aws:iam::123456789012:role/Admin"
 READ = "arn:aws:iam::123456789012:role/path/to/ReadOnly"
@@ -131,3 +150,119 @@ def test_base64_is_checked_strictly():
             validation.saml_assertion_bytes(broken)
     with pytest.raises(UsageError, match="more than STS accepts"):
         validation.saml_assertion_bytes("A" * 100_004)
+
+
+def test_saml_with_one_role_needs_no_flags(sts_env, sts: StsServer):
+    assertion = saml_assertion([(role_arn("Admin"), provider_arn("corp"))])
+    document = issued(
+        invoke_envgen(["saml", "--saml-assertion", assertion, "--format", "json"], sts_env)
+    )
+    assert sts.log.counts() == {"AssumeRoleWithSAML": 1}
+    assert identity(with_keys(sts_env, document))["Arn"] == (
+        "arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com"
+    )
+    assert 1800 - 120 < lifetime(document) <= 1800
+
+
+def test_saml_with_two_roles_and_role_arn_infers_the_principal(sts_env, sts: StsServer, tmp_path):
+    # Pairs in both orders, as identity providers write them either way.
+    assertion = saml_assertion(
+        [
+            (role_arn("Admin"), provider_arn("corp")),
+            (provider_arn("other"), role_arn("ReadOnly")),
+        ]
+    )
+    saved = tmp_path / "saml.b64"
+    saved.write_text(assertion + "\n")
+    document = issued(
+        invoke_envgen(
+            [
+                "saml",
+                "--saml-assertion",
+                f"file://{saved}",
+                "--role-arn",
+                role_arn("ReadOnly"),
+                "--format",
+                "json",
+            ],
+            sts_env,
+        )
+    )
+    # The test server refuses a RoleArn/PrincipalArn that is not a pair of the assertion.
+    assert sts.log.counts() == {"AssumeRoleWithSAML": 1}
+    assert ":assumed-role/ReadOnly/" in identity(with_keys(sts_env, document))["Arn"]
+
+
+def test_saml_with_two_roles_and_no_choice_lists_both(sts_env, sts: StsServer):
+    assertion = saml_assertion(
+        [
+            (role_arn("Admin"), provider_arn("corp")),
+            (role_arn("ReadOnly"), provider_arn("corp")),
+        ]
+    )
+    message = assert_failed_cleanly(
+        invoke_envgen(["saml", "--saml-assertion", "-"], sts_env, stdin=assertion)
+    )
+    assert role_arn("Admin") in message and role_arn("ReadOnly") in message
+    assert "--role-arn" in message
+    assert sts.log.counts() == {}
+
+
+def test_saml_duration_is_capped_by_session_duration(sts_env, sts: StsServer):
+    assertion = saml_assertion([(role_arn("Admin"), provider_arn("corp"))], session_duration=1000)
+    result = invoke_envgen(
+        ["saml", "--saml-assertion", assertion, "--duration-seconds", "7200", "--format", "json"],
+        sts_env,
+    )
+    assert 1000 - 120 < lifetime(issued(result)) <= 1000
+    assert b"1000 s" in result.stderr
+
+
+def test_saml_role_the_assertion_does_not_grant_is_refused_before_sts(sts_env, sts: StsServer):
+    assertion = saml_assertion([(role_arn("Admin"), provider_arn("corp"))])
+    message = assert_failed_cleanly(
+        invoke_envgen(
+            ["saml", "--saml-assertion", assertion, "--role-arn", role_arn("Root")], sts_env
+        )
+    )
+    assert role_arn("Root") in message and role_arn("Admin") in message
+    assert sts.log.counts() == {}
+
+
+def test_billion_laughs_assertion_is_refused(sts_env, sts: StsServer):
+    import base64
+
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{n} "{("&lol" + (str(n - 1) if n > 1 else "") + ";") * 10}">'
+            for n in range(1, 10)
+        )
+        + ']><samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&lol9;'
+        "</samlp:Response>"
+    )
+    result = run_envgen(
+        ["saml", "--saml-assertion", base64.b64encode(laughs.encode()).decode()],
+        sts_env,
+        timeout=10,
+    )
+    assert "DTD" in assert_failed_cleanly(result)
+    assert sts.log.counts() == {}
+
+
+@on_linux
+def test_saml_role_is_picked_on_the_terminal(sts_env, sts: StsServer):
+    assertion = saml_assertion(
+        [
+            (role_arn("Admin"), provider_arn("corp")),
+            (role_arn("ReadOnly"), provider_arn("corp")),
+        ]
+    )
+    result, shown = run_envgen_on_terminal(
+        ["saml", "--saml-assertion", assertion, "--format", "json"], sts_env, b"2", until=b"]: "
+    )
+    assert b"1) " + role_arn("Admin").encode() in shown
+    assert b"2) " + role_arn("ReadOnly").encode() in shown
+    document = issued(result)
+    assert b"ReadOnly" not in result.stdout
+    assert ":assumed-role/ReadOnly/" in identity(with_keys(sts_env, document))["Arn"]
