@@ -82,6 +82,12 @@ def test_a_credential_process_document_with_long_term_keys() -> None:
     assert credentials.region is None
 
 
+def test_an_expiry_as_botocores_cache_writes_it_is_read_as_utc() -> None:
+    document = {**BARE_CREDENTIALS, "Expiration": "2099-01-01T00:00:00UTC"}
+    credentials = parse_document(json.dumps(document), "creds.json")
+    assert credentials.expiration == datetime(2099, 1, 1, tzinfo=timezone.utc)
+
+
 def test_a_file_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     path = tmp_path / "creds.json"
     path.write_bytes(b"\xef\xbb\xbf" + sts_document().encode())
