@@ -116,6 +116,20 @@ def _persist(case: RealShell, env: dict[str, str], tmp_path: Path, args: list[st
     return result.stderr.decode()
 
 
+def _persist_example_keys(shell: str, secret: str = "secret") -> list[str]:
+    """The command line that persists an example key pair for `shell`."""
+    return [
+        "import",
+        "--access-key-id",
+        "AKIAEXAMPLE",
+        "--secret-access-key",
+        secret,
+        "--persist",
+        "--shell",
+        shell,
+    ]
+
+
 def _without_blocks(data: bytes) -> tuple[bytes, int]:
     return BLOCK.subn(b"", data)
 
@@ -207,16 +221,7 @@ def test_missing_startup_file_is_created(
     startup = case.startup(home, config)
     assert not startup.exists()
     result = invoke_envgen(
-        [
-            "import",
-            "--access-key-id",
-            "AKIAEXAMPLE",
-            "--secret-access-key",
-            "s3cr'et!",
-            "--persist",
-            "--shell",
-            shell,
-        ],
+        _persist_example_keys(shell, secret="s3cr'et!"),
         clean_env,
     )
     assert result.returncode == 0, result.stderr.decode()
@@ -234,16 +239,7 @@ def test_symlinked_startup_file_stays_a_link(clean_env: dict[str, str], tmp_path
     dotfiles.mkdir()
     (dotfiles / "bashrc").write_bytes(b"export ENVGEN_TEST_KEEP=kept\n")
     (home / ".bashrc").symlink_to(dotfiles / "bashrc")
-    args = [
-        "import",
-        "--access-key-id",
-        "AKIAEXAMPLE",
-        "--secret-access-key",
-        "secret",
-        "--persist",
-        "--shell",
-        "bash",
-    ]
+    args = _persist_example_keys("bash")
     assert invoke_envgen(args, clean_env).returncode == 0
     assert (home / ".bashrc").is_symlink()
     assert b"envgen --persist" in (dotfiles / "bashrc").read_bytes()
@@ -257,16 +253,7 @@ def test_a_refused_value_leaves_every_file_untouched(clean_env: dict[str, str]) 
     (home / ".tcshrc").write_bytes(b"# mine\n")
     # tcsh cannot carry a newline: the refusal must come before any write.
     result = invoke_envgen(
-        [
-            "import",
-            "--access-key-id",
-            "AKIAEXAMPLE",
-            "--secret-access-key",
-            "two\nlines",
-            "--persist",
-            "--shell",
-            "tcsh",
-        ],
+        _persist_example_keys("tcsh", secret="two\nlines"),
         clean_env,
     )
     assert result.returncode != 0 and result.stdout == b""
@@ -346,16 +333,7 @@ def test_clear_removes_the_startup_file_persist_created(
     (config / "other-tool.conf").write_text("mine\n")
     before = _tree(home)
     persisted = invoke_envgen(
-        [
-            "import",
-            "--access-key-id",
-            "AKIAEXAMPLE",
-            "--secret-access-key",
-            "secret",
-            "--persist",
-            "--shell",
-            shell,
-        ],
+        _persist_example_keys(shell),
         clean_env,
     )
     assert persisted.returncode == 0, persisted.stderr.decode()
@@ -370,16 +348,7 @@ def test_clear_removes_the_startup_file_persist_created(
 def test_clear_keeps_a_created_startup_file_the_user_added_to(clean_env: dict[str, str]) -> None:
     require_program("bash")
     home = Path(clean_env["HOME"])
-    persist = [
-        "import",
-        "--access-key-id",
-        "AKIAEXAMPLE",
-        "--secret-access-key",
-        "secret",
-        "--persist",
-        "--shell",
-        "bash",
-    ]
+    persist = _persist_example_keys("bash")
     assert invoke_envgen(persist, clean_env).returncode == 0
     with (home / ".bashrc").open("ab") as startup:
         startup.write(b"alias ll='ls -l'\n")
@@ -397,16 +366,7 @@ def test_clear_leaves_no_lock_file(clean_env: dict[str, str]) -> None:
     for shell in ("bash", "tcsh"):
         assert (
             invoke_envgen(
-                [
-                    "import",
-                    "--access-key-id",
-                    "AKIAEXAMPLE",
-                    "--secret-access-key",
-                    "secret",
-                    "--persist",
-                    "--shell",
-                    shell,
-                ],
+                _persist_example_keys(shell),
                 clean_env,
             ).returncode
             == 0
