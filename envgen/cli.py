@@ -143,6 +143,14 @@ ForceOption = Annotated[
     bool,
     typer.Option("--force", help="With --save-profile: replace a profile holding long-term keys."),
 ]
+AutoRefreshOption = Annotated[
+    bool,
+    typer.Option(
+        "--auto-refresh",
+        help="With --save-profile: save a profile the AWS CLI and SDKs renew through envgen "
+        "(credential_process) instead of the keys; for a role or IAM Identity Center profile.",
+    ),
+]
 RegionOption = Annotated[
     str | None,
     typer.Option(
@@ -411,6 +419,12 @@ def _refuse_secret_as_profile(profile: str | None) -> None:
     )
 
 
+def _not_renewable(what: str, instead: str) -> UsageError:
+    from envgen.persist.process_profile import not_renewable
+
+    return not_renewable(what, instead)
+
+
 LITERAL_SECRET_WARNING = (
     "A value typed here is visible to other local users (ps) and kept in shell history."
 )
@@ -470,6 +484,7 @@ def import_command(
     persist: PersistOption = False,
     save_profile: SaveProfileOption = None,
     force: ForceOption = False,
+    auto_refresh: AutoRefreshOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -477,8 +492,14 @@ def import_command(
 
     # Check the output options first: a typo there must not wait for stdin.
     request = _invocation(ctx).output(
-        OutputOptions(shell, format, show_secrets, persist, save_profile, force)
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh)
     )
+    if auto_refresh:
+        raise _not_renewable(
+            "imported keys",
+            "envgen cannot tell where they came from; save a role or IAM Identity Center "
+            "profile instead (envgen assume PROFILE --save-profile NAME --auto-refresh)",
+        )
     region = regions.in_effect(regions.checked(region, "--region"))
     key_flags = (access_key_id, secret_access_key, session_token, expiration)
     if source is not None and any(flag is not None for flag in key_flags):
@@ -528,7 +549,7 @@ def clear_command(
             metavar="NAME",
             show_default=False,
             help="Also remove what --save-profile NAME saved: the keys of a temporary "
-            "profile and the region it recorded.",
+            "profile, the region it recorded, and the credential_process of --auto-refresh.",
             autocompletion=complete_profile_names,
         ),
     ] = None,
@@ -676,6 +697,7 @@ def assume_command(
     persist: PersistOption = False,
     save_profile: SaveProfileOption = None,
     force: ForceOption = False,
+    auto_refresh: AutoRefreshOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -683,18 +705,26 @@ def assume_command(
     from envgen.sources.request import one_profile, place
 
     request = _invocation(ctx).output(
-        OutputOptions(shell, format, show_secrets, persist, save_profile, force)
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh)
     )
     options = role.checked_options(
         role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
     )
     _refuse_secret_as_profile(profile)
     where = place(one_profile(profile, profile_option), region, endpoint_url)
+    renewal = None
+    if request.auto_refresh and request.save_profile is not None:
+        from envgen.persist.process_profile import check_files, plan_renewal
+
+        renewal = plan_renewal(request.save_profile, where, options)
+        check_files(request.save_profile, request.force)
     # After the checks of the command line, before the cache, the MFA prompt and STS.
     if hold_at_terminal(request):
         return
     issued = assume.issue(where, options)
-    deliver(issued.credentials, request, whose=issued.whose)
+    if renewal is not None:
+        renewal.check_issued(issued)
+    deliver(issued.credentials, request, whose=issued.whose, renewal=renewal)
 
 
 @app.command(
@@ -752,6 +782,7 @@ def saml_command(
     persist: PersistOption = False,
     save_profile: SaveProfileOption = None,
     force: ForceOption = False,
+    auto_refresh: AutoRefreshOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -759,8 +790,13 @@ def saml_command(
     from envgen.sources.request import place
 
     request = _invocation(ctx).output(
-        OutputOptions(shell, format, show_secrets, persist, save_profile, force)
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh)
     )
+    if auto_refresh:
+        raise _not_renewable(
+            "credentials from a SAML assertion",
+            "each renewal needs a new assertion from your identity provider",
+        )
     if hold_at_terminal(request):
         return
     issued = saml.assume_with_assertion(
@@ -831,6 +867,7 @@ def web_identity_command(
     persist: PersistOption = False,
     save_profile: SaveProfileOption = None,
     force: ForceOption = False,
+    auto_refresh: AutoRefreshOption = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -838,8 +875,14 @@ def web_identity_command(
     from envgen.sources.request import place
 
     request = _invocation(ctx).output(
-        OutputOptions(shell, format, show_secrets, persist, save_profile, force)
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh)
     )
+    if auto_refresh:
+        raise _not_renewable(
+            "credentials from a web identity token",
+            "each renewal needs a fresh token; for a token kept in a file, a profile with "
+            "role_arn and web_identity_token_file is renewed by the AWS CLI and SDKs themselves",
+        )
     if hold_at_terminal(request):
         return
     issued = web_identity.assume_with_token(

@@ -22,6 +22,7 @@ from envgen.streams import Streams
 
 if TYPE_CHECKING:
     from envgen.persist import SideEffect
+    from envgen.persist.process_profile import Renewal
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,6 +35,7 @@ class OutputOptions:
     persist: bool = False
     save_profile: str | None = None
     force: bool = False
+    auto_refresh: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +51,8 @@ class OutputRequest:
     persist: bool = False
     save_profile: str | None = None
     force: bool = False
+    # --save-profile writes a profile that renews through envgen, not the keys.
+    auto_refresh: bool = False
     # Stdout is a terminal and --show-secrets was not given, so nothing will be printed;
     # the command stops before it asks, reads stdin, calls STS or changes a file, and says
     # how to apply its output instead.
@@ -71,6 +75,8 @@ def prepare(options: OutputOptions, streams: Streams, command_line: str) -> Outp
         check_save_target(options.save_profile)
     elif options.force:
         raise UsageError("--force goes with --save-profile NAME")
+    elif options.auto_refresh:
+        raise UsageError("--auto-refresh goes with --save-profile NAME")
     # Decided here, once, before anything is asked or spent: shell code printed on a
     # terminal changes nothing, so a prompt, an STS call or a saved file before the
     # refusal would be wasted or, worse, look like it worked.
@@ -83,6 +89,7 @@ def prepare(options: OutputOptions, streams: Streams, command_line: str) -> Outp
         persist=options.persist,
         save_profile=options.save_profile,
         force=options.force,
+        auto_refresh=options.auto_refresh,
         held_at_terminal=held,
     )
 
@@ -166,11 +173,28 @@ def emit(
         inform(message)
 
 
-def deliver(credentials: Credentials, request: OutputRequest, whose: str | None = None) -> None:
+def deliver(
+    credentials: Credentials,
+    request: OutputRequest,
+    whose: str | None = None,
+    renewal: Renewal | None = None,
+) -> None:
+    """Write `credentials` as the request asks; with --auto-refresh, `renewal` is how the saved
+    profile gets them again (the command that can renew checks its source first)."""
     credentials.refuse_if_expired()
     changes = Changes.from_credentials(credentials)
     effects: list[SideEffect] = []
-    if request.save_profile is not None:
+    if request.save_profile is not None and request.auto_refresh:
+        from envgen.persist.process_profile import ProcessProfileSave
+
+        if renewal is None:
+            raise UsageError("--auto-refresh: this command's credentials cannot be renewed")
+        renewing = ProcessProfileSave.plan(
+            request.save_profile, renewal, credentials.region, request.force
+        )
+        changes = renewing.changes()
+        effects.append(renewing)
+    elif request.save_profile is not None:
         from envgen.persist.shared_credentials import ProfileSave
 
         profile = ProfileSave.plan(request.save_profile, credentials, request.force)

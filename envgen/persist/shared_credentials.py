@@ -487,11 +487,25 @@ class ProfileRemoval:
             new_credentials = without_profile_keys(
                 credentials_text, self.name, self.force, self.path
             )
-            new_config = without_saved_region(config_text, self.name, self.config_path)
+            # What --auto-refresh wrote goes with the region: the profile renews no more.
+            from envgen.persist.process_profile import PROCESS_KEY, without_saved_process
+
+            without_process = without_saved_process(config_text, self.name, self.config_path)
+            new_config = without_saved_region(
+                config_text if without_process is None else without_process,
+                self.name,
+                self.config_path,
+            )
+            gone_from_config: dict[str, str | None] = (
+                {"region": None} if new_config is not None else {}
+            )
+            if without_process is not None:
+                gone_from_config[PROCESS_KEY] = None
+                new_config = without_process if new_config is None else new_config
             if new_credentials is None and new_config is None:
                 raise EnvgenError(
-                    f"profile {self.name} has no keys in {self.path} and no region saved by "
-                    f"envgen in {self.config_path}; nothing to remove"
+                    f"profile {self.name} has no keys in {self.path} and no region or "
+                    f"credential_process saved by envgen in {self.config_path}; nothing to remove"
                 )
             if new_credentials is not None:
                 _verify(new_credentials, self.name, dict.fromkeys(SAVED_KEYS), self.path)
@@ -502,7 +516,7 @@ class ProfileRemoval:
                 )
                 removed.append(self.path)
             if new_config is not None:
-                _verify(new_config, self.name, {"region": None}, self.config_path, config=True)
+                _verify(new_config, self.name, gone_from_config, self.config_path, config=True)
                 _write_text(self.config_path, new_config)
                 removed.append(self.config_path)
         self.removed_from = tuple(removed)

@@ -256,18 +256,22 @@ def run_envgen_on_terminal(
 
 
 def converse_on_terminal(
-    args: Sequence[str], env: dict[str, str], exchanges: Sequence[tuple[bytes, bytes]]
+    args: Sequence[str],
+    env: dict[str, str],
+    exchanges: Sequence[tuple[bytes, bytes]],
+    program: Sequence[str] = (ENVGEN,),
 ) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
     """As run_envgen_on_terminal, for several questions: for each (until, typed) pair, waits
     until `until` shows up after what the previous pair waited for, then types `typed` as is
-    (a line ends only where it holds a newline; b"\x04" ends the input)."""
+    (a line ends only where it holds a newline; b"\x04" ends the input). `program` is what
+    runs with `args`: envgen, unless a test asks another program that runs envgen itself."""
     posix_only("a pseudo-terminal")
     import pty
     import select
 
     controller, terminal = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-c", _ON_TERMINAL, os.ttyname(terminal), ENVGEN, *args],
+        [sys.executable, "-c", _ON_TERMINAL, os.ttyname(terminal), *program, *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
