@@ -1130,7 +1130,8 @@ def console_command(
     cls=EnvgenCommand,
     short_help="Run a command with credentials; the shell is untouched.",
     help="Run a command with temporary credentials in its environment; the shell is untouched.",
-    epilog="Example: envgen exec prod -- aws s3 ls",
+    epilog="Examples: envgen exec prod -- aws s3 ls\n\n"
+    "          envgen exec prod --serve -- terraform apply",
 )
 def exec_command(
     ctx: typer.Context,
@@ -1151,9 +1152,19 @@ def exec_command(
     profile_option: ProfileOption = None,
     endpoint_url: EndpointUrlOption = None,
     region: RegionOption = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Give the command no keys but a credentials endpoint on 127.0.0.1 that "
+            "envgen renews until the command ends ($ENVGEN_REFRESH_BEFORE seconds before "
+            "expiry, default 300).",
+        ),
+    ] = False,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
+    from envgen import child
     from envgen.sources import assume, role
     from envgen.sources.request import one_profile, place
 
@@ -1174,8 +1185,15 @@ def exec_command(
     _refuse_secret_as_profile(profiles[0] if profiles else None)
     profile = one_profile(profiles[0] if profiles else None, profile_option)
     where = place(profile, region, endpoint_url)
+    if serve:
+        from envgen import serve as serving
+
+        # Checked before anything is asked of STS.
+        window = serving.refresh_window(os.environ)
+        issued = assume.issue(where, options)
+        raise typer.Exit(serving.run(command, where, options, issued, window))
     issued = assume.issue(where, options)
-    raise typer.Exit(assume.run(command, assume.child_environment(issued.credentials)))
+    raise typer.Exit(child.run(command, assume.child_environment(issued.credentials)))
 
 
 def _report(error: BaseException, streams: Streams) -> int:

@@ -1,19 +1,17 @@
 """Which source answers `envgen assume` and `envgen exec`: IAM Identity Center (sso) for an SSO
 profile, the AWS CLI's cache when it still holds the profile's role, else AssumeRole (role)
-or GetSessionToken (session_token); and how `exec` runs its command with the credentials."""
+or GetSessionToken (session_token); and the environment `exec` gives its command (envgen.child
+runs it)."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Sequence
 
 from envgen.credentials import MANAGED_VARIABLES, Credentials
-from envgen.errors import EnvgenError, UsageError
+from envgen.errors import UsageError
 from envgen.messages import detail
 from envgen.sources import aws_cli_cache
 from envgen.sources.request import Issued, Place, RoleOptions
-from envgen.streams import current
 
 
 def issue(where: Place, options: RoleOptions) -> Issued:
@@ -60,25 +58,3 @@ def child_environment(
         environment.pop(name, None)
     environment.update(credentials.environment())
     return environment
-
-
-def run(command: Sequence[str], environment: dict[str, str]) -> int:
-    """Run COMMAND with the credentials; on POSIX envgen becomes it, so signals and the exit
-    status are the command's own."""
-    # What the run wrote must be out before the command takes the descriptors over.
-    streams = current()
-    for stream in (streams.stdout, streams.stderr):
-        if stream is not None:
-            stream.flush()
-    try:
-        if os.name == "posix":
-            os.execvpe(command[0], list(command), environment)
-        return subprocess.run(list(command), env=environment, check=False).returncode
-    except FileNotFoundError:
-        raise EnvgenError(f"{command[0]}: command not found", exit_code=127) from None
-    except PermissionError:
-        raise EnvgenError(f"{command[0]}: permission denied", exit_code=126) from None
-    except OSError as error:
-        raise EnvgenError(
-            f"{command[0]}: cannot run it ({error.strerror})", exit_code=126
-        ) from None

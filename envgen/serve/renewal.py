@@ -1,0 +1,114 @@
+"""Renewing the served credentials from the source that issued them, before they expire.
+
+The renewal asks the same source `exec` asked (envgen.sources.assume), with the same profile
+and options, in a thread of its own: a request to the endpoint never waits for STS. An MFA code
+given on the command line is spent (STS takes a code once), so a source that needs one asks on
+the terminal (/dev/tty), where the command may be reading too; without a terminal the renewal
+fails, says so once, and the endpoint serves the credentials it has until they expire.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from datetime import datetime, timezone
+
+from envgen.credentials import Credentials, format_expiration
+from envgen.errors import EnvgenError
+from envgen.messages import inform, say
+from envgen.sources.request import Place, RoleOptions
+
+# After a failed renewal, or one that gave nothing newer, the next attempt comes this much
+# later (sooner only when the credentials expire sooner).
+RETRY_SECONDS = 60
+# The shortest time between two renewals, however long the window: a window longer than the
+# credentials' lifetime makes every renewal due at once.
+MIN_RENEWAL_INTERVAL_SECONDS = 10
+
+
+class Renewal:
+    def __init__(
+        self, where: Place, options: RoleOptions, credentials: Credentials, window: int
+    ) -> None:
+        self._where = where
+        # The code typed for the first call has been used.
+        self._options = dataclasses.replace(options, token_code=None)
+        self._window = window
+        self._lock = threading.Lock()
+        self._credentials = credentials
+        self._stopping = threading.Event()
+        self._last_problem: str | None = None
+        self._thread = threading.Thread(target=self._run, name="envgen-renewal", daemon=True)
+
+    def current(self) -> Credentials | None:
+        """The credentials to serve now; None once they have expired."""
+        with self._lock:
+            credentials = self._credentials
+        return None if credentials.is_expired() else credentials
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        # Not joined: the thread may be waiting for STS (bounded) or for an MFA code, which
+        # nobody needs once the command has ended.
+        self._stopping.set()
+
+    def _due(self, credentials: Credentials, earliest: float) -> float:
+        assert credentials.expiration is not None
+        return max(credentials.expiration.timestamp() - self._window, earliest)
+
+    def _run(self) -> None:
+        with self._lock:
+            next_attempt = self._due(self._credentials, 0)
+        while not self._stopping.wait(max(0.0, next_attempt - time.time())):
+            next_attempt = self._renew()
+
+    def _renew(self) -> float:
+        from envgen.sources import assume
+
+        started = time.time()
+        with self._lock:
+            held = self._credentials
+        assert held.expiration is not None
+        retry = started + RETRY_SECONDS
+        if not held.is_expired():
+            retry = min(retry, max(held.expiration.timestamp(), started + 1))
+        try:
+            issued = assume.issue(self._where, self._options)
+        except EnvgenError as error:
+            return self._failed(f"could not renew the credentials: {error.message}", held, retry)
+        except Exception as error:
+            return self._failed(
+                f"could not renew the credentials ({type(error).__name__})", held, retry
+            )
+        renewed = issued.credentials
+        if (
+            self._stopping.is_set()
+            or renewed.expiration is None
+            or renewed.session_token is None
+            or renewed.expiration <= held.expiration
+        ):
+            return self._failed(
+                "renewing gave no newer credentials (the source answers the same ones)",
+                held,
+                retry,
+            )
+        with self._lock:
+            self._credentials = renewed
+        self._last_problem = None
+        inform(f"renewed the credentials; they expire at {format_expiration(renewed.expiration)}")
+        return self._due(renewed, time.time() + MIN_RENEWAL_INTERVAL_SECONDS)
+
+    def _failed(self, problem: str, held: Credentials, retry: float) -> float:
+        if self._stopping.is_set():
+            return retry
+        # The same problem is said once, not at every attempt.
+        if problem != self._last_problem:
+            assert held.expiration is not None
+            moment = format_expiration(held.expiration)
+            verb = "expired" if held.is_expired(datetime.now(timezone.utc)) else "expire"
+            say(f"{problem}; the served ones {verb} at {moment}; trying again later")
+            self._last_problem = problem
+        return retry
