@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
-from envgen.credentials import Changes
-from envgen.errors import EnvgenError, UsageError
+from envgen.credentials import Changes, lone_surrogate_in
+from envgen.errors import EnvgenError, UsageError, printable
 from envgen.persist import atomic
 from envgen.persist.shared_credentials import (
     REGION_MARK,
@@ -313,6 +313,12 @@ class ProcessProfileSave:
         places = places or UserPlaces.current()
         check_save_target(name, places)
         line = command_line(renewal.words())
+        if lone_surrogate_in(line) is not None:
+            # A path of bytes that are not UTF-8: botocore could not read the config file.
+            raise EnvgenError(
+                f"the command that runs envgen ({printable(line)}) is not valid UTF-8 text, "
+                "which the config file must be; install envgen under a path that is"
+            )
         _check_value(PROCESS_KEY, line)
         if region is not None:
             _check_value("region", region)

@@ -15,6 +15,7 @@ import pytest
 from conftest import BIN_DIR, ENVGEN
 from envgen_in_process import invoke_envgen
 from envgen_process import assert_failed_cleanly
+from sso_server import SsoServer, signed_in_as_the_aws_cli
 from sts_server import ACCOUNT, StsServer, converse_on_terminal, role_arn
 
 AWS_CLI = str(BIN_DIR / ("aws.cmd" if os.name == "nt" else "aws"))
@@ -68,10 +69,11 @@ def _saved(env: dict[str, str], name: str, *args: str, source: str = "admin") ->
 
 
 def fresh_environment(env: dict[str, str]) -> dict[str, str]:
-    """A new login's environment: where the files and STS are, nothing of envgen on PATH, no
-    credentials and no envgen records."""
-    kept = ("HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL_STS")
+    """A new login's environment: where the files and the endpoints are, nothing of envgen on
+    PATH, no credentials and no envgen records."""
+    kept = ("HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
     fresh = {name: env[name] for name in kept}
+    fresh.update({name: value for name, value in env.items() if name.startswith("AWS_ENDPOINT")})
     fresh.update(PATH=os.defpath, LANG="C.UTF-8", AWS_EC2_METADATA_DISABLED="true")
     if os.name == "nt":
         fresh.update(USERPROFILE=env["USERPROFILE"], SYSTEMROOT=os.environ["SYSTEMROOT"])
@@ -138,6 +140,55 @@ def test_the_aws_cli_and_botocore_renew_through_the_profile_from_the_cache(
     assert sts.log.counts() == {"GetCallerIdentity": 2}
     assert ":assumed-role/Admin/" in aws_cli_identity(fresh, "admin-auto")
     assert sts.log.counts() == {"GetCallerIdentity": 3}
+
+
+def test_the_profile_the_output_names_renews_without_being_named_again(
+    sts_env: dict[str, str], sts: StsServer
+) -> None:
+    # The output sets AWS_PROFILE to the saved profile, which the renewing envgen inherits.
+    _config(sts_env).write_text(ROLE_PROFILE)
+    _saved(sts_env, "admin-auto")
+    fresh = dict(fresh_environment(sts_env), AWS_PROFILE="admin-auto")
+    done = subprocess.run(
+        [AWS_CLI, "sts", "get-caller-identity", "--output", "json"],
+        env=fresh,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert ":assumed-role/Admin/" in json.loads(done.stdout)["Arn"]
+
+
+BOTOCORE_KEYS = (
+    "import botocore.session, sys\n"
+    "print(botocore.session.Session(profile=sys.argv[1]).get_credentials()"
+    ".get_frozen_credentials().access_key)\n"
+)
+
+
+def test_an_identity_center_profile_renews_from_the_cached_role_credentials(
+    sso_env: dict[str, str], sso_server: SsoServer
+) -> None:
+    signed_in_as_the_aws_cli(sso_env, sso_server)
+    result = invoke_envgen(
+        ["assume", "dev", "--shell", "bash", "--save-profile", "dev-auto", "--auto-refresh"],
+        sso_env,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    line = _profiles(_config(sso_env))["dev-auto"]["credential_process"]
+    assert line.endswith(" assume --profile=dev --format=json")
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", BOTOCORE_KEYS, "dev-auto"],
+            env=fresh_environment(sso_env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == sso_server.issued[-1]["accessKeyId"]
+    assert len(sso_server.calls_of("GetRoleCredentials")) == 1
 
 
 def test_a_role_arn_renews_over_the_default_profile(
@@ -382,3 +433,18 @@ def test_a_symlinked_config_file_stays_a_symlink(
     _saved(sts_env, "auto")
     assert _config(sts_env).is_symlink()
     assert "credential_process" in _profiles(real)["auto"]
+
+
+@pytest.mark.posix("file names of any bytes")
+def test_an_envgen_path_that_is_not_utf8_writes_nothing(
+    sts_env: dict[str, str], sts: StsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    place = Path(os.fsdecode(bytes(tmp_path) + b"/caf\xe9"))
+    place.mkdir()
+    (place / "envgen").symlink_to(ENVGEN)
+    monkeypatch.setattr(sys, "argv", [str(place / "envgen")])
+    _config(sts_env).write_text(ROLE_PROFILE)
+    before = (_config(sts_env).read_bytes(), _credentials(sts_env).read_bytes())
+    message = assert_failed_cleanly(_save(sts_env, "auto"))
+    assert "not valid UTF-8" in message
+    assert (_config(sts_env).read_bytes(), _credentials(sts_env).read_bytes()) == before
