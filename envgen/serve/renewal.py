@@ -66,7 +66,7 @@ class Renewal:
             next_attempt = self._renew()
 
     def _renew(self) -> float:
-        from envgen.sources import assume
+        from envgen.sources import assume, terminal
 
         started = time.time()
         with self._lock:
@@ -77,6 +77,13 @@ class Renewal:
             retry = min(retry, max(held.expiration.timestamp(), started + 1))
         try:
             issued = assume.issue(self._where, self._options)
+        except terminal.MfaCodeNeeded as error:
+            # --token-code would not help: a code is spent once, and this run has begun.
+            problem = (
+                f"could not renew the credentials: an MFA code for {error.serial} is needed "
+                "and there is no terminal to ask on (run envgen exec from a terminal)"
+            )
+            return self._failed(problem, held, retry)
         except EnvgenError as error:
             return self._failed(f"could not renew the credentials: {error.message}", held, retry)
         except Exception as error:
@@ -109,6 +116,6 @@ class Renewal:
             assert held.expiration is not None
             moment = format_expiration(held.expiration)
             verb = "expired" if held.is_expired(datetime.now(timezone.utc)) else "expire"
-            say(f"{problem}; the served ones {verb} at {moment}; trying again later")
+            say(f"{problem}; the served ones {verb} at {moment}; trying again every minute")
             self._last_problem = problem
         return retry

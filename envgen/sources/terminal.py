@@ -25,6 +25,17 @@ class NoTerminal(Exception):
     """There is nobody to ask: no controlling terminal."""
 
 
+class MfaCodeNeeded(UsageError):
+    """An MFA code is needed, none was given and there is no terminal to ask on."""
+
+    def __init__(self, serial: str) -> None:
+        super().__init__(
+            f"an MFA code for {serial} is needed and there is no terminal to ask on; "
+            "give it with --token-code"
+        )
+        self.serial = serial
+
+
 class NoAnswer(Exception):
     """The person at the terminal gave no valid answer (ended the input, or kept mistyping)."""
 
@@ -61,10 +72,7 @@ def ask_mfa_code(serial: str, given: str | None) -> str:
             writer.flush()
             typed = reader.readline(ANSWER_LIMIT).strip()
     except NoTerminal:
-        raise UsageError(
-            f"an MFA code for {serial} is needed and there is no terminal to ask on; "
-            "give it with --token-code"
-        ) from None
+        raise MfaCodeNeeded(serial) from None
     return validation.token_code(typed, origin="the MFA code typed") or ""
 
 
@@ -150,4 +158,12 @@ def prompter_for(given: str | None) -> Callable[[str], str]:
     return prompt
 
 
-__all__ = ["NoAnswer", "NoTerminal", "ask_mfa_code", "ask_secret", "pick", "prompter_for"]
+__all__ = [
+    "MfaCodeNeeded",
+    "NoAnswer",
+    "NoTerminal",
+    "ask_mfa_code",
+    "ask_secret",
+    "pick",
+    "prompter_for",
+]

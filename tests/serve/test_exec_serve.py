@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR, HARNESS
-from sts_server import BASE_ACCESS_KEY_ID, StsServer, role_arn, run_envgen
+from sts_server import BASE_ACCESS_KEY_ID, BASE_SECRET, StsServer, role_arn, run_envgen
 
 pytestmark = pytest.mark.posix("a POSIX process model for the command and its signals")
 
@@ -96,3 +96,50 @@ def test_the_aws_cli_reads_its_credentials_from_the_endpoint(sts_env, sts: StsSe
     identity = json.loads(result.stdout)
     assert ":assumed-role/Dev/" in identity["Arn"]
     assert sts.log.counts()["AssumeRole"] == 1
+
+
+def test_credentials_that_cannot_be_renewed_are_served_until_they_expire_and_said_once(
+    sts_env, sts: StsServer, tmp_path: Path
+):
+    import boto3
+
+    issued = boto3.client(
+        "sts",
+        endpoint_url=sts.url,
+        region_name="eu-west-1",
+        aws_access_key_id=BASE_ACCESS_KEY_ID,
+        aws_secret_access_key=BASE_SECRET,
+    ).assume_role(RoleArn=role_arn("Dev"), RoleSessionName="caller", DurationSeconds=900)
+    credentials = issued["Credentials"]
+    sts.log.reset()
+    # Temporary keys in the caller's environment are served as they are: nothing can renew
+    # them, and the renewal 10 s into the run must not turn into a request every few seconds.
+    env = dict(
+        sts_env,
+        ENVGEN_REFRESH_BEFORE="890",
+        AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
+        AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
+        AWS_SESSION_TOKEN=credentials["SessionToken"],
+        AWS_CREDENTIAL_EXPIRATION=credentials["Expiration"].isoformat(),
+    )
+    out = tmp_path / "seen.json"
+    result = run_envgen(
+        [
+            "exec",
+            "--serve",
+            "--",
+            "sh",
+            "-c",
+            'sleep 13 && "$0" "$1" "$2"',
+            sys.executable,
+            str(HARNESS / "sdk_identity.py"),
+            str(out),
+        ],
+        env,
+    )
+
+    assert result.returncode == 0, result.stderr.decode()
+    assert json.loads(out.read_text())["accessKeyId"] == credentials["AccessKeyId"]
+    said = [line for line in result.stderr.decode().splitlines() if "no newer" in line]
+    assert len(said) == 1, result.stderr.decode()
+    assert sum(sts.log.counts().values()) == 0

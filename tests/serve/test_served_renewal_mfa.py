@@ -1,0 +1,69 @@
+"""A renewal under `exec --serve` that needs an MFA code asks for one on the terminal (the code
+given on the command line is spent); with no terminal it says so once and serves what it has."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import HARNESS
+from sts_server import StsServer, converse_on_terminal, role_arn, run_envgen
+
+pytestmark = pytest.mark.posix("a pseudo-terminal")
+
+SERIAL = "arn:aws:iam::123456789012:mfa/alice"
+
+
+@pytest.fixture
+def mfa_env(sts_env: dict[str, str]) -> dict[str, str]:
+    config = Path(sts_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text() + f"[profile dev]\nrole_arn = {role_arn('Dev')}\n"
+        f"source_profile = default\nmfa_serial = {SERIAL}\nduration_seconds = 900\n"
+    )
+    # 900 s credentials renewed 890 s before they expire: a renewal 10 s into the run.
+    return dict(sts_env, ENVGEN_REFRESH_BEFORE="890")
+
+
+def test_a_renewal_asks_the_terminal_for_a_new_code(mfa_env, sts: StsServer, tmp_path: Path):
+    out = tmp_path / "seen.json"
+    result, shown = converse_on_terminal(
+        [
+            "exec",
+            "dev",
+            "--token-code",
+            "123456",
+            "--serve",
+            "--",
+            sys.executable,
+            str(HARNESS / "served_child.py"),
+            str(out),
+            "renewal",
+        ],
+        mfa_env,
+        [(b"MFA code for " + SERIAL.encode() + b": ", b"654321\n")],
+    )
+
+    assert result.returncode == 0, result.stderr.decode()
+    assert len(json.loads(out.read_text())["keys"]) == 2
+    calls = sts.log.requests("AssumeRole")
+    assert [(call.get("SerialNumber"), call.get("TokenCode")) for call in calls] == [
+        (SERIAL, "123456"),
+        (SERIAL, "654321"),
+    ]
+    assert b"654321" not in result.stderr
+
+
+def test_without_a_terminal_the_renewal_fails_once_and_the_command_runs_on(mfa_env, sts: StsServer):
+    result = run_envgen(
+        ["exec", "dev", "--token-code", "123456", "--serve", "--", "sleep", "13"], mfa_env
+    )
+
+    assert result.returncode == 0, result.stderr.decode()
+    problems = [line for line in result.stderr.decode().splitlines() if "could not renew" in line]
+    assert len(problems) == 1, result.stderr.decode()
+    assert "no terminal to ask on (run envgen exec from a terminal)" in problems[0]
+    assert sts.log.counts()["AssumeRole"] == 1
