@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN_DIR, ENVGEN
+from conftest import BIN_DIR, ENVGEN, HARNESS, require_javascript_sdk, require_program
 from envgen_in_process import invoke_envgen
 from envgen_process import assert_failed_cleanly
 from sso_server import SsoServer, signed_in_as_the_aws_cli
@@ -220,14 +220,16 @@ def test_awkward_paths_and_names_reach_botocore_word_for_word(
         f"[profile {shlex.quote(source)}]\nrole_arn = {role_arn('Ops')}\n"
         "source_profile = default\nregion = eu-west-1\n"
     )
-    result = subprocess.run(
-        [str(place / "envgen"), "assume", source, "--shell", "bash"]
-        + ["--save-profile", name, "--auto-refresh"],
-        env=sts_env,
-        capture_output=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr.decode()
+    # The JavaScript SDK reads no quoted section name: it gets a plain one to look up.
+    for saved_as in (name, "plain"):
+        result = subprocess.run(
+            [str(place / "envgen"), "assume", source, "--shell", "bash"]
+            + ["--save-profile", saved_as, "--auto-refresh"],
+            env=sts_env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr.decode()
     from botocore.compat import compat_shell_split
 
     line = _profiles(_config(sts_env))[name]["credential_process"]
@@ -240,6 +242,22 @@ def test_awkward_paths_and_names_reach_botocore_word_for_word(
     fresh = fresh_environment(sts_env)
     assert ":assumed-role/Ops/" in aws_cli_identity(fresh, name)
     assert ":assumed-role/Ops/" in botocore_identity(fresh, name)
+    # The JavaScript SDK runs the line through `sh -c`, not a splitter of its own.
+    answer = tmp_path / "javascript.json"
+    done = subprocess.run(
+        [require_program("node"), str(HARNESS / "sdk_identity.cjs"), str(answer)],
+        env=dict(
+            fresh,
+            AWS_PROFILE="plain",
+            ENVGEN_TEST_NODE_MODULES=str(require_javascript_sdk()),
+            PATH=os.defpath,
+        ),
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    found = json.loads(answer.read_text())
+    assert found.get("accessKeyId", "").startswith("ASIA"), found
 
 
 def test_run_as_a_module_the_profile_runs_the_module(
