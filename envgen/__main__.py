@@ -1,3 +1,3 @@
-from envgen.cli import main
+from envgen.launch import main
 
 main()

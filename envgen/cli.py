@@ -2,19 +2,23 @@
 
 # No `from __future__ import annotations` here: typer evaluates every annotation of
 # every command on each start, and string annotations cost it twice the time.
-import dataclasses
 import importlib
 import os
 import re
 import sys
-import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, NoReturn, cast
 
 import typer
 
-from envgen import __version__, messages, regions
-from envgen.command_line import masked_command_line
+from envgen import __version__, commands, messages
+from envgen.commands import (
+    DEBUG_VARIABLE,
+    Invocation,
+    choose_level,
+    refuse_secret_as_profile,
+    report,
+)
 from envgen.completion import (
     COMPLETE_VARIABLE,
     complete_profile_names,
@@ -25,14 +29,12 @@ from envgen.dialects import FORMATS, SHELLS, format_named
 from envgen.errors import EnvgenError, UsageError
 from envgen.help_text import EnvgenCommand, EnvgenGroup
 from envgen.messages import say
-from envgen.output import OutputOptions, OutputRequest, deliver, emit, hold_at_terminal, prepare
+from envgen.output import OutputOptions, deliver, emit, hold_at_terminal
 from envgen.plain_params import convert_plainly
 from envgen.streams import Streams, guard_standard_streams, used_for_the_run
 
 if TYPE_CHECKING:
     from envgen.sources.sso_tokens import SsoSession
-
-DEBUG_VARIABLE = "ENVGEN_DEBUG"
 
 # The parser's exceptions, from the click typer runs on (its own copy in recent versions, the
 # click package in older ones): the module that holds typer's public BadParameter.
@@ -176,48 +178,18 @@ def version_line() -> str:
     return f"envgen {__version__} (Python {sys.version.split()[0]}, {botocore})"
 
 
-@dataclasses.dataclass
-class Invocation:
-    """One run of envgen, handed to every command and callback as the click context's `obj`:
-    the words it was run with (`exec` must know what followed `--`, the terminal hint repeats
-    them), the streams it reads and writes, and the -q/-v given so far."""
-
-    argv: list[str]
-    streams: Streams
-    # The options whose values are secrets, masked wherever envgen repeats the command line.
-    secret_options: frozenset[str]
-    levels_given: dict[int, str] = dataclasses.field(default_factory=dict)
-
-    def command_line(self) -> str:
-        return masked_command_line(self.argv, self.secret_options)
-
-    def output(self, options: OutputOptions) -> OutputRequest:
-        return prepare(options, self.streams, self.command_line())
-
-
 def _invocation(ctx: typer.Context) -> Invocation:
     return cast(Invocation, ctx.obj)
 
 
-# -q and -v are taken before the command (`envgen -q assume`) and after it (`envgen assume
-# prod -q`), wherever a user types them; what they set lives in envgen.messages.
-def _choose_level(ctx: typer.Context, level: int, option: str) -> None:
-    given = _invocation(ctx).levels_given
-    other = next((name for chosen, name in given.items() if chosen != level), None)
-    if other is not None:
-        raise UsageError(f"{other} and {option} contradict each other; give one of them")
-    given[level] = option
-    messages.set_level(level)
-
-
 def _quiet(ctx: typer.Context, value: bool) -> None:
     if value:
-        _choose_level(ctx, messages.QUIET, "-q/--quiet")
+        choose_level(_invocation(ctx), messages.QUIET, "-q/--quiet")
 
 
 def _verbose(ctx: typer.Context, value: bool) -> None:
     if value:
-        _choose_level(ctx, messages.VERBOSE, "-v/--verbose")
+        choose_level(_invocation(ctx), messages.VERBOSE, "-v/--verbose")
 
 
 QuietOption = Annotated[
@@ -372,53 +344,6 @@ def completion_show_command(
     _write_completion_script(_invocation(ctx).streams, shell)
 
 
-# The shapes of what envgen's users hold secret (an MFA code, a secret access key, a web
-# identity token) and of an access key id, which travels with them.
-_SECRET_SHAPED = re.compile(
-    r"\d{6}|(?:AKIA|ASIA)[A-Z0-9]{16}|[A-Za-z0-9/+]{40}"
-    r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
-)
-# Session tokens and assertions: long base64, letters of both cases and digits, no dot.
-_OPAQUE = re.compile(r"[A-Za-z0-9/+=_-]{64,}")
-
-
-def _looks_secret(word: str) -> bool:
-    """A positional word shaped like a secret: most likely one typed without its option."""
-    if _SECRET_SHAPED.fullmatch(word):
-        return True
-    return bool(_OPAQUE.fullmatch(word)) and all(
-        any(test(character) for character in word)
-        for test in (str.isupper, str.islower, str.isdigit)
-    )
-
-
-def _refuse_secret_shaped(
-    word: str | None, name: str, meant: str, advice: str, is_known: Callable[[str], bool]
-) -> None:
-    if word is None or not _looks_secret(word) or is_known(word):
-        return
-    raise UsageError(
-        f"{name} looks like a key, token or MFA code rather than {meant}, and is not repeated "
-        f"here; {advice}"
-    )
-
-
-def _is_profile(name: str) -> bool:
-    from envgen.config_files import profile_names
-
-    return name in profile_names()
-
-
-def _refuse_secret_as_profile(profile: str | None) -> None:
-    _refuse_secret_shaped(
-        profile,
-        "PROFILE",
-        "a profile name",
-        "give an MFA code with --token-code, and keys with envgen import",
-        _is_profile,
-    )
-
-
 def _not_renewable(what: str, instead: str) -> UsageError:
     from envgen.persist.process_profile import not_renewable
 
@@ -488,46 +413,16 @@ def import_command(
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    from envgen.sources import imported
-
-    # Check the output options first: a typo there must not wait for stdin.
-    request = _invocation(ctx).output(
-        OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh)
+    commands.import_credentials(
+        _invocation(ctx),
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh),
+        source=source,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
+        session_token=session_token,
+        expiration=expiration,
+        region=region,
     )
-    if auto_refresh:
-        raise _not_renewable(
-            "imported keys",
-            "envgen cannot tell where they came from; save a role or IAM Identity Center "
-            "profile instead (envgen assume PROFILE --save-profile NAME --auto-refresh)",
-        )
-    region = regions.in_effect(regions.checked(region, "--region"))
-    key_flags = (access_key_id, secret_access_key, session_token, expiration)
-    if source is not None and any(flag is not None for flag in key_flags):
-        raise UsageError("give SOURCE or the key flags, not both")
-    if source is None and all(flag is None for flag in key_flags):
-        raise UsageError(
-            "give a JSON file, - for stdin, or --access-key-id and --secret-access-key"
-        )
-    _refuse_secret_shaped(
-        source,
-        "SOURCE",
-        "a file",
-        "give secrets with --secret-access-key and --session-token (file://PATH or - keeps "
-        "them off the command line)",
-        os.path.exists,
-    )
-    # At a terminal a file or the flags are still read and checked (that costs nothing and
-    # the expiry is worth telling), but stdin is not read and nothing is asked.
-    interacts = imported.interacts(source, access_key_id, secret_access_key, session_token)
-    if interacts and hold_at_terminal(request):
-        return
-    if source is not None:
-        issued = imported.from_source(source, region)
-    else:
-        issued = imported.from_flags(
-            access_key_id, secret_access_key, session_token, expiration, region
-        )
-    deliver(issued.credentials, request, whose=issued.whose)
 
 
 @app.command(
@@ -701,30 +596,20 @@ def assume_command(
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    from envgen.sources import assume, role
-    from envgen.sources.request import one_profile, place
-
-    request = _invocation(ctx).output(
-        OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh)
+    commands.assume(
+        _invocation(ctx),
+        OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh),
+        profile=profile,
+        profile_option=profile_option,
+        role_arn=role_arn,
+        role_session_name=role_session_name,
+        duration_seconds=duration_seconds,
+        external_id=external_id,
+        serial_number=serial_number,
+        token_code=token_code,
+        endpoint_url=endpoint_url,
+        region=region,
     )
-    options = role.checked_options(
-        role_arn, role_session_name, duration_seconds, external_id, serial_number, token_code
-    )
-    _refuse_secret_as_profile(profile)
-    where = place(one_profile(profile, profile_option), region, endpoint_url)
-    renewal = None
-    if request.auto_refresh and request.save_profile is not None:
-        from envgen.persist.process_profile import check_files, plan_renewal
-
-        renewal = plan_renewal(request.save_profile, where, options)
-        check_files(request.save_profile, request.force)
-    # After the checks of the command line, before the cache, the MFA prompt and STS.
-    if hold_at_terminal(request):
-        return
-    issued = assume.issue(where, options)
-    if renewal is not None:
-        renewal.check_issued(issued)
-    deliver(issued.credentials, request, whose=issued.whose, renewal=renewal)
 
 
 @app.command(
@@ -961,7 +846,7 @@ def _sso_session(profile: str | None, sso_session: str | None) -> "SsoSession":
         raise UsageError("give PROFILE or --sso-session, not both")
     if sso_session is not None:
         return sso_tokens.session_named(sso_session)
-    _refuse_secret_as_profile(profile)
+    refuse_secret_as_profile(profile)
     try:
         profiles = read_profiles()
     except ConfigUnreadable as error:
@@ -1112,7 +997,7 @@ def console_command(
         )
     # Known before anything is fetched: no credentials are spent when no browser can be opened.
     command = None if print_url else browser.browser_command()
-    _refuse_secret_as_profile(profile)
+    refuse_secret_as_profile(profile)
     where = place(one_profile(profile, profile_option), request.region, endpoint_url)
     issued, federated = federation_token.issue_for_console(where, duration_seconds)
     url = console.sign_in(request, issued.credentials, federated)
@@ -1182,7 +1067,7 @@ def exec_command(
     )
     if not command:
         raise UsageError("give the command to run after --: envgen exec [PROFILE] -- CMD ARGS...")
-    _refuse_secret_as_profile(profiles[0] if profiles else None)
+    refuse_secret_as_profile(profiles[0] if profiles else None)
     profile = one_profile(profiles[0] if profiles else None, profile_option)
     where = place(profile, region, endpoint_url)
     if serve:
@@ -1194,22 +1079,6 @@ def exec_command(
         raise typer.Exit(serving.run(command, where, options, issued, window))
     issued = assume.issue(where, options)
     raise typer.Exit(child.run(command, assume.child_environment(issued.credentials)))
-
-
-def _report(error: BaseException, streams: Streams) -> int:
-    if os.environ.get(DEBUG_VARIABLE):
-        traceback.print_exception(error, file=streams.stderr)
-    if isinstance(error, EnvgenError):
-        message, code = error.message, error.exit_code
-    else:
-        # An unexpected failure's text may quote a value: name only its type.
-        message = (
-            f"unexpected {type(error).__name__}; "
-            f"run again with {DEBUG_VARIABLE}=1 for the traceback"
-        )
-        code = 70
-    say("error: " + " ".join(message.split()))
-    return code
 
 
 # A word the parser did not expect is repeated in its message only when it looks like a
@@ -1334,7 +1203,7 @@ def _run_command(arguments: list[str], streams: Streams) -> int:
             return exited.code or 0
         raise
     except BaseException as error:
-        return _report(error, streams)
+        return report(error, streams)
     return result if isinstance(result, int) else 0
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envgen.errors import UsageError
+from envgen.launch import COMPLETE_VARIABLE as COMPLETE_VARIABLE
 
 if TYPE_CHECKING:
     from envgen.places import UserPlaces
 
 PROGRAM = "envgen"
-COMPLETE_VARIABLE = "_ENVGEN_COMPLETE"
 # Shells typer writes a completion script for.
 COMPLETION_SHELLS = ("bash", "zsh", "fish", "pwsh", "powershell")
 

@@ -94,3 +94,22 @@ def one_profile(positional: str | None, option: str | None) -> str | None:
     if named is not None and not named.strip():
         raise UsageError("the profile name is empty; give a profile of your AWS config files")
     return named
+
+
+def checked_options(
+    role_arn: str | None = None,
+    session_name: str | None = None,
+    duration_seconds: int | None = None,
+    external_id: str | None = None,
+    serial_number: str | None = None,
+    token_code: str | None = None,
+) -> RoleOptions:
+    """The command line's role options, each checked before anything is sent."""
+    return RoleOptions(
+        role_arn=validation.role_arn(role_arn),
+        session_name=validation.session_name(session_name),
+        duration_seconds=validation.duration(duration_seconds),
+        external_id=validation.external_id(external_id),
+        serial_number=validation.serial_number(serial_number),
+        token_code=validation.token_code(token_code),
+    )

@@ -13,26 +13,10 @@ from typing import Any
 from envgen.credentials import Credentials
 from envgen.sources import credential_chain, terminal, validation
 from envgen.sources.request import Issued, RoleOptions
+
+# Where the command line's role options are checked; `role.checked_options` still names it.
+from envgen.sources.request import checked_options as checked_options
 from envgen.sources.sts_session import StsContext, as_expiration
-
-
-def checked_options(
-    role_arn: str | None = None,
-    session_name: str | None = None,
-    duration_seconds: int | None = None,
-    external_id: str | None = None,
-    serial_number: str | None = None,
-    token_code: str | None = None,
-) -> RoleOptions:
-    """The command line's role options, each checked before anything is sent."""
-    return RoleOptions(
-        role_arn=validation.role_arn(role_arn),
-        session_name=validation.session_name(session_name),
-        duration_seconds=validation.duration(duration_seconds),
-        external_id=validation.external_id(external_id),
-        serial_number=validation.serial_number(serial_number),
-        token_code=validation.token_code(token_code),
-    )
 
 
 def profile_role(context: StsContext) -> str | None:
