@@ -224,6 +224,18 @@ def with_process(
     return _serialised(updater, text)
 
 
+def may_hold_saved_process(path: Path) -> bool:
+    """Whether the config file holds a credential_process envgen saved, by its mark; a file
+    envgen cannot read counts as none, and the save that reads it for a region says why."""
+    from envgen.regular_files import read_regular_file
+
+    try:
+        data = read_regular_file(atomic.real_target(path))
+    except (OSError, EnvgenError):
+        return False
+    return data is not None and PROCESS_MARK.encode() in data
+
+
 def without_saved_process(text: str, name: str, where: Path) -> str | None:
     """The config file without the credential_process --auto-refresh wrote for `name`; None
     if it has none. The section goes when nothing else is left in it."""

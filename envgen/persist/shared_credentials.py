@@ -431,8 +431,17 @@ class ProfileSave:
         return Changes.naming_profile(self.name, self.credentials.region)
 
     def apply(self) -> None:
+        from envgen.persist.process_profile import (
+            PROCESS_KEY,
+            may_hold_saved_process,
+            without_saved_process,
+        )
+
         region = self.credentials.region
-        config_path = self.config_path if region is not None else None
+        # The keys replace a credential_process --auto-refresh saved for the name: left there,
+        # it would wait under keys that win over it, and serve again once they expired.
+        renewing = may_hold_saved_process(self.config_path)
+        config_path = self.config_path if region is not None or renewing else None
         atomic.make_directory(atomic.real_target(self.path).parent)
         if config_path is not None:
             atomic.make_directory(atomic.real_target(config_path).parent)
@@ -442,10 +451,17 @@ class ProfileSave:
                 _read_text(self.path), self.name, values, self.force, self.path, region
             )
             _verify(after, self.name, values, self.path)
-            if config_path is not None and region is not None:
+            if config_path is not None:
                 before_config = _read_text(config_path)
-                after_config = with_region(before_config, self.name, region, config_path)
-                _verify(after_config, self.name, {"region": region}, config_path, config=True)
+                without_process = without_saved_process(before_config, self.name, config_path)
+                after_config = before_config if without_process is None else without_process
+                expected: dict[str, str | None] = {}
+                if without_process is not None:
+                    expected[PROCESS_KEY] = None
+                if region is not None:
+                    after_config = with_region(after_config, self.name, region, config_path)
+                    expected["region"] = region
+                _verify(after_config, self.name, expected, config_path, config=True)
                 # The config file first: a region left behind alone misleads no one.
                 if after_config != before_config:
                     _write_text(config_path, after_config)

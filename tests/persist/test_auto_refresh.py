@@ -466,3 +466,22 @@ def test_an_envgen_path_that_is_not_utf8_writes_nothing(
     message = assert_failed_cleanly(_save(sts_env, "auto"))
     assert "not valid UTF-8" in message
     assert (_config(sts_env).read_bytes(), _credentials(sts_env).read_bytes()) == before
+
+
+def test_a_plain_save_under_the_name_takes_the_renewal_out(
+    sts_env: dict[str, str], sts: StsServer
+) -> None:
+    _config(sts_env).write_text(ROLE_PROFILE)
+    config_before = _config(sts_env).read_bytes()
+    _saved(sts_env, "admin-auto")
+    result = invoke_envgen(
+        ["assume", "admin", "--shell", "bash", "--save-profile", "admin-auto"], sts_env
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    saved = _profiles(_config(sts_env))["admin-auto"]
+    assert "credential_process" not in saved
+    assert saved["region"] == "ap-southeast-2"
+    assert _profiles(_credentials(sts_env))["admin-auto"]["aws_session_token"]
+    result = invoke_envgen(["clear", "--shell", "bash", "--profile", "admin-auto"], sts_env)
+    assert result.returncode == 0, result.stderr.decode()
+    assert _config(sts_env).read_bytes() == config_before
