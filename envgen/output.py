@@ -140,9 +140,13 @@ def emit(
     effects = list(effects)
     # prepare() has refused --persist with a format.
     if request.persist and isinstance(dialect, Dialect):
+        from envgen.dialects.base import KeptUntil
         from envgen.persist import plan_persistence
 
-        persistence = plan_persistence(dialect, changes, request.context)
+        # Only keys expire: a profile's name (--save-profile) stays as valid as the profile.
+        expiring = changes.credentials.expiration if changes.credentials is not None else None
+        applies_until = KeptUntil(expiring, request.command_line) if expiring is not None else None
+        persistence = plan_persistence(dialect, changes, request.context, kept_until=applies_until)
         text += persistence.output
         effects.append(persistence)
     # Worded now, as everything that could fail: an effect's own report is read once it is

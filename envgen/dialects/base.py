@@ -8,12 +8,14 @@ variables for future sessions (`Persistence`), which envgen.persist acts on.
 from __future__ import annotations
 
 import dataclasses
+import math
 import unicodedata
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envgen.credentials import Changes, lone_surrogate_in
+from envgen.credentials import Changes, format_expiration, lone_surrogate_in
 from envgen.errors import EnvgenError
 from envgen.render import render_template
 
@@ -134,6 +136,35 @@ class Persistence:
         return self.kept_by_output(places) if self.kept_by_output is not None else None
 
 
+@dataclasses.dataclass(frozen=True)
+class KeptUntil:
+    """How long a managed file applies the values it keeps, and what a new session says once
+    they have expired: the file is read by every new session long after envgen has gone."""
+
+    expiration: datetime
+    # The command line that got them, secrets masked: what gets new ones.
+    renew_command: str
+
+    @property
+    def epoch_seconds(self) -> int:
+        # Rounded down: a session a fraction of a second early already leaves them out.
+        return math.floor(self.expiration.timestamp())
+
+    @property
+    def iso(self) -> str:
+        return format_expiration(self.expiration)
+
+    @property
+    def notice(self) -> str:
+        """One line for stderr; a control character from the command line would break it
+        (and csh cannot carry a newline at all), so each shows as `?`."""
+        command = "".join(char if char.isprintable() else "?" for char in self.renew_command)
+        return (
+            f"envgen: the credentials kept by --persist expired at {self.iso} and were not "
+            f"applied; get new ones with: {command}"
+        )
+
+
 class Dialect(Format):
     """A shell: a format with the idioms that apply it and the facts of how it persists.
 
@@ -162,6 +193,21 @@ class Dialect(Format):
             f"{self.family}/persist.j2",
             assignments=self.quoted(changes.assignments),
             unsets=changes.unsets,
+        )
+
+    def render_managed(
+        self, changes: Changes, context: RenderContext, kept_until: KeptUntil | None
+    ) -> str:
+        """The managed file a startup block applies: the output itself, inside a check of the
+        clock when the values expire, so a session started later never takes dead keys."""
+        body = self.render(changes, context)
+        if kept_until is None:
+            return body
+        return render_template(
+            f"{self.family}/persist-managed.j2",
+            body=body,
+            kept_until=kept_until,
+            notice=self.quote(kept_until.notice),
         )
 
     def render_startup_block(self, managed_file: Path) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from envgen.credentials import Changes
-from envgen.dialects.base import Dialect, RenderContext
+from envgen.dialects.base import Dialect, KeptUntil, RenderContext
 from envgen.render import render_template
 
 if TYPE_CHECKING:
@@ -27,9 +27,33 @@ class NuDialect(Dialect):
         return json.dumps(value)
 
     def render(self, changes: Changes, context: RenderContext) -> str:
+        return render_template("nu/set.j2", entries=self._entries(changes))
+
+    def _entries(self, changes: Changes) -> list[tuple[str, str]]:
         entries = self.quoted(changes.assignments)
         entries += [(name, "null") for name in changes.unsets]
+        return entries
+
+    def render_managed(
+        self, changes: Changes, context: RenderContext, kept_until: KeptUntil | None
+    ) -> str:
+        # A JSON record holds no logic: config.nu's line compares the clock with the expiry
+        # this record carries, and takes these two entries out before it loads the rest.
+        entries = self._entries(changes)
+        if kept_until is not None:
+            entries += [
+                (KEPT_UNTIL_ENTRY, self.quote(kept_until.iso)),
+                (EXPIRED_NOTICE_ENTRY, self.quote(kept_until.notice)),
+            ]
         return render_template("nu/set.j2", entries=entries)
+
+    def render_startup_block(self, managed_file: Path) -> str:
+        return render_template(
+            "nu/persist-block.j2",
+            path=self.quote_path(str(managed_file)),
+            until=KEPT_UNTIL_ENTRY,
+            notice=EXPIRED_NOTICE_ENTRY,
+        )
 
     def quote_path(self, path: str) -> str:
         # A raw string takes every character as it is; enough `#` keep a
@@ -45,6 +69,10 @@ class NuDialect(Dialect):
 # with `from json | load-env`, which needs no parse-time constant path (as
 # `source` would) and so copes with a file that is not there.
 MANAGED_FILE = "persist.json"
+# The entries of the managed record that are envgen's, not the environment's: when the values
+# expire, and the line a session started after that prints.
+KEPT_UNTIL_ENTRY = "ENVGEN_PERSIST_UNTIL"
+EXPIRED_NOTICE_ENTRY = "ENVGEN_PERSIST_EXPIRED"
 
 
 def config_nu(places: UserPlaces) -> Path:

@@ -17,7 +17,7 @@ from envgen.places import UserPlaces
 
 if TYPE_CHECKING:
     from envgen.credentials import Changes
-    from envgen.dialects.base import Dialect, RenderContext
+    from envgen.dialects.base import Dialect, KeptUntil, RenderContext
 
 __all__ = ["SideEffect", "UserPlaces", "plan_persistence"]
 
@@ -42,13 +42,16 @@ def plan_persistence(
     changes: Changes,
     context: RenderContext,
     places: UserPlaces | None = None,
+    kept_until: KeptUntil | None = None,
 ) -> SideEffect:
     """How `dialect` keeps `changes` for future sessions; with no assignments, how it forgets.
 
     Which mechanism serves is a fact of the shell's registry entry, asked of the platform.
+    A managed file applies the values only until `kept_until` says they expire; a shell that
+    keeps them itself holds them until the prompt hook clears them.
     """
     places = places or UserPlaces.current()
     kept_in = dialect.persistence.kept_in_output(places)
     if kept_in is not None:
         return InOutputPersistence.plan(dialect, changes, kept_in)
-    return StartupFilePersistence.plan(dialect, changes, context, places)
+    return StartupFilePersistence.plan(dialect, changes, context, places, kept_until)

@@ -20,7 +20,7 @@ from envgen.persist.line_endings import newline_of
 
 if TYPE_CHECKING:
     from envgen.credentials import Changes
-    from envgen.dialects.base import Dialect, RenderContext
+    from envgen.dialects.base import Dialect, KeptUntil, RenderContext
     from envgen.places import UserPlaces
 
 BEGIN_MARKER = "# >>> envgen --persist >>>"
@@ -322,8 +322,14 @@ class StartupFilePersistence(ManagedBlock):
 
     @classmethod
     def plan(
-        cls, dialect: Dialect, changes: Changes, context: RenderContext, places: UserPlaces
+        cls,
+        dialect: Dialect,
+        changes: Changes,
+        context: RenderContext,
+        places: UserPlaces,
+        kept_until: KeptUntil | None = None,
     ) -> StartupFilePersistence:
+        """`kept_until`: when the values expire; the managed file applies them until then."""
         facts = dialect.persistence
         if facts.startup_file is None:
             raise UsageError(f"--persist is not available for {dialect.name}")
@@ -331,7 +337,9 @@ class StartupFilePersistence(ManagedBlock):
         managed_file = places.envgen_directory / facts.managed_file
         # Rendered now, before anything is written: a refused value stops
         # the command while the user's files are still untouched.
-        managed_text = dialect.render(changes, context) if changes.assignments else None
+        managed_text = (
+            dialect.render_managed(changes, context, kept_until) if changes.assignments else None
+        )
         planned = cls(
             shell=dialect.name,
             managed_file=managed_file,

@@ -251,6 +251,25 @@ def _find(node: Node, node_type: str) -> list[Node]:
     return found
 
 
+def _kept_until(managed: str, expiration: str) -> tuple[str, str | None]:
+    """The statements a managed PowerShell file runs before `expiration`, as separate lines,
+    and the line it writes to stderr after it; it must test nothing but the clock."""
+    root = _parse(managed)
+    (statement,) = [c for c in _find(root, "statement_list")[0].children]
+    assert statement.type == "if_statement"
+    condition = statement.child_by_field_name("condition") or statement.children[2]
+    epoch = int(parse_expiration(expiration).timestamp())
+    assert _text(condition) == f"[DateTimeOffset]::UtcNow.ToUnixTimeSeconds() -lt {epoch}"
+    valid = statement.child_by_field_name("consequence") or _find(statement, "statement_block")[0]
+    applied = "\n".join(_text(line) for line in _find(valid, "statement_list")[0].named_children)
+    (otherwise,) = _find(statement, "else_clause")
+    (said,) = _find(otherwise, "pipeline_chain")
+    call = _text(said)
+    prefix = "[Console]::Error.WriteLine("
+    assert call.startswith(prefix) and call.endswith(")")
+    return applied, evaluate(f"$env:VALUE = {call[len(prefix) : -1]}").get("VALUE")
+
+
 def _user_environment_calls(script: str) -> dict[str, str | None]:
     """What each `[Environment]::SetEnvironmentVariable(name, value, 'User')` line sets."""
     calls: dict[str, str | None] = {}
@@ -332,8 +351,13 @@ def test_pwsh_elsewhere_dot_sources_a_managed_file_from_profile(
     assert "SetEnvironmentVariable" not in result.stdout.decode()
 
     managed = config / "envgen" / "persist.ps1"
+    applied, expired = _kept_until(managed.read_text(encoding="utf-8"), EXPIRATION)
+    assert expired == (
+        f"envgen: the credentials kept by --persist expired at {EXPIRATION} and were not "
+        f"applied; get new ones with: envgen import {source} --shell pwsh --persist"
+    )
     stale = {"AWS_REGION": "stale", "AWS_DEFAULT_REGION": "stale"}
-    assert evaluate(managed.read_text(encoding="utf-8"), stale) == {
+    assert evaluate(applied, stale) == {
         "AWS_ACCESS_KEY_ID": credentials.access_key_id,
         "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
         "AWS_SESSION_TOKEN": credentials.session_token,
