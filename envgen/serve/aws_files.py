@@ -5,7 +5,8 @@ a role, SSO, credential_process, ...) before it asks the container endpoint, and
 JavaScript SDK: the usual `[default]` with long-term keys would silently win over the endpoint.
 The command therefore gets copies of both files in a private directory, with every setting that
 gives the default profile credentials left out; its region, its other settings and every other
-profile stay as they are, so `--profile other` still works inside the command. The copies are
+profile stay as they are, so `--profile other` still works inside the command. A boto config
+file with AWS keys (which botocore also reads first) gets a copy without them. The copies are
 removed when the command ends.
 """
 
@@ -58,6 +59,39 @@ CREDENTIAL_SETTINGS = frozenset(
 )
 DEFAULT_PROFILE = "default"
 
+# botocore still reads AWS keys from boto 2's config (its BotoProvider, before the container):
+# the file BOTO_CONFIG names, else these, the first that has keys winning.
+BOTO_CONFIG_VARIABLE = "BOTO_CONFIG"
+BOTO_CONFIG_FILES = ("/etc/boto.cfg", os.path.join("~", ".boto"))
+BOTO_KEYS = ("aws_access_key_id", "aws_secret_access_key")
+
+
+def boto_config_without_keys(
+    environ: Mapping[str, str],
+) -> configparser.RawConfigParser | None:
+    """When a boto config file in effect holds AWS keys: the files' settings as boto reads them
+    (later files over earlier ones, as gsutil merges them), without the keys; else None."""
+    named = environ.get(BOTO_CONFIG_VARIABLE)
+    locations = [named] if named is not None else list(BOTO_CONFIG_FILES)
+    read = []
+    for location in locations:
+        try:
+            read.append(read_sections(os.path.expanduser(os.path.expandvars(location))))
+        except ConfigUnreadable:
+            # botocore stops at such a file too: nothing of it reaches the command's SDK.
+            continue
+    if not any(BOTO_KEYS[0] in sections.get("Credentials", {}) for sections in read):
+        return None
+    copy = configparser.RawConfigParser()
+    for sections in read:
+        for section, values in sections.items():
+            if not copy.has_section(section):
+                copy.add_section(section)
+            for key, value in values.items():
+                if not (section == "Credentials" and key in BOTO_KEYS):
+                    copy.set(section, key, value)
+    return copy
+
 
 def without_default_credentials(
     sections: Mapping[str, Mapping[str, str]], is_default: Mapping[str, bool]
@@ -101,6 +135,7 @@ def private_copies(environ: Mapping[str, str] = os.environ) -> Iterator[dict[str
     credentials_copy = without_default_credentials(
         credentials, {name: name == DEFAULT_PROFILE for name in credentials}
     )
+    boto_copy = boto_config_without_keys(environ)
     directory = None
     try:
         directory = tempfile.mkdtemp(prefix="envgen-serve-", dir=parent)
@@ -110,6 +145,9 @@ def private_copies(environ: Mapping[str, str] = os.environ) -> Iterator[dict[str
         }
         _write(config_copy, paths[CONFIG_FILE_VARIABLE])
         _write(credentials_copy, paths[CREDENTIALS_FILE_VARIABLE])
+        if boto_copy is not None:
+            paths[BOTO_CONFIG_VARIABLE] = os.path.join(directory, "boto")
+            _write(boto_copy, paths[BOTO_CONFIG_VARIABLE])
     except OSError as error:
         if directory is not None:
             shutil.rmtree(directory, ignore_errors=True)

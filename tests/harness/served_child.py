@@ -62,7 +62,7 @@ def probe() -> dict[str, object]:
     token = os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
     parsed = urllib.parse.urlsplit(url)
     address = (parsed.hostname or "", parsed.port or 80)
-    seen: dict[str, object] = {"host": parsed.hostname, "port": parsed.port}
+    seen: dict[str, object] = {"host": parsed.hostname, "port": parsed.port, "token": token}
     seen["without_token"] = status_of(url, {})[0]
     seen["wrong_token"] = status_of(url, {"Authorization": token[:-1] + "x"})[0]
     seen["token_twice"] = (

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR, HARNESS
+from envgen_process import assert_failed_cleanly
 from sts_server import BASE_ACCESS_KEY_ID, BASE_SECRET, StsServer, role_arn, run_envgen
 
 pytestmark = pytest.mark.posix("a POSIX process model for the command and its signals")
@@ -59,7 +60,7 @@ def test_the_endpoint_answers_only_the_token_on_loopback_and_ends_with_the_comma
     env = with_role_profile(sts_env)
     out = tmp_path / "seen.json"
     result = run_envgen(
-        ["exec", "dev", "--serve", "--", sys.executable, CHILD, str(out), "probe"], env
+        ["exec", "dev", "--serve", "-v", "--", sys.executable, CHILD, str(out), "probe"], env
     )
 
     assert result.returncode == 0, result.stderr.decode()
@@ -83,6 +84,8 @@ def test_the_endpoint_answers_only_the_token_on_loopback_and_ends_with_the_comma
     # Never a secret on stderr: not the token, not the keys.
     stderr = result.stderr.decode()
     assert seen["access_key_id"] not in stderr
+    assert seen["token"] not in stderr
+    assert len(seen["token"]) >= 40
 
 
 def test_the_aws_cli_reads_its_credentials_from_the_endpoint(sts_env, sts: StsServer):
@@ -142,4 +145,17 @@ def test_credentials_that_cannot_be_renewed_are_served_until_they_expire_and_sai
     assert json.loads(out.read_text())["accessKeyId"] == credentials["AccessKeyId"]
     said = [line for line in result.stderr.decode().splitlines() if "no newer" in line]
     assert len(said) == 1, result.stderr.decode()
+    assert sum(sts.log.counts().values()) == 0
+
+
+@pytest.mark.parametrize("window", ["soon", "-5", "1e3", "99999999"])
+def test_a_malformed_refresh_window_is_refused_before_sts_is_asked(
+    sts_env, sts: StsServer, window: str
+):
+    env = dict(with_role_profile(sts_env), ENVGEN_REFRESH_BEFORE=window)
+    result = run_envgen(["exec", "dev", "--serve", "--", "true"], env)
+
+    message = assert_failed_cleanly(result)
+    assert message.startswith("ENVGEN_REFRESH_BEFORE"), message
+    assert result.returncode == 2
     assert sum(sts.log.counts().values()) == 0

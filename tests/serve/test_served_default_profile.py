@@ -122,3 +122,40 @@ def test_the_endpoint_wins_in_the_command(sts_env, sts: StsServer, tmp_path: Pat
     for name, content in originals.items():
         assert Path(sts_env[name]).read_bytes() == content
     assert not list(home.glob("**/envgen-serve-*"))
+
+
+def test_keys_in_a_boto_config_file_do_not_win_and_its_other_settings_stay(
+    sts_env, sts: StsServer, tmp_path: Path
+):
+    home = Path(sts_env["HOME"])
+    boto = home / ".boto"
+    boto.write_text(
+        f"[Credentials]\n{KEYS}gs_oauth2_refresh_token = kept\n[GSUtil]\ndefault_project_id = p\n"
+    )
+    config = Path(sts_env["AWS_CONFIG_FILE"])
+    config.write_text(
+        config.read_text()
+        + f"[profile dev]\nrole_arn = {role_arn('Dev')}\nsource_profile = default\n"
+    )
+    out = tmp_path / "botocore.json"
+    result = run_envgen(
+        [
+            "exec",
+            "dev",
+            "--serve",
+            "--",
+            "sh",
+            "-c",
+            '"$0" "$1" "$2"; cat "${BOTO_CONFIG:-/dev/null}"',
+            sys.executable,
+            str(HARNESS / "sdk_identity.py"),
+            str(out),
+        ],
+        sts_env,
+    )
+
+    assert json.loads(out.read_text())["accessKeyId"].startswith("ASIA")
+    assert result.returncode == 0, result.stderr.decode()
+    copy = result.stdout.decode()
+    assert "gs_oauth2_refresh_token = kept" in copy and "default_project_id = p" in copy
+    assert BASE_ACCESS_KEY_ID not in copy and BASE_SECRET not in copy
