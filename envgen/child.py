@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -31,6 +32,8 @@ FORWARDED_SIGNALS: tuple[signal.Signals, ...] = tuple(
 # passing them on would deliver them twice. A signal sent with kill() has si_code SI_USER (0)
 # or SI_QUEUE, and reaches envgen alone.
 _SI_KERNEL = 0x80
+
+_POLL_SECONDS = 0.05
 
 # Python ignores SIGPIPE and SIGXFSZ for itself; the command gets the default back, as
 # subprocess gives it.
@@ -139,8 +142,13 @@ def _wait_with_handlers(pid: int) -> int:
 
     previous = {number: signal.signal(number, pass_on) for number in FORWARDED_SIGNALS}
     try:
-        # waitpid is retried after each handler has run (PEP 475).
-        return os.waitpid(pid, 0)[1]
+        # Polled, not waited for: a signal may land in another thread, and Python runs the
+        # handler only once the main thread runs Python code again.
+        while True:
+            finished, status = os.waitpid(pid, os.WNOHANG)
+            if finished == pid:
+                return status
+            time.sleep(_POLL_SECONDS)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

@@ -97,9 +97,14 @@ class CredentialsEndpoint:
                 if not self._slots.acquire(blocking=False):
                     connection.close()
                     continue
-                threading.Thread(
-                    target=self._answer, args=(connection,), name="envgen-request", daemon=True
-                ).start()
+                try:
+                    threading.Thread(
+                        target=self._answer, args=(connection,), name="envgen-request", daemon=True
+                    ).start()
+                except RuntimeError:
+                    # No thread to be had: this client is turned away, the endpoint goes on.
+                    self._slots.release()
+                    connection.close()
 
     def _answer(self, connection: socket.socket) -> None:
         try:
