@@ -1,9 +1,11 @@
 """What each command imports, seen from inside the real process after it ran.
 
 Commands that make no AWS call never load boto3 or botocore; nothing loads
-pydantic (typer would, to convert plain values); only commands that render load
-Jinja2. A cached role is answered without botocore and prints exactly what the
-botocore path prints. Speed itself is measured by benchmarks/run.py, not here.
+pydantic (typer would, to convert plain values); the plain `assume` and `import`
+command lines load neither typer (envgen.launch reads them) nor Jinja2 (their
+templates are compiled ahead of time). A cached role is answered without botocore
+and prints exactly what the botocore path prints. Speed itself is measured by
+benchmarks/run.py, not here.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ os.execvpe = report_then_exec
 if mode == "botocore-only":
     import envgen.sources.aws_cli_cache
     envgen.sources.aws_cli_cache.cached_assumption = lambda *args, **kwargs: None
-from envgen.cli import main
+from envgen.launch import main
 main()
 """
 
@@ -96,7 +98,9 @@ def test_commands_that_render_nothing_load_neither_aws_nor_jinja(
     assert loaded(modules, *AWS_MODULES, "pydantic", "jinja2") == []
 
 
-def test_import_loads_jinja_but_no_aws_module(clean_env: dict[str, str], tmp_path: Path) -> None:
+def test_import_loads_neither_typer_nor_jinja_nor_aws(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
     result, modules = run_probed(
         [
             "import",
@@ -120,8 +124,8 @@ def test_import_loads_jinja_but_no_aws_module(clean_env: dict[str, str], tmp_pat
     )
     assert result.returncode == 0, result.stderr
     assert "export AWS_ACCESS_KEY_ID='AKIAIOSFODNN7EXAMPLE'" in result.stdout
-    assert "jinja2" in modules
-    assert loaded(modules, *AWS_MODULES, "pydantic") == []
+    assert "envgen.launch" in modules, "the probe did not run envgen"
+    assert loaded(modules, *AWS_MODULES, "pydantic", "typer", "jinja2") == []
 
 
 def test_import_from_stdin_loads_no_aws_module(clean_env: dict[str, str], tmp_path: Path) -> None:
@@ -252,7 +256,7 @@ def test_cache_hit_answers_without_botocore_exactly_as_botocore_does(
     assert slow_hit.returncode == 0, slow_hit.stderr
     assert "botocore" in slow_modules
     assert fast_hit.returncode == 0, fast_hit.stderr
-    assert loaded(fast_modules, *AWS_MODULES, "pydantic") == []
+    assert loaded(fast_modules, *AWS_MODULES, "pydantic", "typer", "jinja2") == []
     assert fast_hit.stdout == slow_hit.stdout == miss.stdout
     assert "export AWS_SESSION_TOKEN=" in fast_hit.stdout
     assert (
