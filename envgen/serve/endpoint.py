@@ -32,7 +32,7 @@ MAX_REQUEST_BYTES = 16 * 1024
 # The whole request, from connection to the blank line after the headers.
 REQUEST_DEADLINE_SECONDS = 5.0
 # Connections answered at once; more wait in the listen queue (and are closed once it is full).
-MAX_CONNECTIONS = 16
+MAX_CONNECTIONS = 64
 _ACCEPT_POLL_SECONDS = 0.2
 
 _REASONS = {
