@@ -8,14 +8,22 @@ scripts/test makes).
 Starts moto's STS server on a free loopback port (scripts/local_sts.py; needs the
 test extras), makes a throw-away HOME with fake keys and a role profile, then
 runs every command below once per round, in turn, so that anything else the
-machine does hits all of them alike. Prints the median wall time of each (and
-its median CPU time, steadier on a busy machine) and the ratio of each envgen
+machine does hits all of them alike. Prints the median wall time of each, the
+spread of its rounds (the middle half, 25th to 75th percentile), its median CPU
+time (steadier on a busy machine), its peak memory, and the ratio of each envgen
 command's wall time to its floor:
 
-  envgen import                 vs  python -c "import boto3"
-  envgen assume PROFILE (hit)   vs  python -c "import boto3"
-  envgen assume SSO_PROFILE (hit)  vs  envgen assume PROFILE (hit): as fast as a role's
-  envgen assume --role-arn      vs  a bare boto3 assume_role script (both call STS)
+  envgen assume PROFILE --format json (hit)   vs  python -c "import boto3"  (credential_process)
+  envgen import                               vs  python -c "import boto3"
+  envgen assume PROFILE (hit, shell code)     vs  python -c "import boto3"
+  envgen assume SSO_PROFILE (hit)             vs  envgen assume PROFILE (hit): as fast as a role's
+  envgen assume --role-arn (miss)             vs  a bare boto3 assume_role script (both call STS)
+  envgen assume --role-arn (miss)             vs  awsume --role-arn (both call STS)
+
+Then the same cache hit, completion of a profile name and `--help` with a 10-line
+config and with one of 10,000 lines and 2,000 profiles: the large file may cost at
+most a few milliseconds more. A cache miss with the large file must parse it (botocore
+does); it may cost no more over the small file than botocore's own parse of it does.
 
 Stops the server and removes the temporary HOME when done, also on Ctrl-C.
 """
@@ -23,6 +31,7 @@ Stops the server and removes the temporary HOME when done, also on Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import shutil
@@ -41,8 +50,18 @@ SSO_PROFILE = "benchmark-sso"
 SSO_SESSION = "benchmark"
 ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-# An SSO profile's cache hit should cost what a role profile's does; 10% for noise.
-TARGETS = {"import": 0.6, "hit": 0.6, "miss": 1.2, "sso": 1.1}
+# Each envgen command's floor and the largest ratio of their medians allowed. An SSO
+# profile's cache hit should cost what a role profile's does; 10% for noise.
+FLOORS = {
+    "json": [("boto3", 0.3)],
+    "import": [("boto3", 0.45)],
+    "hit": [("boto3", 0.45)],
+    "sso": [("hit", 1.1)],
+    "miss": [("script", 1.1), ("awsume", 0.6)],
+}
+# What a config of 2,000 profiles (10,000 lines) may add to a command that reads it once.
+LARGE_CONFIG_ALLOWANCE = 0.015
+LARGE_CONFIG_PROFILES = 2000
 # Set when this script has handed over to the clone's .venv, so it never does so twice.
 SWITCHED_VARIABLE = "ENVGEN_BENCHMARK_SWITCHED"
 
@@ -127,23 +146,83 @@ def prepare_home(home: Path, sts_url: str) -> dict[str, str]:
     return env
 
 
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall time and CPU time (user + system) of one whole process; it must succeed."""
+@dataclasses.dataclass
+class Measured:
+    """One whole process: wall time and CPU time (user + system)."""
+
+    wall: float
+    cpu: float
+
+
+def run(argv: list[str], env: dict[str, str], expect: int = 0) -> Measured:
+    """Run one whole process; it must end with status EXPECT."""
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(
             argv, env=env, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
         )
+        # wait4 gives the child's own resource usage: its CPU time.
         _pid, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
+        if process.returncode != expect:
             stderr.seek(0)
             raise SystemExit(
                 f"benchmark: {' '.join(argv[:3])} ... failed ({process.returncode}): "
                 + stderr.read().decode(errors="replace").strip()[-500:]
             )
-    return elapsed, usage.ru_utime + usage.ru_stime
+    return Measured(elapsed, usage.ru_utime + usage.ru_stime)
+
+
+# Runs a command inside this interpreter and, at exit, writes its peak resident memory to the
+# file argv[1]: /proc's VmHWM, the high-water mark of this program's own memory. (A child's
+# ru_maxrss would not do: Linux counts in it the memory of the parent it was forked from.)
+PEAK_PROBE = """\
+import atexit, os, runpy, sys
+report, argv = sys.argv[1], sys.argv[2:]
+
+def write_peak():
+    with open("/proc/self/status") as status:
+        kilobytes = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    with open(report, "w") as out:
+        out.write(str(kilobytes * 1024))
+
+atexit.register(write_peak)
+if argv[1:2] == ["-c"]:
+    sys.argv = ["-c", *argv[3:]]
+    exec(compile(argv[2], "<string>", "exec"), {"__name__": "__main__"})
+elif argv[1:2] == ["-m"]:
+    sys.argv = argv[2:]
+    runpy.run_module(argv[2], run_name="__main__", alter_sys=True)
+else:
+    sys.argv = argv
+    runpy.run_path(argv[0], run_name="__main__")
+"""
+
+
+def peak_memory(argv: list[str], env: dict[str, str], scratch: Path) -> int:
+    """The peak resident memory of one more run of ARGV, a python program (0 where /proc
+    does not say)."""
+    if not Path("/proc/self/status").exists():
+        return 0
+    report = scratch / "peak-memory"
+    run([sys.executable, "-c", PEAK_PROBE, str(report), *argv], env)
+    return int(report.read_text())
+
+
+def write_large_config(aws: Path) -> Path:
+    """The benchmark's config with LARGE_CONFIG_PROFILES more role profiles before it, five
+    lines each: 10,000 lines that the profile asked for comes at the end of."""
+    large = aws / "config-large"
+    with large.open("w") as config:
+        for number in range(LARGE_CONFIG_PROFILES):
+            config.write(
+                f"[profile team-{number:04d}]\nregion = eu-west-1\n"
+                f"role_arn = arn:aws:iam::123456789012:role/team-{number:04d}\n"
+                "source_profile = default\n\n"
+            )
+        config.write((aws / "config").read_text())
+    return large
 
 
 def cache_sso_credentials(cache_dir: Path) -> None:
@@ -208,6 +287,18 @@ def use_an_interpreter_with_the_test_extras() -> None:
     )
 
 
+Case = tuple[str, list[str], dict[str, str], Callable[[], None]]
+
+
+def awsume_command() -> list[str] | None:
+    installed = Path(sys.executable).parent / "awsumepy"
+    return [str(installed)] if installed.exists() else None
+
+
+def botocore_parse(python: str) -> list[str]:
+    return [python, "-c", "import botocore.session; botocore.session.Session().full_config"]
+
+
 def main() -> int:
     use_an_interpreter_with_the_test_extras()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -221,6 +312,7 @@ def main() -> int:
     try:
         env = prepare_home(home, server.url)
         cache_dir = home / ".aws" / "cli" / "cache"
+        large = {**env, "AWS_CONFIG_FILE": str(write_large_config(home / ".aws"))}
         shell = ["--shell", "bash"]
         # Fill the cache for the profile; keep that entry, drop every other before a miss.
         run([*envgen, "assume", PROFILE, *shell], env)
@@ -228,6 +320,7 @@ def main() -> int:
         kept = set(cache_dir.glob("*.json"))
         check_hit_is_fast_path(envgen, env)
         check_hit_is_fast_path(envgen, env, SSO_PROFILE)
+        check_hit_is_fast_path(envgen, large)
 
         def forget_other_roles() -> None:
             for entry in cache_dir.glob("*.json"):
@@ -237,10 +330,19 @@ def main() -> int:
         def nothing() -> None:
             pass
 
-        cases: dict[str, tuple[str, list[str], Callable[[], None]]] = {
-            "pass": ('python -c "pass"', [python, "-c", "pass"], nothing),
-            "boto3": ('python -c "import boto3"', [python, "-c", "import boto3"], nothing),
-            "script": ("boto3 assume_role script", [python, "-c", BOTO3_ASSUME_ROLE], nothing),
+        completing = {"_ENVGEN_COMPLETE": "complete_bash", "COMP_WORDS": "envgen assume team-1"}
+        completing["COMP_CWORD"] = "2"
+        role_arn_miss = [*envgen, "assume", "--role-arn", ROLE_ARN, *shell]
+        cases: dict[str, Case] = {
+            "pass": ('python -c "pass"', [python, "-c", "pass"], env, nothing),
+            "boto3": ('python -c "import boto3"', [python, "-c", "import boto3"], env, nothing),
+            "script": ("boto3 assume_role script", [python, "-c", BOTO3_ASSUME_ROLE], env, nothing),
+            "json": (
+                f"envgen assume {PROFILE} --format json (cache hit)",
+                [*envgen, "assume", PROFILE, "--format", "json"],
+                env,
+                nothing,
+            ),
             "import": (
                 "envgen import --access-key-id ... (flags)",
                 [
@@ -256,48 +358,117 @@ def main() -> int:
                     "2099-01-01T00:00:00Z",
                     *shell,
                 ],
+                env,
                 nothing,
             ),
             "hit": (
                 f"envgen assume {PROFILE} (cache hit)",
                 [*envgen, "assume", PROFILE, *shell],
+                env,
                 nothing,
             ),
             "sso": (
                 f"envgen assume {SSO_PROFILE} (SSO, cache hit)",
                 [*envgen, "assume", SSO_PROFILE, *shell],
+                env,
                 nothing,
             ),
             "miss": (
                 "envgen assume --role-arn ... (cache miss)",
-                [*envgen, "assume", "--role-arn", ROLE_ARN, *shell],
+                role_arn_miss,
+                env,
                 forget_other_roles,
             ),
         }
-        times: dict[str, list[float]] = {name: [] for name in cases}
-        cpu_times: dict[str, list[float]] = {name: [] for name in cases}
-        for _label, argv, before in cases.values():  # warm-up: file caches, .pyc files
+        awsume = awsume_command()
+        if awsume is not None:
+            cases["awsume"] = (
+                "awsume --role-arn ... (no cache for a role ARN)",
+                [*awsume, "--role-arn", ROLE_ARN],
+                env,
+                nothing,
+            )
+        # The same commands with 10,000 lines of config.
+        sizes: dict[str, tuple[str, Case | str, Case]] = {
+            "hit": (
+                f"envgen assume {PROFILE} (cache hit)",
+                "hit",
+                ("", cases["hit"][1], large, nothing),
+            ),
+            "complete": (
+                "completing a profile name (typer's protocol)",
+                ("", envgen, {**env, **completing}, nothing),
+                ("", envgen, {**large, **completing}, nothing),
+            ),
+            "help": (
+                "envgen assume --help",
+                ("", [*envgen, "assume", "--help"], env, nothing),
+                ("", [*envgen, "assume", "--help"], large, nothing),
+            ),
+            "miss": (
+                "envgen assume --role-arn ... (cache miss)",
+                "miss",
+                ("", role_arn_miss, large, forget_other_roles),
+            ),
+            "parse": (
+                "botocore's own reading of the config (Session().full_config)",
+                ("", botocore_parse(python), env, nothing),
+                ("", botocore_parse(python), large, nothing),
+            ),
+        }
+        small_of: dict[str, str] = {}
+        for name, (_label, small_case, large_case) in sizes.items():
+            # The small config's run is a row above already, or a case of its own.
+            if isinstance(small_case, str):
+                small_of[name] = small_case
+            else:
+                small_of[name] = f"{name}@small"
+                cases[small_of[name]] = small_case
+            cases[f"{name}@large"] = large_case
+        measured: dict[str, list[Measured]] = {name: [] for name in cases}
+        for _label, argv, case_env, before in cases.values():  # warm-up: file caches, .pyc
             before()
-            run(argv, env)
+            run(argv, case_env)
         for round_number in range(rounds):
             names = list(cases)
             # Rotate the order each round so no command always follows the same one.
             shift = round_number % len(names)
             for name in names[shift:] + names[:shift]:
-                _label, argv, before = cases[name]
+                _label, argv, case_env, before = cases[name]
                 before()
-                wall, cpu = run(argv, env)
-                times[name].append(wall)
-                cpu_times[name].append(cpu)
+                measured[name].append(run(argv, case_env))
+        peaks = {
+            name: peak_memory(argv, case_env, home)
+            for name, (_label, argv, case_env, _before) in cases.items()
+            if "@" not in name
+        }
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
 
-    median = {name: statistics.median(values) for name, values in times.items()}
-    median_cpu = {name: statistics.median(values) for name, values in cpu_times.items()}
-    floors = {"import": "boto3", "hit": "boto3", "sso": "hit", "miss": "script"}
+    report(rounds, cases, measured, peaks, sizes, small_of)
+    return 0
+
+
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    if len(values) < 2:
+        return values[0], values[0], values[0]
+    low, middle, high = statistics.quantiles(values, n=4, method="inclusive")
+    return low, middle, high
+
+
+def report(
+    rounds: int,
+    cases: dict[str, Case],
+    measured: dict[str, list[Measured]],
+    peaks: dict[str, int],
+    sizes: dict[str, tuple[str, Case | str, Case]],
+    small_of: dict[str, str],
+) -> None:
+    wall = {name: quartiles([m.wall for m in runs]) for name, runs in measured.items()}
+    cpu = {name: statistics.median(m.cpu for m in runs) for name, runs in measured.items()}
     versions = []
-    for package in ("boto3", "typer", "jinja2"):
+    for package in ("boto3", "typer", "jinja2", "awsume"):
         try:
             from importlib.metadata import version
 
@@ -310,21 +481,53 @@ def main() -> int:
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
     )
     print()
-    print("| command | median | CPU | ratio to its floor | target |")
-    print("|---|---:|---:|---:|---:|")
-    for name, (label, _argv, _before) in cases.items():
-        cell = f"{median[name] * 1000:.0f} ms | {median_cpu[name] * 1000:.0f} ms"
-        if name in floors:
-            floor = floors[name]
-            ratio = median[name] / median[floor]
-            verdict = "met" if ratio <= TARGETS[name] else "missed"
+    print("| command | median | middle half | CPU | peak memory | ratio to its floor | target |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+
+    def cells(name: str) -> str:
+        low, middle, high = wall[name]
+        return (
+            f"{middle * 1000:.0f} ms | {low * 1000:.0f}-{high * 1000:.0f} ms | "
+            f"{cpu[name] * 1000:.0f} ms | {peaks[name] / 2**20:.1f} MiB"
+        )
+
+    for name, (label, _argv, _env, _before) in cases.items():
+        if "@" in name:
+            continue
+        floors = [(floor, target) for floor, target in FLOORS.get(name, []) if floor in cases]
+        for floor, target in floors:
+            ratio = wall[name][1] / wall[floor][1]
+            verdict = "met" if ratio <= target else "missed"
             print(
-                f"| `{label}` | {cell} | {ratio:.2f}x {cases[floor][0]} | "
-                f"<= {TARGETS[name]}x ({verdict}) |"
+                f"| `{label}` | {cells(name)} | {ratio:.2f}x {cases[floor][0]} | "
+                f"<= {target}x ({verdict}) |"
             )
+        if not floors:
+            print(f"| `{label}` | {cells(name)} | (floor) | |")
+    print()
+    print(
+        f"With a 10-line config and with one of {LARGE_CONFIG_PROFILES:,} profiles "
+        f"({LARGE_CONFIG_PROFILES * 5:,} lines):"
+    )
+    print()
+    print("| command | 10 lines | 10,000 lines | difference | target |")
+    print("|---|---:|---:|---:|---:|")
+    parse_cost = wall["parse@large"][1] - wall[small_of["parse"]][1]
+    for name, (label, _small, _large) in sizes.items():
+        small, large = wall[small_of[name]][1], wall[f"{name}@large"][1]
+        added = large - small
+        if name == "parse":
+            target = "(floor)"
+        elif name == "miss":
+            verdict = "met" if added <= parse_cost else "missed"
+            target = f"<= botocore's own reading, {parse_cost * 1000:+.0f} ms ({verdict})"
         else:
-            print(f"| `{label}` | {cell} | (floor) | |")
-    return 0
+            verdict = "met" if added <= LARGE_CONFIG_ALLOWANCE else "missed"
+            target = f"<= {LARGE_CONFIG_ALLOWANCE * 1000:+.0f} ms ({verdict})"
+        print(
+            f"| `{label}` | {small * 1000:.0f} ms | {large * 1000:.0f} ms | "
+            f"{added * 1000:+.0f} ms | {target} |"
+        )
 
 
 if __name__ == "__main__":
