@@ -1075,8 +1075,7 @@ def exec_command(
 
         # Checked before anything is asked of STS.
         window = serving.refresh_window(os.environ)
-        issued = assume.issue(where, options)
-        raise typer.Exit(serving.run(command, where, options, issued, window))
+        raise typer.Exit(serving.run(command, where, options, window))
     issued = assume.issue(where, options)
     raise typer.Exit(child.run(command, assume.child_environment(issued.credentials)))
 

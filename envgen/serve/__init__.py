@@ -5,20 +5,22 @@ it from the same source before they expire, until the command ends.
 
 - endpoint.py: the HTTP endpoint;
 - renewal.py: the thread that renews the credentials;
+- mfa_session.py: a role that asks for MFA, renewed through an MFA session without a new code;
 - aws_files.py: the command's copies of the AWS files, without the default profile's
   credentials, which would win over the endpoint.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from envgen import child
 from envgen.credentials import DEFAULT_REGION, MANAGED_VARIABLES, REGION, format_expiration
 from envgen.errors import UsageError
 from envgen.messages import inform
-from envgen.serve import aws_files
+from envgen.serve import aws_files, mfa_session
 from envgen.serve.endpoint import CredentialsEndpoint
 from envgen.serve.renewal import Renewal
 from envgen.sources.request import Issued, Place, RoleOptions
@@ -79,11 +81,31 @@ def served_environment(
     return environment
 
 
-def run(
-    command: Sequence[str], where: Place, options: RoleOptions, issued: Issued, window: int
-) -> int:
-    """Serve ISSUED (renewed from WHERE and OPTIONS, WINDOW seconds before each expiry) to
+def issuers(where: Place, options: RoleOptions) -> tuple[Issued, Callable[[], Issued]]:
+    """The first credentials, and how to renew them: a role that asks for MFA over long-term
+    keys through an MFA session (one code for many renewals); every other source as `exec`
+    asks it, an MFA code given on the command line being spent on the first call."""
+    from envgen.sources import assume
+
+    role = mfa_session.mfa_role(where, options)
+    if role is not None:
+        session_role = mfa_session.MfaSessionRole(where, role, options.token_code)
+        first = session_role.issue()
+        ends = session_role.session_expiration
+        if ends is not None:
+            inform(
+                f"the MFA code opened a session until {format_expiration(ends)}: renewing "
+                f"{role.role_arn} needs no code until then"
+            )
+        return first, session_role.issue
+    renewal_options = dataclasses.replace(options, token_code=None)
+    return assume.issue(where, options), lambda: assume.issue(where, renewal_options)
+
+
+def run(command: Sequence[str], where: Place, options: RoleOptions, window: int) -> int:
+    """Serve credentials from WHERE and OPTIONS, renewed WINDOW seconds before each expiry, to
     COMMAND while it runs; its exit status."""
+    issued, renew = issuers(where, options)
     credentials = issued.credentials
     if credentials.expiration is None or credentials.session_token is None:
         raise UsageError(
@@ -92,7 +114,7 @@ def run(
         )
     credentials.refuse_if_expired()
     expires = credentials.expiration
-    renewal = Renewal(where, options, credentials, window)
+    renewal = Renewal(renew, credentials, window)
     endpoint = CredentialsEndpoint(renewal.current)
     try:
         with aws_files.private_copies() as files:
@@ -106,8 +128,7 @@ def run(
                 inform(
                     f"serving {issued.whose or 'the credentials'} to the command on "
                     f"127.0.0.1:{endpoint.port} until it ends; they expire at "
-                    f"{format_expiration(expires)}, renewed "
-                    f"{window} s before"
+                    f"{format_expiration(expires)}, renewed {window} s before"
                 )
 
             return child.run_alongside(command, environment, start_beside)

@@ -1,23 +1,22 @@
 """Renewing the served credentials from the source that issued them, before they expire.
 
-The renewal asks the same source `exec` asked (envgen.sources.assume), with the same profile
-and options, in a thread of its own: a request to the endpoint never waits for STS. An MFA code
-given on the command line is spent (STS takes a code once), so a source that needs one asks on
-the terminal (/dev/tty), where the command may be reading too; without a terminal the renewal
+The renewal asks the same source again (envgen.serve.run says how), in a thread of its own: a
+request to the endpoint never waits for STS. A source that needs an MFA code asks on the
+terminal (/dev/tty), where the command may be reading too; without a terminal the renewal
 fails, says so once, and the endpoint serves the credentials it has until they expire.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from envgen.credentials import Credentials, format_expiration
 from envgen.errors import EnvgenError
 from envgen.messages import inform, say
-from envgen.sources.request import Place, RoleOptions
+from envgen.sources.request import Issued
 
 # After a failed renewal, or one that gave nothing newer, the next attempt comes this much
 # later (sooner only when the credentials expire sooner).
@@ -28,12 +27,8 @@ MIN_RENEWAL_INTERVAL_SECONDS = 10
 
 
 class Renewal:
-    def __init__(
-        self, where: Place, options: RoleOptions, credentials: Credentials, window: int
-    ) -> None:
-        self._where = where
-        # The code typed for the first call has been used.
-        self._options = dataclasses.replace(options, token_code=None)
+    def __init__(self, issue: Callable[[], Issued], credentials: Credentials, window: int) -> None:
+        self._issue = issue
         self._window = window
         self._lock = threading.Lock()
         self._credentials = credentials
@@ -66,7 +61,7 @@ class Renewal:
             next_attempt = self._renew()
 
     def _renew(self) -> float:
-        from envgen.sources import assume, terminal
+        from envgen.sources import terminal
 
         started = time.time()
         with self._lock:
@@ -76,7 +71,7 @@ class Renewal:
         if not held.is_expired():
             retry = min(retry, max(held.expiration.timestamp(), started + 1))
         try:
-            issued = assume.issue(self._where, self._options)
+            issued = self._issue()
         except terminal.MfaCodeNeeded as error:
             # --token-code would not help: a code is spent once, and this run has begun.
             problem = (

@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
+from typing import NoReturn
 
 import pytest
 
@@ -74,10 +75,12 @@ def test_each_run_has_its_own_token_and_port():
 
 def test_the_renewal_serves_nothing_once_the_credentials_have_expired():
     from envgen.serve.renewal import Renewal
-    from envgen.sources.request import Place, RoleOptions
+
+    def never() -> NoReturn:
+        raise AssertionError("not renewed here")
 
     expired = Credentials(
         "ASIAEXAMPLEKEYID0001", "s", "t", datetime.now(timezone.utc) - timedelta(1)
     )
-    assert Renewal(Place(), RoleOptions(), expired, 300).current() is None
-    assert Renewal(Place(), RoleOptions(), HELD, 300).current() is HELD
+    assert Renewal(never, expired, 300).current() is None
+    assert Renewal(never, HELD, 300).current() is HELD

@@ -1,5 +1,7 @@
-"""A renewal under `exec --serve` that needs an MFA code asks for one on the terminal (the code
-given on the command line is spent); with no terminal it says so once and serves what it has."""
+"""MFA under `exec --serve`: a profile's role over long-term keys is renewed through an MFA
+session, with no new code; a role named with --role-arn asks the terminal for a new code at each
+renewal (the one given on the command line is spent), and with no terminal says so once and
+serves what it has."""
 
 from __future__ import annotations
 
@@ -15,6 +17,19 @@ from sts_server import StsServer, converse_on_terminal, role_arn, run_envgen
 pytestmark = pytest.mark.posix("a pseudo-terminal")
 
 SERIAL = "arn:aws:iam::123456789012:mfa/alice"
+
+
+# The role named on the command line: its base credentials are whatever botocore finds.
+ROLE_WITH_MFA = [
+    "--role-arn",
+    role_arn("Dev"),
+    "--serial-number",
+    SERIAL,
+    "--duration-seconds",
+    "900",
+    "--token-code",
+    "123456",
+]
 
 
 @pytest.fixture
@@ -33,9 +48,7 @@ def test_a_renewal_asks_the_terminal_for_a_new_code(mfa_env, sts: StsServer, tmp
     result, shown = converse_on_terminal(
         [
             "exec",
-            "dev",
-            "--token-code",
-            "123456",
+            *ROLE_WITH_MFA,
             "--serve",
             "--",
             sys.executable,
@@ -58,12 +71,46 @@ def test_a_renewal_asks_the_terminal_for_a_new_code(mfa_env, sts: StsServer, tmp
 
 
 def test_without_a_terminal_the_renewal_fails_once_and_the_command_runs_on(mfa_env, sts: StsServer):
-    result = run_envgen(
-        ["exec", "dev", "--token-code", "123456", "--serve", "--", "sleep", "13"], mfa_env
-    )
+    result = run_envgen(["exec", *ROLE_WITH_MFA, "--serve", "--", "sleep", "13"], mfa_env)
 
     assert result.returncode == 0, result.stderr.decode()
     problems = [line for line in result.stderr.decode().splitlines() if "could not renew" in line]
     assert len(problems) == 1, result.stderr.decode()
     assert "no terminal to ask on (run envgen exec from a terminal)" in problems[0]
     assert sts.log.counts()["AssumeRole"] == 1
+
+
+def test_a_profiles_role_is_renewed_through_an_mfa_session_without_a_new_code(
+    mfa_env, sts: StsServer, tmp_path: Path
+):
+    out = tmp_path / "seen.json"
+    # No terminal: a renewal that asked for a code would fail.
+    result = run_envgen(
+        [
+            "exec",
+            "dev",
+            "--token-code",
+            "123456",
+            "--serve",
+            "--",
+            sys.executable,
+            str(HARNESS / "served_child.py"),
+            str(out),
+            "renewal",
+        ],
+        mfa_env,
+    )
+
+    assert result.returncode == 0, result.stderr.decode()
+    seen = json.loads(out.read_text())
+    assert len(seen["keys"]) == 2, result.stderr.decode()
+    assert all(":assumed-role/Dev/" in arn for arn in seen["arns"])
+    sessions = sts.log.requests("GetSessionToken")
+    assert [(call.get("SerialNumber"), call.get("TokenCode")) for call in sessions] == [
+        (SERIAL, "123456")
+    ]
+    roles = sts.log.requests("AssumeRole")
+    assert [
+        (call["RoleArn"], call.get("TokenCode"), call.get("DurationSeconds")) for call in roles
+    ] == [(role_arn("Dev"), None, "900")] * 2
+    assert "the MFA code opened a session until" in result.stderr.decode()
