@@ -151,9 +151,13 @@ def plan_renewal(
     if options.role_arn is None:
         _profile_kind(named, profiles[named])
     if name in _chain(profiles, named):
+        by_variable = place.profile is None and environ.get("AWS_PROFILE") == named
         raise UsageError(
-            f"--save-profile {name}: profile {named} gets its credentials through {name}, "
-            "so it cannot also renew them; choose another name"
+            f"--save-profile {name}: profile {named}"
+            + (" (named by AWS_PROFILE)" if by_variable else "")
+            + f" gets its credentials through {name}, so it cannot also renew them; "
+            + ("name the profile to start from, or " if by_variable else "")
+            + "choose another name"
         )
     arguments = ["assume", f"--profile={named}"]
     for option, value in (

@@ -485,3 +485,27 @@ def test_a_plain_save_under_the_name_takes_the_renewal_out(
     result = invoke_envgen(["clear", "--shell", "bash", "--profile", "admin-auto"], sts_env)
     assert result.returncode == 0, result.stderr.decode()
     assert _config(sts_env).read_bytes() == config_before
+
+
+def test_aws_profile_naming_the_saved_profile_itself_is_said(
+    sts_env: dict[str, str], sts: StsServer
+) -> None:
+    # The shell an earlier save left AWS_PROFILE=deploy in, saving the same role again.
+    _saved(sts_env, "deploy", "--role-arn", role_arn("Deploy"), source="")
+    env = dict(sts_env, AWS_PROFILE="deploy")
+    message = _unchanged_after(
+        env,
+        sts,
+        [
+            "assume",
+            "--role-arn",
+            role_arn("Deploy"),
+            "--shell",
+            "bash",
+            "--save-profile",
+            "deploy",
+            "--auto-refresh",
+        ],
+    )
+    assert "(named by AWS_PROFILE)" in message and "name the profile to start from" in message
+    _saved(env, "deploy", "--profile", "default", "--role-arn", role_arn("Deploy"), source="")
