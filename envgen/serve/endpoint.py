@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 import secrets
 import selectors
 import socket
@@ -94,7 +95,7 @@ class CredentialsEndpoint:
                     connection, _ = self._listener.accept()
                 except OSError:
                     continue
-                if not self._slots.acquire(blocking=False):
+                if not _same_user(connection) or not self._slots.acquire(blocking=False):
                     connection.close()
                     continue
                 try:
@@ -138,6 +139,20 @@ class CredentialsEndpoint:
         if credentials is None:
             return 503, {"message": "the credentials have expired and could not be renewed"}
         return 200, served_document(credentials)
+
+
+def _same_user(connection: socket.socket) -> bool:
+    """Whether the other end of the connection belongs to the user envgen runs as. Another
+    user cannot read the token, but could hold every slot with connections that say nothing;
+    such connections are closed at once. Where the owner cannot be found out (no
+    /proc/net/tcp), the token alone decides."""
+    from envgen.browser import socket_owner
+
+    try:
+        owner = socket_owner(connection.getpeername(), connection.getsockname())
+    except OSError:
+        return False
+    return owner is None or owner == os.getuid()
 
 
 def _read_head(connection: socket.socket, deadline: float) -> tuple[str, str, list[bytes]] | int:

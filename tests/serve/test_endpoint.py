@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -84,3 +87,35 @@ def test_the_renewal_serves_nothing_once_the_credentials_have_expired():
     )
     assert Renewal(never, expired, 300).current() is None
     assert Renewal(never, HELD, 300).current() is HELD
+
+
+@pytest.mark.posix("/proc/net/tcp, and root to act as another user")
+@pytest.mark.skipif(
+    not hasattr(os, "getuid") or os.getuid() != 0 or not os.path.exists("/proc/net/tcp"),
+    reason="acting as another user needs root, and the owner check Linux's /proc/net/tcp",
+)
+def test_another_users_connections_are_closed_at_once(served):
+    endpoint, _ = served
+    # A process of user nobody connects and says nothing: were it served, it would hold a
+    # slot until the request's deadline and then get 408.
+    script = (
+        "import os, socket, sys, time\n"
+        # Python loads the codec for host names lazily, from files user nobody cannot read.
+        "'x'.encode('idna')\n"
+        "os.setgid(65534); os.setuid(65534)\n"
+        "c = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)\n"
+        "started = time.monotonic()\n"
+        "answer = c.recv(100)\n"
+        "print(repr(answer), round(time.monotonic() - started, 1))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(endpoint.port)],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    answer, seconds = result.stdout.decode().rsplit(" ", 1)
+    assert answer == "b''"
+    assert float(seconds) < 2
+    assert ask(endpoint)[0] == 200
