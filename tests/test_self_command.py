@@ -70,6 +70,7 @@ def test_run_as_a_module_it_names_the_interpreter_and_the_module(tmp_path: Path)
     ]
 
 
+@pytest.mark.posix("symlinks without privileges")
 def test_the_interpreter_is_not_resolved_out_of_its_virtual_environment(tmp_path: Path) -> None:
     real = tmp_path / "python3.11"
     real.write_text("")

@@ -18,7 +18,8 @@ from envgen_process import assert_failed_cleanly
 from sso_server import SsoServer, signed_in_as_the_aws_cli
 from sts_server import ACCOUNT, StsServer, converse_on_terminal, role_arn
 
-AWS_CLI = str(BIN_DIR / ("aws.cmd" if os.name == "nt" else "aws"))
+# awscli's own script, run by the interpreter: on Windows too, where it has no launcher.
+AWS_CLI = [sys.executable, str(BIN_DIR / "aws")]
 
 ROLE_PROFILE = (
     "[default]\nregion = eu-west-1\n\n"
@@ -100,7 +101,7 @@ def botocore_identity(env: dict[str, str], profile: str) -> str:
 
 def aws_cli_identity(env: dict[str, str], profile: str) -> str:
     done = subprocess.run(
-        [AWS_CLI, "sts", "get-caller-identity", "--profile", profile, "--output", "json"],
+        [*AWS_CLI, "sts", "get-caller-identity", "--profile", profile, "--output", "json"],
         env=env,
         capture_output=True,
         text=True,
@@ -150,7 +151,7 @@ def test_the_profile_the_output_names_renews_without_being_named_again(
     _saved(sts_env, "admin-auto")
     fresh = dict(fresh_environment(sts_env), AWS_PROFILE="admin-auto")
     done = subprocess.run(
-        [AWS_CLI, "sts", "get-caller-identity", "--output", "json"],
+        [*AWS_CLI, "sts", "get-caller-identity", "--output", "json"],
         env=fresh,
         capture_output=True,
         text=True,
@@ -416,6 +417,7 @@ def test_long_term_keys_under_the_name_are_removed_only_with_force(
     assert ":assumed-role/Admin/" in botocore_identity(fresh_environment(sts_env), "auto")
 
 
+@pytest.mark.posix("file owners by user id")
 def test_a_config_file_of_another_user_is_not_replaced(
     sts_env: dict[str, str], sts: StsServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
