@@ -24,6 +24,7 @@ RETRY_SECONDS = 60
 # The shortest time between two renewals, however long the window: a window longer than the
 # credentials' lifetime makes every renewal due at once.
 MIN_RENEWAL_INTERVAL_SECONDS = 10
+WAIT_SLICE_SECONDS = 15
 
 
 class Renewal:
@@ -57,7 +58,13 @@ class Renewal:
     def _run(self) -> None:
         with self._lock:
             next_attempt = self._due(self._credentials, 0)
-        while not self._stopping.wait(max(0.0, next_attempt - time.time())):
+        while not self._stopping.is_set():
+            delay = next_attempt - time.time()
+            if delay > 0:
+                # In slices: the wait's clock stops while the machine sleeps, the expiry's
+                # does not, so a laptop that wakes up renews within a slice.
+                self._stopping.wait(min(delay, WAIT_SLICE_SECONDS))
+                continue
             next_attempt = self._renew()
 
     def _renew(self) -> float:
