@@ -131,6 +131,7 @@ def emit(
     effects: Sequence[SideEffect] = (),
     expiration: datetime | None = None,
     summary: Sequence[str] = (),
+    renewed_by: str | None = None,
 ) -> None:
     """Render everything and word every message first, so a refusal or a failing message
     leaves stdout empty and no file changed; then make the side effects, then write stdout,
@@ -151,11 +152,12 @@ def emit(
         effects.append(persistence)
     # Worded now, as everything that could fail: an effect's own report is read once it is
     # applied (it may say what it found), still before the first byte of stdout.
-    kept_until = (
-        f"the credentials {describe_expiry(expiration)}"
-        if expiration is not None
-        else "no expiry known"
-    )
+    if renewed_by is not None:
+        kept_until = f"profile {renewed_by} renews the credentials before they expire"
+    elif expiration is not None:
+        kept_until = f"the credentials {describe_expiry(expiration)}"
+    else:
+        kept_until = "no expiry known"
     carries_secrets = any(name in SECRET_VARIABLES for name in changes.assignments)
     credentials = carries_secrets or request.save_profile is not None
     if hold_at_terminal(request, credentials=credentials):
@@ -210,4 +212,12 @@ def deliver(
         summary.append(f"{subject} {describe_expiry(credentials.expiration)}")
     elif whose:
         summary.append(f"credentials for {whose} (no expiry known)")
-    emit(changes, request, effects=effects, expiration=credentials.expiration, summary=summary)
+    renewed_by = request.save_profile if request.auto_refresh else None
+    emit(
+        changes,
+        request,
+        effects=effects,
+        expiration=credentials.expiration,
+        summary=summary,
+        renewed_by=renewed_by,
+    )

@@ -3,7 +3,8 @@
 One module per mechanism: in_output (commands in the output itself: fish,
 the Windows user environment), startup_file (a managed file and a block in
 the shell's startup file), shared_credentials (a profile in the AWS shared
-credentials file). Each plan is made, and every value checked, before
+credentials file), process_profile (a config profile that renews through envgen,
+--auto-refresh). Each plan is made, and every value checked, before
 anything is written; `apply` then does the writing.
 """
 

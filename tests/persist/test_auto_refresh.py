@@ -511,3 +511,13 @@ def test_aws_profile_naming_the_saved_profile_itself_is_said(
     )
     assert "(named by AWS_PROFILE)" in message and "name the profile to start from" in message
     _saved(env, "deploy", "--profile", "default", "--role-arn", role_arn("Deploy"), source="")
+
+
+def test_kept_for_later_sessions_the_profile_is_said_to_renew(
+    sts_env: dict[str, str], sts: StsServer
+) -> None:
+    _config(sts_env).write_text(ROLE_PROFILE)
+    result = _save(sts_env, "admin-auto", "--persist")
+    assert result.returncode == 0, result.stderr.decode()
+    (kept,) = [line for line in result.stderr.decode().splitlines() if " kept " in line]
+    assert kept.endswith("; profile admin-auto renews the credentials before they expire")
