@@ -5,9 +5,11 @@ it from the same source before they expire, until the command ends.
 
 - endpoint.py: the HTTP endpoint;
 - renewal.py: the thread that renews the credentials;
-- mfa_session.py: a role that asks for MFA, renewed through an MFA session without a new code;
 - aws_files.py: the command's copies of the AWS files, without the default profile's
   credentials, which would win over the endpoint.
+
+A role that asks for MFA over long-term keys is renewed through an MFA session
+(envgen.sources.mfa_session), every other source as `exec` asks it (envgen.sources.assume).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from envgen import child
 from envgen.credentials import DEFAULT_REGION, MANAGED_VARIABLES, REGION, format_expiration
 from envgen.errors import UsageError
 from envgen.messages import inform
-from envgen.serve import aws_files, mfa_session
+from envgen.serve import aws_files
 from envgen.serve.endpoint import CredentialsEndpoint
 from envgen.serve.renewal import Renewal
+from envgen.sources import mfa_session
 from envgen.sources.request import Issued, Place, RoleOptions
 
 FULL_URI = "AWS_CONTAINER_CREDENTIALS_FULL_URI"

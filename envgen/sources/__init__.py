@@ -5,6 +5,8 @@ source issued them.
 - role.py (AssumeRole), session_token.py (GetSessionToken), saml.py (AssumeRoleWithSAML),
   web_identity.py (AssumeRoleWithWebIdentity), sso.py (IAM Identity Center), imported.py (keys
   the user already holds), aws_cli_cache.py (the AWS CLI's cache, read without botocore);
+- mfa_session.py (a role that asks for MFA, assumed through an MFA session, which `exec --serve`
+  renews without a new code);
 - assume.py picks the source for `assume` and `exec`; identity.py answers `whoami`;
 - sts_session.py holds the botocore session, the STS client and the mapping of botocore's errors,
   credential_chain.py botocore's credential chain, bounded_client.py the bounds on every request.
