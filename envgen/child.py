@@ -84,11 +84,16 @@ def run_alongside(
             return subprocess.run(list(command), env=environment, check=False).returncode
     waits_for_signals = hasattr(signal, "sigtimedwait")
     watched = {*FORWARDED_SIGNALS, signal.SIGCHLD}
+    # While the command holds the terminal (an interactive shell takes it over), envgen reading
+    # or writing it would be stopped by SIGTTIN or SIGTTOU, and its endpoint with it; blocked,
+    # the read fails instead, and the writing goes through.
+    held_back = {signal.SIGTTIN, signal.SIGTTOU}
     if waits_for_signals:
         # Blocked from here on in this thread and in every thread started later, so that no
         # thread dies of a signal meant for the command: it stays pending until the loop
         # below takes it, with its sender.
-        signal.pthread_sigmask(signal.SIG_BLOCK, watched)
+        held_back |= watched
+    signal.pthread_sigmask(signal.SIG_BLOCK, held_back)
     try:
         start_beside()
         _flush_streams()
@@ -107,8 +112,7 @@ def run_alongside(
         else:
             status = _wait_with_handlers(pid)
     finally:
-        if waits_for_signals:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, watched)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held_back)
     return _exit_status(status)
 
 

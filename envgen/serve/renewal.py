@@ -83,7 +83,7 @@ class Renewal:
             # --token-code would not help: a code is spent once, and this run has begun.
             problem = (
                 f"could not renew the credentials: an MFA code for {error.serial} is needed "
-                "and there is no terminal to ask on (run envgen exec from a terminal)"
+                "and envgen cannot ask on the terminal (there is none, or the command holds it)"
             )
             return self._failed(problem, held, retry)
         except EnvgenError as error:

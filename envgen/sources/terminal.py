@@ -73,6 +73,10 @@ def ask_mfa_code(serial: str, given: str | None) -> str:
             typed = reader.readline(ANSWER_LIMIT).strip()
     except NoTerminal:
         raise MfaCodeNeeded(serial) from None
+    except OSError:
+        # The terminal exists but cannot be read: another process group holds it, and envgen
+        # does not stop to wait for it (as `exec --serve` does while its command runs).
+        raise MfaCodeNeeded(serial) from None
     return validation.token_code(typed, origin="the MFA code typed") or ""
 
 

@@ -76,7 +76,7 @@ def test_without_a_terminal_the_renewal_fails_once_and_the_command_runs_on(mfa_e
     assert result.returncode == 0, result.stderr.decode()
     problems = [line for line in result.stderr.decode().splitlines() if "could not renew" in line]
     assert len(problems) == 1, result.stderr.decode()
-    assert "no terminal to ask on (run envgen exec from a terminal)" in problems[0]
+    assert "cannot ask on the terminal (there is none, or the command holds it)" in problems[0]
     assert sts.log.counts()["AssumeRole"] == 1
 
 
@@ -114,3 +114,76 @@ def test_a_profiles_role_is_renewed_through_an_mfa_session_without_a_new_code(
         (call["RoleArn"], call.get("TokenCode"), call.get("DurationSeconds")) for call in roles
     ] == [(role_arn("Dev"), None, "900")] * 2
     assert "the MFA code opened a session until" in result.stderr.decode()
+
+
+# Takes the terminal over as an interactive shell does (a process group of its own, in the
+# foreground) for 14 s, then hands it back.
+_HOLDS_THE_TERMINAL = (
+    "import os, signal, time\n"
+    "tty = os.open('/dev/tty', os.O_RDWR)\n"
+    "signal.signal(signal.SIGTTOU, signal.SIG_IGN)\n"
+    "envgens = os.tcgetpgrp(tty)\n"
+    "os.setpgid(0, 0)\n"
+    "os.tcsetpgrp(tty, os.getpgrp())\n"
+    "os.write(tty, b'holding\\n')\n"
+    "time.sleep(14)\n"
+    "os.tcsetpgrp(tty, envgens)\n"
+)
+
+# A login shell's part: leads a new session on the terminal argv[1], runs argv[2:] as a job
+# in the foreground (its own process group, whose parent is in the session, as at a prompt:
+# a job that reads the terminal from the background is stopped, not refused), and exits with
+# its status.
+_AS_A_JOB = (
+    "import os, signal, sys\n"
+    "os.setsid()\n"
+    "tty = os.open(sys.argv[1], os.O_RDWR)\n"
+    "signal.signal(signal.SIGTTOU, signal.SIG_IGN)\n"
+    "job = os.fork()\n"
+    "if job == 0:\n"
+    "    os.setpgid(0, 0)\n"
+    "    os.tcsetpgrp(tty, os.getpgrp())\n"
+    "    signal.signal(signal.SIGTTOU, signal.SIG_DFL)\n"
+    "    os.execvp(sys.argv[2], sys.argv[2:])\n"
+    "sys.exit(os.waitstatus_to_exitcode(os.waitpid(job, 0)[1]))\n"
+)
+
+
+def test_a_renewal_does_not_stop_envgen_while_the_command_holds_the_terminal(
+    mfa_env, sts: StsServer
+):
+    import os
+    import pty
+    import select
+    import subprocess
+
+    from conftest import ENVGEN
+
+    controller, terminal = pty.openpty()
+    args = ["exec", *ROLE_WITH_MFA, "--serve", "--", sys.executable, "-c", _HOLDS_THE_TERMINAL]
+    process = subprocess.Popen(
+        [sys.executable, "-c", _AS_A_JOB, os.ttyname(terminal), ENVGEN, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=mfa_env,
+    )
+    try:
+        shown = b""
+        while b"holding" not in shown:
+            ready, _, _ = select.select([controller], [], [], 30)
+            assert ready, shown
+            shown += os.read(controller, 4096)
+        # A stopped envgen would never end: the job's parent waits for it.
+        stdout, stderr = process.communicate(timeout=40)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(controller)
+        os.close(terminal)
+
+    assert process.returncode == 0, stderr.decode()
+    problems = [line for line in stderr.decode().splitlines() if "could not renew" in line]
+    assert len(problems) == 1, stderr.decode()
+    assert "the command holds it" in problems[0]
