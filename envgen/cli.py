@@ -463,7 +463,7 @@ def clear_command(
         )
     if force and profile is None:
         raise UsageError("--force goes with --profile NAME")
-    request = _invocation(ctx).output(OutputOptions(shell=shell, persist=persist))
+    request = _invocation(ctx).output(OutputOptions(shell=shell, persist=persist, records=False))
     effects = []
     if profile is not None:
         from envgen.persist.shared_credentials import ProfileRemoval
@@ -672,7 +672,7 @@ def saml_command(
     verbose: VerboseOption = False,
 ) -> None:
     from envgen.sources import saml
-    from envgen.sources.request import place
+    from envgen.sources.request import RoleOptions, place
 
     request = _invocation(ctx).output(
         OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh)
@@ -684,14 +684,11 @@ def saml_command(
         )
     if hold_at_terminal(request):
         return
+    where = place(None, region, endpoint_url)
     issued = saml.assume_with_assertion(
-        place(None, region, endpoint_url),
-        saml_assertion,
-        role_arn,
-        principal_arn,
-        duration_seconds,
+        where, saml_assertion, role_arn, principal_arn, duration_seconds
     )
-    deliver(issued.credentials, request, whose=issued.whose)
+    deliver(issued, request, where, RoleOptions(role_arn=issued.whose))
 
 
 @app.command(
@@ -757,7 +754,7 @@ def web_identity_command(
     verbose: VerboseOption = False,
 ) -> None:
     from envgen.sources import web_identity
-    from envgen.sources.request import place
+    from envgen.sources.request import RoleOptions, place
 
     request = _invocation(ctx).output(
         OutputOptions(shell, format, show_secrets, persist, save_profile, force, auto_refresh)
@@ -770,14 +767,11 @@ def web_identity_command(
         )
     if hold_at_terminal(request):
         return
+    where = place(None, region, endpoint_url)
     issued = web_identity.assume_with_token(
-        place(None, region, endpoint_url),
-        role_arn,
-        web_identity_token,
-        role_session_name,
-        duration_seconds,
+        where, role_arn, web_identity_token, role_session_name, duration_seconds
     )
-    deliver(issued.credentials, request, whose=issued.whose)
+    deliver(issued, request, where, RoleOptions(role_arn, role_session_name, duration_seconds))
 
 
 @app.command(

@@ -150,7 +150,7 @@ def import_credentials(
         issued = imported.from_flags(
             access_key_id, secret_access_key, session_token, expiration, region
         )
-    deliver(issued.credentials, request, whose=issued.whose)
+    deliver(issued, request)
 
 
 def assume(
@@ -191,7 +191,7 @@ def assume(
     issued = assume.issue(where, options)
     if renewal is not None:
         renewal.check_issued(issued)
-    deliver(issued.credentials, request, whose=issued.whose, renewal=renewal)
+    deliver(issued, request, where, options, renewal=renewal)
 
 
 def report(error: BaseException, streams: Streams) -> int:

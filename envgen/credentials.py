@@ -6,6 +6,7 @@ import dataclasses
 from datetime import datetime, timezone
 
 from envgen.errors import EnvgenError, UsageError
+from envgen.records import RECORD_VARIABLES
 
 ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
@@ -26,9 +27,9 @@ SECURITY_TOKEN = "AWS_SECURITY_TOKEN"
 IDENTITY_SELECTORS: tuple[str, ...] = (PROFILE, DEFAULT_PROFILE, SECURITY_TOKEN)
 
 # The variables a set of credentials can set, then every variable envgen sets or
-# clears, in output order. Whatever a new set of credentials leaves out is unset
-# in the same output, so no stale session token, expiry or profile survives
-# beside new keys.
+# clears, in output order: envgen's own records (envgen.records) among them. Whatever
+# a new set of credentials leaves out is unset in the same output, so no stale session
+# token, expiry, profile or record survives beside new keys.
 CREDENTIAL_VARIABLES: tuple[str, ...] = (
     ACCESS_KEY_ID,
     SECRET_ACCESS_KEY,
@@ -38,7 +39,11 @@ CREDENTIAL_VARIABLES: tuple[str, ...] = (
     REGION,
     DEFAULT_REGION,
 )
-MANAGED_VARIABLES: tuple[str, ...] = (*CREDENTIAL_VARIABLES, *IDENTITY_SELECTORS)
+MANAGED_VARIABLES: tuple[str, ...] = (
+    *CREDENTIAL_VARIABLES,
+    *IDENTITY_SELECTORS,
+    *RECORD_VARIABLES,
+)
 
 SECRET_VARIABLES = frozenset({SECRET_ACCESS_KEY, SESSION_TOKEN})
 
@@ -195,8 +200,12 @@ class Changes:
     credentials: Credentials | None = None
 
     @classmethod
-    def from_credentials(cls, credentials: Credentials) -> Changes:
-        assignments = credentials.environment()
+    def from_credentials(
+        cls, credentials: Credentials, records: dict[str, str] | None = None
+    ) -> Changes:
+        """The credentials' variables, then envgen's records of them (for a shell; never
+        for a format); every other managed variable is unset."""
+        assignments = {**credentials.environment(), **(records or {})}
         unsets = tuple(name for name in MANAGED_VARIABLES if name not in assignments)
         return cls(assignments, unsets, credentials)
 

@@ -12,17 +12,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from envgen.credentials import SECRET_VARIABLES, Changes, Credentials
+from envgen.credentials import SECRET_VARIABLES, Changes
 from envgen.detect import detect_shell
 from envgen.dialects import Dialect, Format, RenderContext, format_named
 from envgen.durations import describe_expiry
 from envgen.errors import UsageError
 from envgen.messages import inform, say
+from envgen.records import DEFAULT_WINDOW_SECONDS, Origin, refresh_window, variables
 from envgen.streams import Streams
 
 if TYPE_CHECKING:
     from envgen.persist import SideEffect
     from envgen.persist.process_profile import Renewal
+    from envgen.sources.request import Issued, Place, RoleOptions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +38,9 @@ class OutputOptions:
     save_profile: str | None = None
     force: bool = False
     auto_refresh: bool = False
+    # Whether the output may carry credentials, and with them envgen's records, whose
+    # ENVGEN_REFRESH_BEFORE is then checked before anything is asked.
+    records: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +62,8 @@ class OutputRequest:
     # the command stops before it asks, reads stdin, calls STS or changes a file, and says
     # how to apply its output instead.
     held_at_terminal: bool = False
+    # ENVGEN_REFRESH_BEFORE: seconds before the expiry at which the prompt hook renews.
+    refresh_window: int = DEFAULT_WINDOW_SECONDS
 
 
 def prepare(options: OutputOptions, streams: Streams, command_line: str) -> OutputRequest:
@@ -81,6 +88,9 @@ def prepare(options: OutputOptions, streams: Streams, command_line: str) -> Outp
     # terminal changes nothing, so a prompt, an STS call or a saved file before the
     # refusal would be wasted or, worse, look like it worked.
     held = streams.output_is_terminal() and not options.show_secrets
+    window = DEFAULT_WINDOW_SECONDS
+    if options.records and isinstance(dialect, Dialect):
+        window = refresh_window(os.environ)
     return OutputRequest(
         dialect=dialect,
         streams=streams,
@@ -91,6 +101,7 @@ def prepare(options: OutputOptions, streams: Streams, command_line: str) -> Outp
         force=options.force,
         auto_refresh=options.auto_refresh,
         held_at_terminal=held,
+        refresh_window=window,
     )
 
 
@@ -180,15 +191,27 @@ def emit(
 
 
 def deliver(
-    credentials: Credentials,
+    issued: Issued,
     request: OutputRequest,
-    whose: str | None = None,
+    where: Place | None = None,
+    options: RoleOptions | None = None,
+    *,
     renewal: Renewal | None = None,
+    check_not_before: int = 0,
 ) -> None:
-    """Write `credentials` as the request asks; with --auto-refresh, `renewal` is how the saved
-    profile gets them again (the command that can renew checks its source first)."""
+    """Write what a source issued as the request asks, for the place and options the command
+    line chose: for a shell, with envgen's records of where it came from and when to renew
+    it; with --auto-refresh, `renewal` is how the saved profile gets them again (the command
+    that can renew checks its source first)."""
+    credentials, whose = issued.credentials, issued.whose
     credentials.refuse_if_expired()
-    changes = Changes.from_credentials(credentials)
+    records = None
+    if isinstance(request.dialect, Dialect):
+        origin = Origin.of(issued, where, options, persisted=request.persist)
+        records = variables(
+            origin, credentials.expiration, request.refresh_window, check_not_before
+        )
+    changes = Changes.from_credentials(credentials, records)
     effects: list[SideEffect] = []
     if request.save_profile is not None and request.auto_refresh:
         from envgen.persist.process_profile import ProcessProfileSave

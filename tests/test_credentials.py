@@ -101,6 +101,9 @@ def test_stale_variables_are_unset_beside_long_term_keys() -> None:
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
         "AWS_SECURITY_TOKEN",
+        "ENVGEN_EXPIRATION",
+        "ENVGEN_CHECK_AT",
+        "ENVGEN_SOURCE",
     )
 
 

@@ -19,6 +19,7 @@ from filelock import FileLock
 from conftest import REPOSITORY
 from envgen.credentials import MANAGED_VARIABLES, Changes
 from envgen.dialects import FORMATS, SHELLS
+from envgen.records import DEFAULT_WINDOW_SECONDS, Origin, key_digest, variables
 from envgen.sources.imported import parse_document
 from envgen_process import ACCESS_KEY_ID, FUTURE, SECRET, TOKEN, run_envgen, sts_document
 from refusals import UTF8_LOCALE
@@ -101,8 +102,14 @@ def test_the_installed_envgen_writes_for_every_shell(
 ) -> None:
     envgen = program(installed_venv, "envgen")
     credentials = parse_document(sts_document(), "creds.json")
+    origin = Origin("imported", key_digest(credentials.access_key_id))
+    recorded = variables(origin, credentials.expiration, DEFAULT_WINDOW_SECONDS)
     for command, changes, values in (
-        (["import", "creds.json"], Changes.from_credentials(credentials), [ACCESS_KEY_ID, FUTURE]),
+        (
+            ["import", "creds.json"],
+            Changes.from_credentials(credentials, recorded),
+            [ACCESS_KEY_ID, FUTURE],
+        ),
         (["clear"], Changes.clearing(), []),
     ):
         installed = run_envgen(

@@ -29,6 +29,10 @@ SourceName = Literal[
 ]
 
 
+# Issued.base of credentials that were already temporary and are exported as they are.
+PASSED_THROUGH = "passed-through"
+
+
 @dataclasses.dataclass(frozen=True)
 class Place:
     """Which configuration to start from and where the AWS endpoints are."""
@@ -63,12 +67,17 @@ class Issued:
     """Credentials and where they came from: `whose` for the summary line (None when nothing
     better than "these credentials" can be said), `source` and `profile` for whoever has to get
     them again when they expire (a profile's role is renewed by assuming the profile again;
-    a SAML assertion or imported keys cannot be renewed without the user)."""
+    a SAML assertion or imported keys cannot be renewed without the user). `base` is where
+    the credentials that signed the call came from, as botocore names its providers (`env`,
+    `shared-credentials-file`, ...), or PASSED_THROUGH when the credentials found were already
+    temporary and are handed on as they are: neither can be asked again once the shell holds
+    the new keys in their place."""
 
     credentials: Credentials
     whose: str | None
     source: SourceName
     profile: str | None = None
+    base: str | None = None
 
     @property
     def expiration(self) -> datetime | None:

@@ -88,4 +88,5 @@ def assume_role_arn(context: StsContext, role_options: RoleOptions) -> Issued:
         expiration=as_expiration(fetched.get("expiry_time")),
         region=context.region,
     )
-    return Issued(credentials, role_arn, "role", context.session.profile)
+    method = getattr(base, "method", None)
+    return Issued(credentials, role_arn, "role", context.session.profile, method)

@@ -9,7 +9,7 @@ from typing import Any
 
 from envgen.credentials import CREDENTIAL_EXPIRATION, Credentials, parse_expiration
 from envgen.sources import credential_chain, terminal, validation
-from envgen.sources.request import Issued, RoleOptions
+from envgen.sources.request import PASSED_THROUGH, Issued, RoleOptions
 from envgen.sources.sts_session import StsContext, credentials_from_response
 
 
@@ -28,7 +28,9 @@ def get_session_token(context: StsContext, role_options: RoleOptions) -> Issued:
         credentials = Credentials(
             frozen.access_key, frozen.secret_key, frozen.token, expiration, context.region
         )
-        return Issued(credentials, f"{source} (already temporary)", "session-token", profile)
+        return Issued(
+            credentials, f"{source} (already temporary)", "session-token", profile, PASSED_THROUGH
+        )
 
     # Long-term keys never leave as they are: trade them for a session token.
     serial = role_options.serial_number or context.settings.get("mfa_serial")
@@ -43,4 +45,4 @@ def get_session_token(context: StsContext, role_options: RoleOptions) -> Issued:
     )
     response = client.get_session_token(**request)
     credentials = credentials_from_response(response["Credentials"], context.region)
-    return Issued(credentials, f"{source} (session token)", "session-token", profile)
+    return Issued(credentials, f"{source} (session token)", "session-token", profile, base.method)

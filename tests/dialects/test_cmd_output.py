@@ -31,7 +31,7 @@ CMD = SHELLS["cmd"]
 SPECIAL = refused_characters("cmd").replace(NEVER_CARRIED, "")
 ALWAYS_CARRIED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= -_.:,@~"
 EXPIRATION = datetime(2099, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
-LINE = re.compile(r'SET "(?P<name>AWS_[A-Z_]+)=(?P<value>[^"]*)"')
+LINE = re.compile(r'SET "(?P<name>(?:AWS|ENVGEN)_[A-Z_]+)=(?P<value>[^"]*)"')
 
 
 def apply_set_lines(output: str, environment: dict[str, str]) -> dict[str, str]:

@@ -175,6 +175,9 @@ unset AWS_DEFAULT_REGION;
 unset AWS_PROFILE;
 unset AWS_DEFAULT_PROFILE;
 unset AWS_SECURITY_TOKEN;
+unset ENVGEN_EXPIRATION;
+unset ENVGEN_CHECK_AT;
+unset ENVGEN_SOURCE;
 """,
     "fish": """\
 set -gx -- AWS_ACCESS_KEY_ID 'AKIDEXAMPLE';
@@ -192,6 +195,12 @@ if set -q -g -- AWS_DEFAULT_PROFILE; set -e -g -- AWS_DEFAULT_PROFILE; end;
 if set -q -U -- AWS_DEFAULT_PROFILE; set -e -U -- AWS_DEFAULT_PROFILE; end;
 if set -q -g -- AWS_SECURITY_TOKEN; set -e -g -- AWS_SECURITY_TOKEN; end;
 if set -q -U -- AWS_SECURITY_TOKEN; set -e -U -- AWS_SECURITY_TOKEN; end;
+if set -q -g -- ENVGEN_EXPIRATION; set -e -g -- ENVGEN_EXPIRATION; end;
+if set -q -U -- ENVGEN_EXPIRATION; set -e -U -- ENVGEN_EXPIRATION; end;
+if set -q -g -- ENVGEN_CHECK_AT; set -e -g -- ENVGEN_CHECK_AT; end;
+if set -q -U -- ENVGEN_CHECK_AT; set -e -U -- ENVGEN_CHECK_AT; end;
+if set -q -g -- ENVGEN_SOURCE; set -e -g -- ENVGEN_SOURCE; end;
+if set -q -U -- ENVGEN_SOURCE; set -e -U -- ENVGEN_SOURCE; end;
 """,
     "tcsh": """\
 setenv AWS_ACCESS_KEY_ID 'AKIDEXAMPLE';
@@ -204,6 +213,9 @@ unsetenv AWS_DEFAULT_REGION;
 unsetenv AWS_PROFILE;
 unsetenv AWS_DEFAULT_PROFILE;
 unsetenv AWS_SECURITY_TOKEN;
+unsetenv ENVGEN_EXPIRATION;
+unsetenv ENVGEN_CHECK_AT;
+unsetenv ENVGEN_SOURCE;
 """,
     "powershell": """\
 $env:AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE'
@@ -216,6 +228,9 @@ Remove-Item -Path Env:AWS_DEFAULT_REGION -ErrorAction SilentlyContinue
 Remove-Item -Path Env:AWS_PROFILE -ErrorAction SilentlyContinue
 Remove-Item -Path Env:AWS_DEFAULT_PROFILE -ErrorAction SilentlyContinue
 Remove-Item -Path Env:AWS_SECURITY_TOKEN -ErrorAction SilentlyContinue
+Remove-Item -Path Env:ENVGEN_EXPIRATION -ErrorAction SilentlyContinue
+Remove-Item -Path Env:ENVGEN_CHECK_AT -ErrorAction SilentlyContinue
+Remove-Item -Path Env:ENVGEN_SOURCE -ErrorAction SilentlyContinue
 """,
     "elvish": """\
 set-env AWS_ACCESS_KEY_ID 'AKIDEXAMPLE'
@@ -228,6 +243,9 @@ unset-env AWS_DEFAULT_REGION
 unset-env AWS_PROFILE
 unset-env AWS_DEFAULT_PROFILE
 unset-env AWS_SECURITY_TOKEN
+unset-env ENVGEN_EXPIRATION
+unset-env ENVGEN_CHECK_AT
+unset-env ENVGEN_SOURCE
 """,
     "xonsh": """\
 $AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE'
@@ -240,6 +258,9 @@ ${...}.pop('AWS_DEFAULT_REGION', None)
 ${...}.pop('AWS_PROFILE', None)
 ${...}.pop('AWS_DEFAULT_PROFILE', None)
 ${...}.pop('AWS_SECURITY_TOKEN', None)
+${...}.pop('ENVGEN_EXPIRATION', None)
+${...}.pop('ENVGEN_CHECK_AT', None)
+${...}.pop('ENVGEN_SOURCE', None)
 """,
     "nu": """\
 {
@@ -252,7 +273,10 @@ ${...}.pop('AWS_SECURITY_TOKEN', None)
   "AWS_DEFAULT_REGION": null,
   "AWS_PROFILE": null,
   "AWS_DEFAULT_PROFILE": null,
-  "AWS_SECURITY_TOKEN": null
+  "AWS_SECURITY_TOKEN": null,
+  "ENVGEN_EXPIRATION": null,
+  "ENVGEN_CHECK_AT": null,
+  "ENVGEN_SOURCE": null
 }
 """,
     "json": """\
@@ -281,6 +305,9 @@ SET "AWS_SESSION_EXPIRATION="
 SET "AWS_PROFILE="
 SET "AWS_DEFAULT_PROFILE="
 SET "AWS_SECURITY_TOKEN="
+SET "ENVGEN_EXPIRATION="
+SET "ENVGEN_CHECK_AT="
+SET "ENVGEN_SOURCE="
 """,
     # A .env file cannot unset: it lists only what to set.
     "dotenv": """\
@@ -315,14 +342,14 @@ def test_whole_output_of_long_term_keys_with_a_region(name: str) -> None:
 
 
 # Lines `clear` prints per managed variable: fish erases the global and the universal one.
-CLEAR_LINES = {"fish": 20, "nu": 12}
+CLEAR_LINES = {"fish": 26, "nu": 15}
 
 
 @pytest.mark.parametrize("name", list(SHELLS))
 def test_clear_unsets_every_managed_variable(name: str) -> None:
     text = SHELLS[name].render(Changes.clearing(), UTF8_LOCALE)
     # nushell's record takes a line for each brace.
-    assert len(text.splitlines()) == CLEAR_LINES.get(name, 10)
+    assert len(text.splitlines()) == CLEAR_LINES.get(name, 13)
     for variable in (
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -334,6 +361,9 @@ def test_clear_unsets_every_managed_variable(name: str) -> None:
         "AWS_PROFILE",
         "AWS_DEFAULT_PROFILE",
         "AWS_SECURITY_TOKEN",
+        "ENVGEN_EXPIRATION",
+        "ENVGEN_CHECK_AT",
+        "ENVGEN_SOURCE",
     ):
         assert variable in text
 

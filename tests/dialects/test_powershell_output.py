@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from conftest import ENVGEN
 from envgen.credentials import Changes, Credentials
 from envgen.dialects import SHELLS, UnsupportedValue
+from envgen.records import RECORD_VARIABLES, Origin, key_digest
 from hostile_values import HOSTILE_IDS, HOSTILE_VALUES, environment_after_import, value_text
 from powershell_eval import PowerShellError, evaluate, split_lines, statement_lines
 from refusals import UTF8_LOCALE
@@ -110,7 +111,13 @@ def test_real_envgen_output_evaluates_back_exactly(tmp_path: Path) -> None:
         output = completed.stdout.decode("ascii")
         assert syntax_problems(output) == []
         assert_one_statement_per_line(output)
-        assert evaluate(output, STALE) == expected_environment(secret, token)
+        applied = evaluate(output, STALE)
+        records = {name: applied.pop(name) for name in RECORD_VARIABLES}
+        assert applied == expected_environment(secret, token)
+        assert records["ENVGEN_EXPIRATION"] == "4102444799"  # 2099-12-31T23:59:59Z
+        assert Origin.from_text(records["ENVGEN_SOURCE"] or "") == Origin(
+            "imported", key_digest("AKIDEXAMPLE")
+        )
 
 
 @pytest.mark.parametrize("where", ["secret", "token"])

@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from conftest import require_program
@@ -298,8 +298,10 @@ def run_steps(
     env: dict[str, str],
     refused: frozenset[int] = frozenset(),
     timeout: float = 120,
+    names: Sequence[str] = MANAGED,
 ) -> ShellRun:
-    """In one shell process, apply each step's envgen command line, then read the variables back.
+    """In one shell process, apply each step's envgen command line, then read the variables
+    `names` back.
 
     Steps whose index is in `refused` are ones envgen must refuse.
     """
@@ -312,7 +314,7 @@ def run_steps(
             Path(sys.executable).as_posix(),
             DUMPER.as_posix(),
             (workdir / f"dump-{index}.json").as_posix(),
-            *MANAGED,
+            *names,
         ]
         lines.append(shell.run.format(command=" ".join(dump)))
     script_text = "\n".join(lines) + "\n"

@@ -14,14 +14,28 @@ import pytest
 from tree_sitter import Language, Node, Parser
 
 from envgen.credentials import MANAGED_VARIABLES, Changes, Credentials, parse_expiration
-from envgen.dialects import SHELLS
+from envgen.dialects import SHELLS, UnsupportedValue
 from envgen.persist import UserPlaces, plan_persistence
+from envgen.records import Origin, key_digest
 from envgen_process import assert_failed_cleanly, run_envgen
 from hostile_values import HOSTILE_VALUES
 from powershell_eval import evaluate
 from refusals import CMD_LINE_LIMIT, UTF8_LOCALE, refuses
 
 EXPIRATION = "2099-01-31T12:00:00Z"
+EXPIRATION_EPOCH = 4073544000  # EXPIRATION in epoch seconds
+
+
+def records_of_import(access_key_id: str, *, persisted: bool) -> dict[str, str]:
+    """envgen's records beside imported keys that expire at EXPIRATION."""
+    origin = Origin("imported", key_digest(access_key_id), persisted=persisted)
+    return {
+        "ENVGEN_SOURCE": origin.text(),
+        "ENVGEN_EXPIRATION": str(EXPIRATION_EPOCH),
+        "ENVGEN_CHECK_AT": str(EXPIRATION_EPOCH - 300),
+    }
+
+
 SETX_LIMIT = 1024
 USER_ENVIRONMENT = "HKCU\\Environment"
 
@@ -123,6 +137,7 @@ def test_long_token_goes_whole_through_the_registry(
         "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE",
         "AWS_CREDENTIAL_EXPIRATION": EXPIRATION,
         "AWS_SESSION_EXPIRATION": EXPIRATION,
+        **records_of_import("ASIAEXAMPLE", persisted=True),
     }
     assert deleted == [
         "AWS_REGION",
@@ -172,12 +187,13 @@ def test_registry_line_over_the_cmd_limit_is_refused(
     assert "AWS_SESSION_TOKEN" in message and "8191" in message
 
 
-def test_nothing_left_for_setx_is_refused(clean_env: dict[str, str], tmp_path: Path) -> None:
-    source = _document(tmp_path, AccessKeyId="K" * 1100, SecretAccessKey="S" * 1100)
-    message = assert_failed_cleanly(
-        run_envgen(["import", source, "--shell", "cmd", "--persist"], clean_env)
-    )
-    assert "SETX" in message
+def test_nothing_left_for_setx_is_refused() -> None:
+    # envgen's records always leave something for SETX beside credentials; changes without
+    # them show the refusal.
+    changes = Changes({"AWS_ACCESS_KEY_ID": "K" * 1100, "AWS_SECRET_ACCESS_KEY": "S" * 1100}, ())
+    with pytest.raises(UnsupportedValue) as refusal:
+        SHELLS["cmd"].render_persist(changes)
+    assert "SETX" in refusal.value.message
 
 
 def test_cmd_clear_deletes_from_the_registry(clean_env: dict[str, str]) -> None:
@@ -318,6 +334,9 @@ def test_powershell_on_windows_writes_the_user_environment(shell: str, tmp_path:
         "AWS_PROFILE": None,
         "AWS_DEFAULT_PROFILE": None,
         "AWS_SECURITY_TOKEN": None,
+        "ENVGEN_EXPIRATION": None,
+        "ENVGEN_CHECK_AT": None,
+        "ENVGEN_SOURCE": None,
     }
     assert "HKCU" in persistence.report
 
@@ -345,9 +364,14 @@ def test_pwsh_elsewhere_dot_sources_a_managed_file_from_profile(
 
     result = run_envgen(["import", source, "--shell", "pwsh", "--persist"], clean_env)
     assert result.returncode == 0, result.stderr.decode()
-    # The session is set as without --persist; SetEnvironmentVariable would do nothing here.
+    # The session is set as without --persist (but for the record that it was persisted);
+    # SetEnvironmentVariable would do nothing here.
     plain = run_envgen(["import", source, "--shell", "pwsh"], clean_env)
-    assert result.stdout == plain.stdout
+    persisted_record = records_of_import(credentials.access_key_id, persisted=True)
+    plain_record = records_of_import(credentials.access_key_id, persisted=False)
+    assert result.stdout == plain.stdout.replace(
+        plain_record["ENVGEN_SOURCE"].encode(), persisted_record["ENVGEN_SOURCE"].encode()
+    )
     assert "SetEnvironmentVariable" not in result.stdout.decode()
 
     managed = config / "envgen" / "persist.ps1"
@@ -363,6 +387,7 @@ def test_pwsh_elsewhere_dot_sources_a_managed_file_from_profile(
         "AWS_SESSION_TOKEN": credentials.session_token,
         "AWS_CREDENTIAL_EXPIRATION": EXPIRATION,
         "AWS_SESSION_EXPIRATION": EXPIRATION,
+        **persisted_record,
     }
 
     text = profile.read_bytes().decode()

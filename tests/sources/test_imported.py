@@ -11,6 +11,7 @@ import pytest
 
 from conftest import ENVGEN, require_program
 from envgen.errors import UsageError
+from envgen.records import Origin, key_digest
 from envgen.sources.imported import from_flags, from_source, parse_document
 from envgen_in_process import invoke_envgen
 from envgen_process import (
@@ -311,6 +312,7 @@ def test_long_term_keys_unset_every_stale_variable(clean_env: dict[str, str]) ->
     assert lines == [
         "export AWS_ACCESS_KEY_ID='AKIAEXAMPLE';",
         f"export AWS_SECRET_ACCESS_KEY='{SECRET}';",
+        f"export ENVGEN_SOURCE='{Origin('imported', key_digest('AKIAEXAMPLE')).text()}';",
         "unset AWS_SESSION_TOKEN;",
         "unset AWS_CREDENTIAL_EXPIRATION;",
         "unset AWS_SESSION_EXPIRATION;",
@@ -319,6 +321,9 @@ def test_long_term_keys_unset_every_stale_variable(clean_env: dict[str, str]) ->
         "unset AWS_PROFILE;",
         "unset AWS_DEFAULT_PROFILE;",
         "unset AWS_SECURITY_TOKEN;",
+        # No expiry known: nothing for the prompt hook to check.
+        "unset ENVGEN_EXPIRATION;",
+        "unset ENVGEN_CHECK_AT;",
     ]
 
 
@@ -376,7 +381,8 @@ def test_the_region_is_set_under_both_names(
     path = tmp_path / "creds.json"
     path.write_text(sts_document())
     lines = import_lines([str(path), *flags], {**clean_env, **environment})
-    assert lines[-5:-3] == [
+    # The region comes last of the AWS variables, before envgen's three records.
+    assert lines[-8:-6] == [
         f"export AWS_REGION='{region}';",
         f"export AWS_DEFAULT_REGION='{region}';",
     ]
@@ -423,6 +429,9 @@ def test_region_flag_works_with_key_flags(clean_env: dict[str, str]) -> None:
         f"export AWS_SESSION_EXPIRATION='{FUTURE}';",
         "export AWS_REGION='us-west-2';",
         "export AWS_DEFAULT_REGION='us-west-2';",
+        f"export ENVGEN_SOURCE='{Origin('imported', key_digest(ACCESS_KEY_ID)).text()}';",
+        "export ENVGEN_EXPIRATION='4073544000';",  # FUTURE
+        "export ENVGEN_CHECK_AT='4073543700';",  # five minutes before
         "unset AWS_PROFILE;",
         "unset AWS_DEFAULT_PROFILE;",
         "unset AWS_SECURITY_TOKEN;",
