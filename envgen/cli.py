@@ -1074,6 +1074,102 @@ def exec_command(
     raise typer.Exit(child.run(command, assume.child_environment(issued.credentials)))
 
 
+@app.command(
+    "refresh",
+    cls=EnvgenCommand,
+    short_help="Renew the credentials envgen set in this shell, from the same source.",
+    help="Renew the credentials envgen set in this shell, from the source that gave them "
+    "(a profile's role, a session token, IAM Identity Center), as assume would; asks for an "
+    "MFA code when the source needs one.",
+    epilog=apply_examples("refresh"),
+)
+def refresh_command(
+    ctx: typer.Context,
+    hook: Annotated[
+        bool,
+        typer.Option(
+            "--hook",
+            help="What the prompt hook runs: never asks, never fails, at most one line on "
+            "stderr; renews only inside the refresh window, unsets expired credentials.",
+        ),
+    ] = False,
+    shell: ShellOption = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    from envgen import refresh
+
+    invocation = _invocation(ctx)
+    if not hook:
+        request = invocation.output(OutputOptions(shell=shell))
+        if hold_at_terminal(request):
+            return
+        refresh.refresh_now(request, os.environ)
+        return
+    # Before a prompt: nobody is asked anything, and the status is always 0, whatever the
+    # outcome (the line on stderr says it).
+    invocation.streams.may_ask_at_terminal = False
+    messages.set_level(messages.QUIET)
+    try:
+        request = invocation.output(OutputOptions(shell=shell))
+        if hold_at_terminal(request):
+            return
+        refresh.refresh_for_hook(request, os.environ)
+    except EnvgenError as error:
+        say(" ".join(error.message.split()))
+
+
+def envgen_command(program: str | None) -> list[str]:
+    """The words that run this envgen from anywhere: its console script by absolute path, else
+    this Python running envgen isolated (-I: no module from the working directory, which
+    `-m` would put first on the path, can stand in for envgen's)."""
+    if program:
+        path = os.path.abspath(program)
+        name = os.path.basename(path).lower()
+        if name in ("envgen", "envgen.exe") and os.path.isfile(path):
+            return [path]
+    return [sys.executable, "-I", "-m", "envgen"]
+
+
+@app.command(
+    "hook",
+    cls=EnvgenCommand,
+    short_help="Print the prompt hook that keeps credentials alive, for a startup file.",
+    help="Print the prompt hook for SHELL's startup file. Before each prompt it renews the "
+    "credentials envgen set once they near their expiry (ENVGEN_REFRESH_BEFORE seconds, "
+    "default 300), warns once when that needs you, and unsets them once expired.",
+    epilog="\n".join(
+        [
+            "\b",
+            "Add to the startup file:",
+            '  bash (~/.bashrc), zsh (~/.zshrc):  eval "$(envgen hook bash)"   (or zsh)',
+            "  fish (config.fish):                envgen hook fish | source",
+        ]
+    ),
+)
+def hook_command(
+    ctx: typer.Context,
+    shell_name: Annotated[
+        str,
+        typer.Argument(metavar="SHELL", help="The shell: " + ", ".join(SHELLS) + "."),
+    ],
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    from envgen.dialects import shell_named
+
+    dialect = shell_named(shell_name, source="SHELL")
+    if dialect.prompt_hook is None:
+        with_hooks = ", ".join(name for name, known in SHELLS.items() if known.prompt_hook)
+        raise UsageError(
+            f"{dialect.name} runs nothing before its prompt, so it has no hook; run "
+            f"{dialect.apply_hint('envgen refresh')} when envgen says the credentials near "
+            f"their expiry (shells with a hook: {with_hooks})"
+        )
+    invocation = _invocation(ctx)
+    invocation.streams.write_output(dialect.render_hook(envgen_command(invocation.program)))
+
+
 # A word the parser did not expect is repeated in its message only when it looks like a
 # mistyped command or option name. Anything else may be a secret typed without its option
 # (a secret key, a token, an MFA code), and messages end up in terminals, logs and CI output.
@@ -1157,17 +1253,18 @@ def _secret_options(command: object) -> frozenset[str]:
     return frozenset(found)
 
 
-def run(argv: Sequence[str], streams: Streams) -> int:
+def run(argv: Sequence[str], streams: Streams, program: str | None = None) -> int:
     """Run envgen with the words ARGV on STREAMS; the exit status. Every failure ends here as
-    one line on stderr and a non-zero status; nothing here reads sys.argv or sys.stdout."""
+    one line on stderr and a non-zero status; nothing here reads sys.argv or sys.stdout.
+    PROGRAM: what the process was started as (argv[0]), which the prompt hook runs again."""
     messages.set_level(messages.NORMAL)
     with used_for_the_run(streams):
-        return _run_command(list(argv), streams)
+        return _run_command(list(argv), streams, program)
 
 
-def _run_command(arguments: list[str], streams: Streams) -> int:
+def _run_command(arguments: list[str], streams: Streams, program: str | None) -> int:
     command = typer.main.get_command(app)
-    invocation = Invocation(arguments, streams, _secret_options(command))
+    invocation = Invocation(arguments, streams, _secret_options(command), program=program)
     if os.environ.get(COMPLETE_VARIABLE):
         # A shell asking for completions speaks typer's protocol, not click's.
         register_completion_protocol()
@@ -1204,7 +1301,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """The console script: the process's own words and streams, its exit status."""
     guard_standard_streams()
     streams = Streams(sys.stdin, sys.stdout, sys.stderr)
-    status = run(sys.argv[1:] if argv is None else argv, streams)
+    status = run(sys.argv[1:] if argv is None else argv, streams, program=sys.argv[0])
     if streams.stdout is not sys.stdout:
         # The output failed and was pointed at the null device: so is what Python flushes
         # at exit.

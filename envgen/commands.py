@@ -33,6 +33,8 @@ class Invocation:
     # The options whose values are secrets, masked wherever envgen repeats the command line.
     secret_options: frozenset[str]
     levels_given: dict[int, str] = dataclasses.field(default_factory=dict)
+    # The program the process was started as (argv[0]), which the prompt hook runs again.
+    program: str | None = None
 
     def command_line(self) -> str:
         return masked_command_line(self.argv, self.secret_options)

@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None, *, quick: bool = True) -> NoReturn:
     if status is None:
         from envgen.cli import run
 
-        status = run(words, streams)
+        status = run(words, streams, program=sys.argv[0])
     if streams.stdout is not sys.stdout:
         # The output failed and was pointed at the null device: so is what Python flushes
         # at exit.

@@ -49,15 +49,23 @@ SHELLS: dict[str, Dialect] = {
     dialect.name: dialect
     for dialect in (
         PosixDialect(
-            "bash", Persistence(startup_file=posix.bashrc, managed_file=posix.MANAGED_FILE)
+            "bash",
+            Persistence(startup_file=posix.bashrc, managed_file=posix.MANAGED_FILE),
+            prompt_hook="hook-bash.j2",
         ),
-        PosixDialect("zsh", Persistence(startup_file=posix.zshrc, managed_file=posix.MANAGED_FILE)),
+        PosixDialect(
+            "zsh",
+            Persistence(startup_file=posix.zshrc, managed_file=posix.MANAGED_FILE),
+            prompt_hook="hook-zsh.j2",
+        ),
         _sh_like("sh"),
         _sh_like("dash"),
         _sh_like("ash"),
         # ksh also expands a leading `~` in $ENV.
         _sh_like("ksh", expands_tilde=True),
-        FishDialect("fish", Persistence(kept_by_output=fish.universal_variables)),
+        FishDialect(
+            "fish", Persistence(kept_by_output=fish.universal_variables), prompt_hook="hook.j2"
+        ),
         PowerShellDialect("powershell", POWERSHELL_PERSISTENCE),
         PowerShellDialect("pwsh", POWERSHELL_PERSISTENCE),
         CmdDialect("cmd", Persistence(kept_by_output=cmd.user_environment)),

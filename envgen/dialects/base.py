@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -170,15 +170,25 @@ class Dialect(Format):
 
     Subclasses set `apply` (the idiom that applies the output, with `{command}` where
     envgen's command line goes) and `script_apply` (the form for scripts, which stops the
-    script when envgen fails, where `apply` would carry on).
+    script when envgen fails, where `apply` would carry on). `prompt_hook` names the template
+    under templates/<family>/ of the shell's prompt hook (`envgen hook`), None for a shell
+    that runs nothing before its prompt.
     """
 
     apply: str = "{command}"
     script_apply: str = "{command}"
 
-    def __init__(self, name: str, persistence: Persistence) -> None:
+    def __init__(self, name: str, persistence: Persistence, prompt_hook: str | None = None) -> None:
         super().__init__(name)
         self.persistence = persistence
+        self.prompt_hook = prompt_hook
+
+    def render_hook(self, envgen: Sequence[str]) -> str:
+        """The prompt hook, running envgen as the words `envgen` say (an absolute path first,
+        never a name looked up in PATH before each prompt)."""
+        assert self.prompt_hook is not None
+        command = " ".join(self.quote_path(word) for word in envgen)
+        return render_template(f"{self.family}/{self.prompt_hook}", envgen=command)
 
     def apply_hint(self, command: str) -> str:
         return self.apply.format(command=command)

@@ -22,11 +22,12 @@ keys with the files botocore itself writes for many profile shapes.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,26 @@ CACHE_DIR = os.path.join("~", ".aws", "cli", "cache")
 # paths print the same credentials; and exported credentials are meant to last
 # a while in the shell, so a nearly spent entry is not worth handing out.
 EXPIRY_MARGIN = timedelta(minutes=15)
+
+# While a renewal runs (`requiring_life`): an entry with less life left than this is a miss,
+# for botocore's path too, so what was about to expire is not handed out again as renewed.
+_required_life: timedelta | None = None
+
+
+@contextlib.contextmanager
+def requiring_life(seconds: int) -> Iterator[None]:
+    """Serve no entry with `seconds` or less left, on every path, while this lasts."""
+    global _required_life
+    previous, _required_life = _required_life, timedelta(seconds=seconds)
+    try:
+        yield
+    finally:
+        _required_life = previous
+
+
+def _too_short(expiration: datetime, now: datetime) -> bool:
+    return _required_life is not None and expiration - now <= _required_life
+
 
 # STS issues role credentials for 12 hours at most (DurationSeconds 43200, also the longest
 # IAM Identity Center session): an entry that claims more was not written by an honest
@@ -215,7 +236,10 @@ def load_entry(path: str | os.PathLike[str]) -> dict[str, Any] | None:
     a trusted file (`load_json_entry`) holding botocore's shape with an expiry STS could
     have granted."""
     entry = load_json_entry(path)
-    return entry if entry_expiration(entry) is not None else None
+    expiration = entry_expiration(entry)
+    if expiration is None or _too_short(expiration, datetime.now(timezone.utc)):
+        return None
+    return dict(entry)
 
 
 def read_cache_entry(key: str, cache_dir: str = CACHE_DIR) -> Any:
@@ -313,7 +337,7 @@ def fresh_credentials(
     """The credentials of a cache entry with more than EXPIRY_MARGIN left, else None."""
     now = now or datetime.now(timezone.utc)
     expiration = entry_expiration(entry, now)
-    if expiration is None or expiration - now < EXPIRY_MARGIN:
+    if expiration is None or expiration - now < EXPIRY_MARGIN or _too_short(expiration, now):
         return None
     access_key_id, secret_access_key, session_token = (
         entry["Credentials"][name] for name in _CREDENTIAL_FIELDS
