@@ -119,8 +119,11 @@ class Origin:
     ) -> Origin:
         """The origin of what a source issued for the command line's place and options (the
         MFA code given with --token-code is a secret, and spent: never recorded)."""
+        # A role answered from the AWS CLI's cache is renewed as the role it is, and its
+        # output is the same whichever path answered.
+        kind = "role" if issued.source == "aws-cli-cache" else issued.source
         return cls(
-            kind=issued.source,
+            kind=kind,
             key_digest=key_digest(issued.credentials.access_key_id),
             profile=issued.profile,
             role_arn=options.role_arn if options else None,
