@@ -1066,9 +1066,10 @@ def exec_command(
     where = place(profile, region, endpoint_url)
     if serve:
         from envgen import serve as serving
+        from envgen.records import refresh_window
 
         # Checked before anything is asked of STS.
-        window = serving.refresh_window(os.environ)
+        window = refresh_window(os.environ)
         raise typer.Exit(serving.run(command, where, options, window))
     issued = assume.issue(where, options)
     raise typer.Exit(child.run(command, assume.child_environment(issued.credentials)))

@@ -44,25 +44,6 @@ SUPERSEDING_VARIABLES: tuple[str, ...] = (
 )
 
 
-REFRESH_BEFORE = "ENVGEN_REFRESH_BEFORE"
-DEFAULT_WINDOW_SECONDS = 300
-LONGEST_WINDOW_SECONDS = 7 * 86400
-
-
-def refresh_window(environ: Mapping[str, str]) -> int:
-    """ENVGEN_REFRESH_BEFORE, checked: seconds before the expiry at which envgen renews."""
-    text = environ.get(REFRESH_BEFORE)
-    if text is None or text == "":
-        return DEFAULT_WINDOW_SECONDS
-    stripped = text.strip()
-    if not (stripped.isascii() and stripped.isdigit()) or int(stripped) > LONGEST_WINDOW_SECONDS:
-        raise UsageError(
-            f"{REFRESH_BEFORE} is not a number of seconds from 0 to {LONGEST_WINDOW_SECONDS}; "
-            f"set it like {REFRESH_BEFORE}=300, or unset it for {DEFAULT_WINDOW_SECONDS}"
-        )
-    return int(stripped)
-
-
 def served_environment(
     url: str,
     token: str,

@@ -125,6 +125,8 @@ if __name__ == "__main__":
             "AWS_PROFILE",
             "AWS_DEFAULT_PROFILE",
             "AWS_REGION",
+            "ENVGEN_CHECK_AT",
+            "ENVGEN_EXPIRATION",
         )
     }
     with open(sys.argv[1], "w", encoding="utf-8") as out:

@@ -33,7 +33,13 @@ def test_a_boto3_command_sees_the_credentials_renewed_during_one_run(
     sts_env, sts: StsServer, tmp_path: Path
 ):
     # 900 s credentials renewed 890 s before they expire: a renewal 10 s into the run.
-    env = dict(with_role_profile(sts_env), ENVGEN_REFRESH_BEFORE="890")
+    # Records of credentials the shell holds: the command's are the endpoint's, not those.
+    env = dict(
+        with_role_profile(sts_env),
+        ENVGEN_REFRESH_BEFORE="890",
+        ENVGEN_CHECK_AT="1",
+        ENVGEN_EXPIRATION="2",
+    )
     out = tmp_path / "seen.json"
     result = run_envgen(
         ["exec", "dev", "--serve", "--", sys.executable, CHILD, str(out), "renewal"], env
@@ -49,6 +55,8 @@ def test_a_boto3_command_sees_the_credentials_renewed_during_one_run(
     assert seen["environment"]["AWS_ACCESS_KEY_ID"] is None
     assert seen["environment"]["AWS_SECRET_ACCESS_KEY"] is None
     assert seen["environment"]["AWS_SESSION_TOKEN"] is None
+    assert seen["environment"]["ENVGEN_CHECK_AT"] is None
+    assert seen["environment"]["ENVGEN_EXPIRATION"] is None
     # The first credentials and one renewal; the command's own calls go to GetCallerIdentity.
     assert sts.log.counts()["AssumeRole"] == 2
     assert "renewed the credentials" in result.stderr.decode()
