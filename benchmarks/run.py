@@ -25,6 +25,12 @@ config and with one of 10,000 lines and 2,000 profiles: the large file may cost 
 most a few milliseconds more. A cache miss with the large file must parse it (botocore
 does); it may cost no more over the small file than botocore's own parse of it does.
 
+Then the prompt hook (`envgen hook`): what it adds to each prompt in bash and zsh while the
+credentials are fresh (target: under 1 ms, and no process), timed as many calls of the hook
+function in one shell against as many calls of a function that does nothing; and a renewal
+(`envgen refresh --hook` inside the refresh window, so STS is asked every time) against the
+cache hit of `envgen assume PROFILE`.
+
 Stops the server and removes the temporary HOME when done, also on Ctrl-C.
 """
 
@@ -442,12 +448,99 @@ def main() -> int:
             for name, (_label, argv, case_env, _before) in cases.items()
             if "@" not in name
         }
+        hook_rows = measure_prompt_hook(envgen, env, home, rounds)
     finally:
         server.stop()
         shutil.rmtree(home, ignore_errors=True)
 
     report(rounds, cases, measured, peaks, sizes, small_of)
+    hit = statistics.median(m.wall for m in measured["hit"])
+    report_prompt_hook(hook_rows, hit)
     return 0
+
+
+# Calls of the prompt hook timed in one shell: enough that the loop's own cost is measured.
+HOOK_CALLS = 20000
+HOOK_TARGET_SECONDS = 0.001
+HOOK_LOOP = """{setup}
+. {hook}
+export ENVGEN_CHECK_AT=99999999999
+_envgen_nothing() {{ return $?; }}
+start=$EPOCHREALTIME
+i=0; while [ $i -lt {calls} ]; do _envgen_nothing; i=$((i+1)); done
+middle=$EPOCHREALTIME
+i=0; while [ $i -lt {calls} ]; do _envgen_hook; i=$((i+1)); done
+end=$EPOCHREALTIME
+echo "$start $middle $end"
+"""
+
+
+def measure_prompt_hook(
+    envgen: list[str], env: dict[str, str], home: Path, rounds: int
+) -> dict[str, list[float]]:
+    """Seconds each prompt costs with the hook and fresh credentials, per shell and round; and
+    the wall time of a renewal inside the window, per round."""
+    found: dict[str, list[float]] = {}
+    setups = {"bash": "", "zsh": "zmodload zsh/datetime"}
+    for shell, setup in setups.items():
+        program = shutil.which(shell)
+        if program is None:
+            continue
+        hook = home / f"hook.{shell}"
+        hook.write_text(
+            subprocess.run(
+                [*envgen, "hook", shell], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
+        script = HOOK_LOOP.format(setup=setup, hook=hook, calls=HOOK_CALLS)
+        found[shell] = []
+        for _ in range(rounds):
+            output = subprocess.run(
+                [program, "-c", script], env=env, capture_output=True, text=True, check=True
+            ).stdout
+            start, middle, end = (float(word.replace(",", ".")) for word in output.split())
+            found[shell].append(((end - middle) - (middle - start)) / HOOK_CALLS)
+    # A shell that applied `envgen assume PROFILE`, with a window longer than the role's
+    # lifetime: each refresh is a renewal that the cache may not answer.
+    assumed = subprocess.run(
+        [*envgen, "assume", PROFILE, "--shell", "bash"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    shell_env = dict(env, ENVGEN_REFRESH_BEFORE="86400")
+    for line in assumed.splitlines():
+        if line.startswith("export "):
+            name, _, value = line[len("export ") :].rstrip(";").partition("=")
+            shell_env[name] = value.strip("'")
+    refresh = [*envgen, "refresh", "--hook", "--shell", "bash"]
+    run(refresh, shell_env)  # warm-up
+    found["renewal"] = [run(refresh, shell_env).wall for _ in range(rounds)]
+    return found
+
+
+def report_prompt_hook(found: dict[str, list[float]], hit: float) -> None:
+    print()
+    print("The prompt hook (`envgen hook`):")
+    print()
+    print("| what | median | target |")
+    print("|---|---:|---:|")
+    for shell in ("bash", "zsh"):
+        if shell not in found:
+            continue
+        cost = statistics.median(found[shell])
+        verdict = "met" if cost <= HOOK_TARGET_SECONDS else "missed"
+        print(
+            f"| {shell}: each prompt, credentials fresh | {cost * 1e6:.1f} µs | "
+            f"< {HOOK_TARGET_SECONDS * 1000:.0f} ms, no process ({verdict}) |"
+        )
+    renewal = statistics.median(found["renewal"])
+    verdict = "met" if renewal <= hit else "missed"
+    print(
+        f"| `envgen refresh --hook` inside the window (asks STS) | {renewal * 1000:.0f} ms | "
+        f"<= the cache hit of `envgen assume {PROFILE}`, {hit * 1000:.0f} ms ({verdict}) |"
+    )
 
 
 def quartiles(values: list[float]) -> tuple[float, float, float]:
