@@ -366,6 +366,26 @@ def named_profile(
     return (name, profiles) if name in profiles else None
 
 
+class _LaidOver(Mapping[str, Mapping[str, Any]]):
+    """PROFILES with the settings of one profile replaced, copying none of the others (only
+    the profiles of its chain are ever read)."""
+
+    def __init__(self, profiles: Profiles, name: str, settings: Mapping[str, Any]) -> None:
+        self._profiles, self._name, self._settings = profiles, name, settings
+
+    def __getitem__(self, key: str) -> Mapping[str, Any]:
+        return self._settings if key == self._name else self._profiles[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key == self._name or key in self._profiles
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._profiles, self._name]))
+
+    def __len__(self) -> int:
+        return len(dict.fromkeys([*self._profiles, self._name]))
+
+
 def cached_assumption(
     place: Place,
     options: RoleOptions,
@@ -389,7 +409,8 @@ def cached_assumption(
     if "web_identity_token_file" in profile or not _plain(profile.get("role_arn")):
         return None
     laid_over: dict[str, Any] = {**profile, **options.profile_overrides()}
-    arguments = assume_role_arguments({**profiles, name: laid_over}, name)
+    # Laid over without copying every profile: only the chain's are ever read.
+    arguments = assume_role_arguments(_LaidOver(profiles, name, laid_over), name)
     if arguments is None:
         return None
     # Checked before the entry is read, so a bad region fails alike with a cache hit or miss.
