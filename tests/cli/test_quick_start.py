@@ -11,6 +11,7 @@ answer it without typer or hand it to typer, and that is checked from inside the
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import os
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ import pytest
 import typer
 
 from conftest import posix_only
-from envgen import launch
+from envgen import launch, records
 from envgen.cli import _secret_options, app
 from envgen_process import SECRET, TOKEN, sts_document
 from sts_server import role_arn
@@ -320,19 +322,35 @@ def new_cache_entries(outcome: Outcome, before: dict[str, bytes]) -> dict[str, A
 
 def issued_keys(entries: dict[str, Any]) -> dict[str, str]:
     """What STS issued in a run (from the cache entries it wrote), each named by its field,
-    so two runs that each got new keys compare equal."""
+    so two runs that each got new keys compare equal: the keys, the expiry as text and as
+    epoch seconds, when the prompt hook checks it, and the digest the records keep."""
     names: dict[str, str] = {}
     for entry in entries.values():
         fields = entry["Credentials"]
         for field in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"):
             names[fields[field]] = f"<{field}>"
+        names[records.key_digest(fields["AccessKeyId"])] = "<key digest>"
         stamp = re.match(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)", fields["Expiration"])
         assert stamp is not None
         names[f"{stamp[1]}T{stamp[2]}Z"] = names[f"{stamp[1]} {stamp[2]}"] = "<Expiration>"
+        moment = datetime.fromisoformat(f"{stamp[1]}T{stamp[2]}+00:00")
+        expires = records.epoch_seconds(moment)
+        names[str(expires)] = "<expiry epoch>"
+        names[str(expires - records.DEFAULT_WINDOW_SECONDS)] = "<check at>"
     return names
 
 
+# ENVGEN_SOURCE: JSON in unpadded base64url, which carries the key digest.
+_RECORD = re.compile(rb"eyJ[A-Za-z0-9_-]+")
+
+
 def named(data: bytes, names: dict[str, str]) -> bytes:
+    def decoded(found: re.Match[bytes]) -> bytes:
+        text = base64.urlsafe_b64decode(found[0] + b"=" * (-len(found[0]) % 4))
+        return b"<record " + named(text, names) + b">"
+
+    if names:
+        data = _RECORD.sub(decoded, data)
     for value, name in names.items():
         data = data.replace(value.encode(), name.encode())
         data = data.replace(json.dumps(value)[1:-1].encode(), name.encode())
