@@ -32,6 +32,7 @@ from envgen.durations import describe_expiry
 from envgen.errors import EnvgenError, UsageError
 from envgen.messages import say
 from envgen.output import OutputRequest, deliver, emit
+from envgen.places import UserPlaces
 from envgen.records import Origin
 from envgen.sources.request import PASSED_THROUGH, Issued, Place, RoleOptions
 
@@ -204,6 +205,10 @@ def _deliver_renewed(issued: Issued, origin: Origin, request: OutputRequest) -> 
         origin.external_id,
         origin.serial_number,
     )
+    if request.persist:
+        # A managed file kept again names, for a session started after the expiry, the
+        # command that gets new ones, not this one, which needs the records it will not have.
+        request = dataclasses.replace(request, command_line=f"{rerun_command(origin)} --persist")
     # Credentials that live no longer than the window would be renewed at every prompt:
     # once a minute at most.
     deliver(
@@ -273,8 +278,10 @@ def _unset_expired(recorded: Recorded, request: OutputRequest) -> None:
     assert isinstance(dialect, Dialect)
     gone = Changes({}, (*CREDENTIAL_VARIABLES, *records.RECORD_VARIABLES))
     # A shell that keeps variables itself (fish's universal ones, the Windows user
-    # environment) keeps them beyond this session: they go too.
-    persisted = origin.persisted and dialect.persistence.kept_by_output is not None
+    # environment) keeps them beyond this session: they go too. A managed file stays: it
+    # stopped applying them at their expiry by itself, and tells new sessions so.
+    keeps_itself = dialect.persistence.kept_in_output(UserPlaces.current()) is not None
+    persisted = origin.persisted and keeps_itself
     emit(gone, dataclasses.replace(request, persist=persisted))
     say(
         f"the credentials in this shell {describe_expiry(recorded.expires)} and are unset; get "

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import require_program
+from envgen.places import UserPlaces
 from envgen.records import Origin, key_digest
 from envgen_in_process import invoke_envgen
 from sts_server import StsServer, role_arn
@@ -177,3 +179,136 @@ def test_refresh_of_imported_keys_says_what_to_run(
         "envgen: error: credentials from imported cannot be renewed without you; get new ones "
         "with: envgen import ..."
     )
+
+
+# --- credentials kept by --persist ----------------------------------------------------------
+
+
+def test_a_renewal_kept_again_tells_later_sessions_the_command_that_gets_new_ones(
+    role_env: dict[str, str], sts: StsServer
+) -> None:
+    shell = applied(
+        role_env, invoke_envgen(["assume", "dev", "--persist", "--shell", "bash"], role_env)
+    )
+    managed = Path(role_env["XDG_CONFIG_HOME"]) / "envgen" / "persist.sh"
+    first = managed.read_text()
+    renewed = applied(shell, hook({**shell, "ENVGEN_REFRESH_BEFORE": "7200"}))
+    assert renewed["AWS_ACCESS_KEY_ID"] != shell["AWS_ACCESS_KEY_ID"]
+    kept = managed.read_text()
+    assert kept != first and renewed["AWS_SECRET_ACCESS_KEY"] in kept
+    assert "get new ones with: envgen assume dev --persist'" in kept
+    assert "refresh" not in kept
+
+
+def _expired(environment: dict[str, str]) -> dict[str, str]:
+    """The environment as the prompt hook finds it once the recorded expiry has passed."""
+    return {**environment, "ENVGEN_EXPIRATION": str(int(time.time()) - 5)}
+
+
+def _pwsh_applied(
+    env: dict[str, str], result: subprocess.CompletedProcess[bytes]
+) -> dict[str, str]:
+    """The environment once PowerShell has applied envgen's output (the test values hold no
+    quote, so each is one plain literal)."""
+    assert result.returncode == 0, result.stderr.decode()
+    after = dict(env)
+    for line in result.stdout.decode().splitlines():
+        if line.startswith("Remove-Item"):
+            after.pop(line.split("Env:")[1].split()[0], None)
+            continue
+        match = re.fullmatch(r"\$env:([A-Z_]+) = '([^']*)'", line)
+        assert match, line
+        after[match[1]] = match[2]
+    return after
+
+
+def test_expiry_at_a_prompt_leaves_a_managed_file_to_say_it_in_new_sessions(
+    creds_file: Path, clean_env: dict[str, str]
+) -> None:
+    # pwsh outside Windows keeps the values in a managed file, as bash does, though on
+    # Windows it keeps them in the user environment.
+    kept = invoke_envgen(["import", str(creds_file), "--persist", "--shell", "pwsh"], clean_env)
+    shell = _pwsh_applied(clean_env, kept)
+    managed = Path(clean_env["XDG_CONFIG_HOME"]) / "envgen" / "persist.ps1"
+    profile = Path(clean_env["XDG_CONFIG_HOME"]) / "powershell" / "Microsoft.PowerShell_profile.ps1"
+    before = (managed.read_bytes(), profile.read_bytes())
+
+    result = invoke_envgen(["refresh", "--hook", "--shell", "pwsh"], _expired(shell))
+    assert result.returncode == 0
+    after = _pwsh_applied(shell, result)
+    assert not {name for name in after if name.startswith(("AWS_ACCESS", "AWS_SECRET", "ENVGEN_"))}
+    assert "SetEnvironmentVariable" not in result.stdout.decode()
+    assert (managed.read_bytes(), profile.read_bytes()) == before
+    [line] = result.stderr.decode().splitlines()
+    assert "are unset" in line
+
+
+def test_expiry_at_a_prompt_deletes_values_kept_in_the_windows_user_environment(
+    creds_file: Path, clean_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = Path(clean_env["HOME"])
+    on_windows = UserPlaces(home, clean_env, windows=True)
+    monkeypatch.setattr(UserPlaces, "current", classmethod(lambda cls: on_windows))
+    kept = invoke_envgen(
+        ["import", str(creds_file), "--persist", "--shell", "powershell"], clean_env
+    )
+    assert "SetEnvironmentVariable" in kept.stdout.decode()
+    shell = _pwsh_applied(
+        clean_env,
+        subprocess.CompletedProcess(
+            kept.args,
+            0,
+            b"".join(
+                line + b"\n"
+                for line in kept.stdout.splitlines()
+                if not line.startswith(b"[Environment]")
+            ),
+            b"",
+        ),
+    )
+
+    result = invoke_envgen(["refresh", "--hook", "--shell", "powershell"], _expired(shell))
+    assert result.returncode == 0, result.stderr.decode()
+    deleted = [
+        line
+        for line in result.stdout.decode().splitlines()
+        if line.startswith("[Environment]::SetEnvironmentVariable(")
+    ]
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        assert f"[Environment]::SetEnvironmentVariable('{name}', $null, 'User')" in deleted
+    for name in ("ENVGEN_EXPIRATION", "ENVGEN_CHECK_AT", "ENVGEN_SOURCE"):
+        assert f"[Environment]::SetEnvironmentVariable('{name}', $null, 'User')" in deleted
+    assert len(result.stderr.decode().splitlines()) == 1
+    assert list((home / ".config").glob("envgen/*")) == []
+
+
+@pytest.mark.shell("fish")
+@pytest.mark.posix("fish")
+def test_expiry_at_a_prompt_erases_fish_universal_variables(
+    creds_file: Path, clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    fish = require_program("fish")
+    kept = invoke_envgen(["import", str(creds_file), "--persist", "--shell", "fish"], clean_env)
+    assert kept.returncode == 0, kept.stderr.decode()
+    output = tmp_path / "kept.fish"
+    output.write_bytes(kept.stdout)
+
+    def fish_run(command: str) -> str:
+        done = subprocess.run(
+            [fish, "-c", command], env=clean_env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def universal() -> set[str]:
+        names = fish_run("set --names -U").split()
+        return {name for name in names if name.startswith(("AWS_", "ENVGEN_"))}
+
+    fish_run(f"source {output}")
+    assert {"AWS_SECRET_ACCESS_KEY", "ENVGEN_SOURCE", "ENVGEN_EXPIRATION"} <= universal()
+    # A later session, where the hook finds the universal values past their expiry.
+    fish_run(
+        f"set -gx ENVGEN_EXPIRATION {int(time.time()) - 5}; "
+        "envgen refresh --hook --shell fish | source"
+    )
+    assert universal() == set()

@@ -11,10 +11,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from envgen.credentials import Changes
-from envgen.places import UserPlaces
-
 if TYPE_CHECKING:
+    from envgen.credentials import Changes
     from envgen.dialects.base import Dialect
 
 
@@ -38,19 +36,3 @@ class InOutputPersistence:
 
     def apply(self) -> None:
         """Nothing to do here: the shell does it when it runs the output."""
-
-
-def forgetting_kept_values(
-    dialect: Dialect, unsets: tuple[str, ...], places: UserPlaces | None = None
-) -> str:
-    """The commands, to follow the output that unsets `unsets`, that also erase them from where
-    the shell keeps variables itself, for credentials that were persisted there and expired.
-
-    Nothing for a shell with a managed file: that file stops applying its values at their
-    expiry by itself. Nothing more for fish: its output already erases the universal
-    variables with the globals. The Windows user environment needs its own commands.
-    """
-    places = places or UserPlaces.current()
-    if dialect.persistence.kept_in_output(places) is None:
-        return ""
-    return dialect.render_persist(Changes({}, unsets))

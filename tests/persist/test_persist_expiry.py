@@ -19,12 +19,10 @@ from pathlib import Path
 import pytest
 
 from conftest import require_program
-from envgen.credentials import MANAGED_VARIABLES, Changes, Credentials, format_expiration
+from envgen.credentials import Changes, Credentials, format_expiration
 from envgen.dialects import SHELLS as DIALECTS
 from envgen.dialects import RenderContext
 from envgen.dialects.base import KeptUntil
-from envgen.persist.in_output import forgetting_kept_values
-from envgen.places import UserPlaces
 from envgen_in_process import invoke_envgen
 from shell_harness import DUMPER, MANAGED, REAL_SHELLS, RealShell, real_shell
 
@@ -289,72 +287,3 @@ def test_nushell_startup_line_of_an_earlier_envgen_is_replaced_and_removed(
     assert cleared.returncode == 0, cleared.stderr.decode()
     assert startup.read_bytes() == own
     assert not managed.exists()
-
-
-# --- values a shell keeps itself: the prompt hook's output erases them at expiry ------------
-
-
-@pytest.mark.parametrize(
-    ("name", "windows", "expected"),
-    [
-        ("powershell", True, "[Environment]::SetEnvironmentVariable('{name}', $null, 'User')"),
-        ("pwsh", True, "[Environment]::SetEnvironmentVariable('{name}', $null, 'User')"),
-        ("cmd", True, "REG DELETE HKCU\\Environment /v {name} /f"),
-    ],
-)
-def test_expired_values_are_deleted_from_the_windows_user_environment(
-    name: str, windows: bool, expected: str, tmp_path: Path
-) -> None:
-    places = UserPlaces(tmp_path, {}, windows=windows)
-    erased = forgetting_kept_values(DIALECTS[name], MANAGED_VARIABLES, places).splitlines()
-    assert erased == [expected.format(name=variable) for variable in MANAGED_VARIABLES]
-
-
-@pytest.mark.parametrize("name", [case.name for case in MANAGED_FILE_SHELLS] + ["pwsh"])
-def test_a_managed_file_needs_nothing_erased(name: str, tmp_path: Path) -> None:
-    # Not on Windows: there PowerShell keeps the values in the user environment.
-    places = UserPlaces(tmp_path, {}, windows=False)
-    assert forgetting_kept_values(DIALECTS[name], MANAGED_VARIABLES, places) == ""
-
-
-@pytest.mark.shell("fish")
-@pytest.mark.posix("fish")
-def test_the_unset_output_erases_fish_universal_variables(
-    clean_env: dict[str, str], tmp_path: Path
-) -> None:
-    fish = require_program("fish")
-    kept = invoke_envgen(
-        [
-            "import",
-            "--access-key-id",
-            "ASIAEXAMPLE",
-            "--secret-access-key",
-            SECRET,
-            "--session-token",
-            TOKEN,
-            "--expiration",
-            "2099-12-31T23:59:59Z",
-            "--persist",
-            "--shell",
-            "fish",
-        ],
-        clean_env,
-    )
-    assert kept.returncode == 0, kept.stderr.decode()
-    first = tmp_path / "first.fish"
-    first.write_bytes(kept.stdout)
-    done = subprocess.run([fish, "-c", f"source {first}"], env=clean_env, timeout=120)
-    assert done.returncode == 0
-    later = tmp_path / "seen.json"
-    seen, _ = _fresh_session(real_shell("fish"), clean_env, later)
-    assert seen["AWS_SECRET_ACCESS_KEY"] == SECRET
-
-    dialect = DIALECTS["fish"]
-    unset = dialect.render(Changes({}, MANAGED_VARIABLES), RenderContext(utf8_locale=True))
-    unset += forgetting_kept_values(dialect, MANAGED_VARIABLES)
-    forget = tmp_path / "forget.fish"
-    forget.write_text(unset, encoding="utf-8")
-    done = subprocess.run([fish, "-c", f"source {forget}"], env=clean_env, timeout=120)
-    assert done.returncode == 0
-    seen, _ = _fresh_session(real_shell("fish"), clean_env, later)
-    assert {name: seen[name] for name in MANAGED} == dict.fromkeys(MANAGED), seen
