@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from envgen.credentials import SECRET_VARIABLES, Changes
-from envgen.detect import detect_shell
 from envgen.dialects import Dialect, Format, RenderContext, format_named
 from envgen.durations import describe_expiry
 from envgen.errors import UsageError
@@ -70,7 +69,13 @@ def prepare(options: OutputOptions, streams: Streams, command_line: str) -> Outp
     """Check the output options before any input is read or any request is made, so a typo
     costs no MFA prompt and no trip to STS; the dialect is found here, once."""
     streams.output()
-    dialect = format_named(options.format) or detect_shell(options.shell, warn=say)
+    dialect = format_named(options.format)
+    if dialect is None:
+        # Imported only here: a format such as json (a credential_process line) needs no
+        # shell, and finding one walks the process tree.
+        from envgen.detect import detect_shell
+
+        dialect = detect_shell(options.shell, warn=say)
     if options.persist and not isinstance(dialect, Dialect):
         raise UsageError(
             f"--persist keeps variables for a shell; --format {dialect.name} has none "
