@@ -66,13 +66,14 @@ SHELLS: dict[str, Dialect] = {
         FishDialect(
             "fish", Persistence(kept_by_output=fish.universal_variables), prompt_hook="hook.j2"
         ),
-        PowerShellDialect("powershell", POWERSHELL_PERSISTENCE),
-        PowerShellDialect("pwsh", POWERSHELL_PERSISTENCE),
+        PowerShellDialect("powershell", POWERSHELL_PERSISTENCE, prompt_hook="hook.j2"),
+        PowerShellDialect("pwsh", POWERSHELL_PERSISTENCE, prompt_hook="hook.j2"),
         CmdDialect("cmd", Persistence(kept_by_output=cmd.user_environment)),
         CshDialect(
             "tcsh",
             Persistence(startup_file=csh.tcshrc_else_cshrc, managed_file=csh.MANAGED_FILE),
             byte_locale_output_bytes=csh.TCSH_BYTE_LOCALE_OUTPUT_BYTES,
+            prompt_hook="hook-tcsh.j2",
         ),
         CshDialect(
             "csh",
@@ -80,12 +81,20 @@ SHELLS: dict[str, Dialect] = {
             longest_word_bytes=csh.BSD_CSH_WORD_BYTES,
         ),
         ElvishDialect(
-            "elvish", Persistence(startup_file=elvish.rc_elv, managed_file=elvish.MANAGED_FILE)
+            "elvish",
+            Persistence(startup_file=elvish.rc_elv, managed_file=elvish.MANAGED_FILE),
+            prompt_hook="hook.j2",
         ),
         XonshDialect(
-            "xonsh", Persistence(startup_file=xonsh.xonshrc, managed_file=xonsh.MANAGED_FILE)
+            "xonsh",
+            Persistence(startup_file=xonsh.xonshrc, managed_file=xonsh.MANAGED_FILE),
+            prompt_hook="hook.j2",
         ),
-        NuDialect("nu", Persistence(startup_file=nu.config_nu, managed_file=nu.MANAGED_FILE)),
+        NuDialect(
+            "nu",
+            Persistence(startup_file=nu.config_nu, managed_file=nu.MANAGED_FILE),
+            prompt_hook="hook.j2",
+        ),
     )
 }
 

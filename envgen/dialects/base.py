@@ -187,8 +187,13 @@ class Dialect(Format):
         """The prompt hook, running envgen as the words `envgen` say (an absolute path first,
         never a name looked up in PATH before each prompt)."""
         assert self.prompt_hook is not None
-        command = " ".join(self.quote_path(word) for word in envgen)
-        return render_template(f"{self.family}/{self.prompt_hook}", envgen=command)
+        return render_template(
+            f"{self.family}/{self.prompt_hook}", envgen=self.hook_command(envgen), shell=self.name
+        )
+
+    def hook_command(self, envgen: Sequence[str]) -> str:
+        """The words that run envgen, as the hook's code runs a program by its path."""
+        return " ".join(self.quote_path(word, "the command that runs envgen") for word in envgen)
 
     def apply_hint(self, command: str) -> str:
         return self.apply.format(command=command)
@@ -225,7 +230,7 @@ class Dialect(Format):
             f"{self.family}/persist-block.j2", path=self.quote_path(str(managed_file))
         )
 
-    def quote_path(self, path: str) -> str:
-        """A path as a literal in the shell's startup file."""
-        self.check("the path of envgen's managed file", path)
+    def quote_path(self, path: str, what: str = "the path of envgen's managed file") -> str:
+        """A path (`what`) as a literal in the shell's startup file."""
+        self.check(what, path)
         return self.quote(path)

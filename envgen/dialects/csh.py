@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,11 +56,13 @@ class CshDialect(Dialect):
         *,
         longest_word_bytes: int | None = None,
         byte_locale_output_bytes: int | None = None,
+        prompt_hook: str | None = None,
     ) -> None:
         """`longest_word_bytes`: the longest word this csh builds (BSD csh's limit), None
         for no limit. `byte_locale_output_bytes`: how much output this csh reads back whole
-        outside a UTF-8 locale when it holds non-ASCII text (tcsh's), None for any."""
-        super().__init__(name, persistence)
+        outside a UTF-8 locale when it holds non-ASCII text (tcsh's), None for any.
+        `prompt_hook`: for a csh that has `precmd` (tcsh; BSD csh has none)."""
+        super().__init__(name, persistence, prompt_hook)
         self.longest_word_bytes = longest_word_bytes
         self.byte_locale_output_bytes = byte_locale_output_bytes
 
@@ -114,6 +117,18 @@ class CshDialect(Dialect):
         if limit is not None and not context.utf8_locale and len(text.encode("utf-8")) > limit:
             self.refuse_non_ascii(changes, limit)
         return text
+
+    def render_hook(self, envgen: Sequence[str]) -> str:
+        assert self.prompt_hook is not None
+        # An alias holds one line, and its text is quoted once more to be defined: the check
+        # template's lines are joined, and the refresh command is quoted inside the quotes.
+        refresh = f"{self.hook_command(envgen)} refresh --hook --shell {self.name}"
+        check = render_template(f"csh/{self.prompt_hook.removesuffix('.j2')}-check.j2")
+        return render_template(
+            f"csh/{self.prompt_hook}",
+            refresh=self.quote(refresh),
+            check=self.quote(" ".join(check.split("\n")).strip()),
+        )
 
     def refuse_non_ascii(self, changes: Changes, limit: int) -> None:
         for variable, value in changes.assignments.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,10 +56,14 @@ class NuDialect(Dialect):
             notice=EXPIRED_NOTICE_ENTRY,
         )
 
-    def quote_path(self, path: str) -> str:
+    def hook_command(self, envgen: Sequence[str]) -> str:
+        # `^` runs the first word as an external command even where it names a file.
+        return "^" + super().hook_command(envgen)
+
+    def quote_path(self, path: str, what: str = "the path of envgen's managed file") -> str:
         # A raw string takes every character as it is; enough `#` keep a
         # `'#` inside the path from ending it.
-        self.check("the path of envgen's managed file", path)
+        self.check(what, path)
         hashes = "#"
         while f"'{hashes}" in path:
             hashes += "#"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,13 @@ class PowerShellDialect(Dialect):
             # A leading string makes every `+` concatenate rather than add [char]s.
             parts.insert(0, "''")
         return " + ".join(parts)
+
+    def hook_command(self, envgen: Sequence[str]) -> str:
+        # A quoted word may be a concatenation ('a' + [char]0x00E9), which a command's
+        # arguments would split at each `+`: in parentheses it is one expression.
+        return " ".join(
+            f"({self.quote_path(word, 'the command that runs envgen')})" for word in envgen
+        )
 
 
 # On Windows, [Environment]::SetEnvironmentVariable(..., 'User') writes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,12 @@ class XonshDialect(Dialect):
         # non-ASCII character, so the literal stays on one line whatever
         # the terminal's encoding.
         return ascii(value)
+
+    def hook_command(self, envgen: Sequence[str]) -> str:
+        # In subprocess mode @(...) passes a Python value as one word, untouched.
+        return " ".join(
+            f"@({self.quote_path(word, 'the command that runs envgen')})" for word in envgen
+        )
 
 
 def xonshrc(places: UserPlaces) -> Path:
