@@ -1145,6 +1145,11 @@ def envgen_command(program: str | None) -> list[str]:
             "Add to the startup file:",
             '  bash (~/.bashrc), zsh (~/.zshrc):  eval "$(envgen hook bash)"   (or zsh)',
             "  fish (config.fish):                envgen hook fish | source",
+            '  tcsh (~/.tcshrc):                  eval "`envgen hook tcsh`"',
+            "  elvish (rc.elv):                   eval (envgen hook elvish | slurp)",
+            "  xonsh (~/.xonshrc):                execx($(envgen hook xonsh))",
+            "  nushell (config.nu):               $env.config.hooks.pre_prompt ++= [(^envgen hook nu)]",
+            "  PowerShell ($PROFILE):             envgen hook pwsh | Invoke-Expression   (or powershell)",
         ]
     ),
 )
