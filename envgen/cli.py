@@ -1009,8 +1009,14 @@ def console_command(
     cls=EnvgenCommand,
     short_help="Run a command with credentials; the shell is untouched.",
     help="Run a command with temporary credentials in its environment; the shell is untouched.",
-    epilog="Examples: envgen exec prod -- aws s3 ls\n\n"
-    "          envgen exec prod --serve -- terraform apply",
+    epilog="\n".join(
+        [
+            "\b",
+            "Examples:",
+            "  envgen exec prod -- aws s3 ls",
+            "  envgen exec prod --serve -- terraform apply",
+        ]
+    ),
 )
 def exec_command(
     ctx: typer.Context,
