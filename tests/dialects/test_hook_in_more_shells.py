@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -52,8 +54,10 @@ class HookShell:
     """The README's line for the start-up file."""
     apply: str
     """The shell's idiom with `envgen assume hooked`."""
+    user_hook: str
+    """The user's own code before each prompt, there before envgen's: sets USER_HOOK=ran."""
     show: str
-    """Prints LABEL=<access key id>, with LABEL where {label} stands."""
+    """Prints LABEL=<the value of VARIABLE>, for {label} and {variable}."""
     forget_window: str
     """Drops ENVGEN_REFRESH_BEFORE, so later checks find the renewed keys fresh."""
     touch: str
@@ -79,7 +83,8 @@ HOOK_SHELLS = {
             prelude=("set edit:prompt = { put 'elvish> ' }", "set edit:rprompt = { put '' }"),
             install="eval (envgen hook elvish | slurp)",
             apply="eval (envgen assume hooked | slurp)",
-            show="echo '{label}='$E:AWS_ACCESS_KEY_ID",
+            user_hook="set edit:before-readline = [$nop~ { set-env USER_HOOK ran }]",
+            show="echo '{label}='$E:{variable}",
             forget_window="unset-env ENVGEN_REFRESH_BEFORE",
             touch="echo > {path}",
             idle=("var x = 1", "nop"),
@@ -94,7 +99,8 @@ HOOK_SHELLS = {
             prelude=("$PROMPT = 'xonsh> '",),
             install="execx($(envgen hook xonsh))",
             apply="execx($(envgen assume hooked))",
-            show="print('{label}=' + $AWS_ACCESS_KEY_ID)",
+            user_hook="events.on_pre_prompt(lambda **_: ${...}.__setitem__('USER_HOOK', 'ran'))",
+            show="print('{label}=' + ${variable})",
             forget_window="del $ENVGEN_REFRESH_BEFORE",
             touch="open({path!r}, 'w').close()",
             idle=("x = 1", "y = x + 1"),
@@ -109,7 +115,8 @@ HOOK_SHELLS = {
             prelude=("$env.PROMPT_COMMAND = {|| 'nu> ' }; $env.PROMPT_COMMAND_RIGHT = ''",),
             install="$env.config.hooks.pre_prompt ++= [(^envgen hook nu)]",
             apply="envgen assume hooked | from json | load-env",
-            show="print $'{label}=($env.AWS_ACCESS_KEY_ID)'",
+            user_hook="$env.config.hooks.pre_prompt = [{|| $env.USER_HOOK = 'ran' }]",
+            show="print $'{label}=($env.{variable})'",
             forget_window="hide-env ENVGEN_REFRESH_BEFORE",
             touch="'' | save -f {path!r}",
             idle=("let x = 1", "$env.UNRELATED = 'x'"),
@@ -124,7 +131,8 @@ HOOK_SHELLS = {
             prelude=("set prompt = 'tcsh> '",),
             install='eval "`envgen hook tcsh`"',
             apply='eval "`envgen assume hooked`"',
-            show="echo {label}=$AWS_ACCESS_KEY_ID",
+            user_hook="alias precmd 'setenv USER_HOOK ran'",
+            show="echo {label}=${variable}",
             forget_window="unsetenv ENVGEN_REFRESH_BEFORE",
             touch="echo > {path}",
             idle=("set x = 1", "@ y = 2"),
@@ -154,11 +162,6 @@ def _run(session: TerminalSession, *lines: str) -> None:
         session.wait_until_idle()
 
 
-def _shown_key(session: TerminalSession, shell: HookShell, label: str) -> str:
-    session.type(shell.show.format(label=label))
-    return session.read_until(rf"{label}=(ASIA[A-Z0-9]+)\n").group(1)
-
-
 @pytest.mark.parametrize("shell", CASES)
 def test_inside_the_window_the_hook_renews_before_the_next_prompt(
     shell: HookShell, sts_env: dict[str, str], sts: StsServer, tmp_path: Path
@@ -167,13 +170,18 @@ def test_inside_the_window_the_hook_renews_before_the_next_prompt(
     env = _terminal_env(sts_env, ENVGEN_REFRESH_BEFORE=WHOLE_LIFETIME_WINDOW)
     with TerminalSession.start(shell.argv, env=env, cwd=tmp_path) as session:
         session.wait_until_idle()
-        _run(session, *shell.prelude, shell.install)
+        _run(session, *shell.prelude, shell.user_hook, shell.install)
+        key = "AWS_ACCESS_KEY_ID"
         # On one line, so the first keys are shown before the hook's next check.
-        session.type(f"{shell.apply}; {shell.show.format(label='FIRST')}")
+        session.type(f"{shell.apply}; {shell.show.format(label='FIRST', variable=key)}")
         first = session.read_until(r"FIRST=(ASIA[A-Z0-9]+)\n").group(1)
         session.wait_until_idle()
-        session.type(f"{shell.forget_window}; {shell.show.format(label='NOW')}")
+        session.type(f"{shell.forget_window}; {shell.show.format(label='NOW', variable=key)}")
         renewed = session.read_until(r"NOW=(ASIA[A-Z0-9]+)\n").group(1)
+        session.wait_until_idle()
+        # The user's own hook still runs beside envgen's.
+        session.type(shell.show.format(label="USER", variable="USER_HOOK"))
+        session.read_until(r"USER=ran\n")
         session.wait_until_idle()
         screen = session.screen
     assert renewed != first, screen
@@ -330,3 +338,45 @@ def test_the_powershell_hook_reads_the_clock_and_keeps_the_users_prompt(name: st
         "if ($null -eq $global:EnvgenPromptBeforeHook) "
         "{ $global:EnvgenPromptBeforeHook = $function:prompt };"
     )
+
+
+# What the hook does when PowerShell shows its prompt, run where PowerShell is installed
+# (Windows and macOS CI): the script calls the prompt function as the host does.
+POWERSHELL_PROMPTS = """\
+function global:prompt {{ "USER-PROMPT exit=$LASTEXITCODE ok=$? " }}
+envgen hook {name} | Invoke-Expression
+envgen assume hooked | Invoke-Expression
+"FIRST=$env:AWS_ACCESS_KEY_ID"
+& {python} -c 'import sys; sys.exit(3)'
+prompt
+"NOW=$env:AWS_ACCESS_KEY_ID"
+"EXIT=$LASTEXITCODE"
+"""
+
+
+@pytest.mark.parametrize("name", ["pwsh", "powershell"])
+def test_the_powershell_hook_renews_when_the_prompt_is_shown(
+    name: str, sts_env: dict[str, str], sts: StsServer, tmp_path: Path
+) -> None:
+    program = require_program(name)
+    env = _terminal_env(sts_env, ENVGEN_REFRESH_BEFORE=WHOLE_LIFETIME_WINDOW)
+    script = tmp_path / "prompts.ps1"
+    python = SHELLS[name].quote(sys.executable)
+    script.write_text(POWERSHELL_PROMPTS.format(name=name, python=python), encoding="utf-8")
+    done = subprocess.run(
+        [program, "-NoProfile", "-NonInteractive", "-File", str(script)],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    shown = done.stdout.decode()
+    assert done.returncode == 0, (shown, done.stderr.decode())
+    first = re.search(r"^FIRST=(ASIA[A-Z0-9]+)$", shown, re.MULTILINE)
+    renewed = re.search(r"^NOW=(ASIA[A-Z0-9]+)$", shown, re.MULTILINE)
+    assert first is not None and renewed is not None, shown
+    assert renewed.group(1) != first.group(1)
+    assert sts.log.counts() == {"AssumeRole": 2}, shown
+    # The user's prompt ran after the check, seeing what the last command left.
+    assert "USER-PROMPT exit=3 ok=False" in shown
+    assert re.search(r"^EXIT=3$", shown, re.MULTILINE), shown
