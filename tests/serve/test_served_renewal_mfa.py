@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HARNESS
+from conftest import ENVGEN, HARNESS
 from sts_server import StsServer, converse_on_terminal, role_arn, run_envgen
 
 pytestmark = pytest.mark.posix("a pseudo-terminal")
@@ -130,21 +130,19 @@ _HOLDS_THE_TERMINAL = (
     "os.tcsetpgrp(tty, envgens)\n"
 )
 
-# A login shell's part: leads a new session on the terminal argv[1], runs argv[2:] as a job
-# in the foreground (its own process group, whose parent is in the session, as at a prompt:
-# a job that reads the terminal from the background is stopped, not refused), and exits with
-# its status.
+# A shell's part at its prompt: runs argv[1:] as a job in the foreground of the terminal (its
+# own process group, whose parent is in the session: a job that reads the terminal from the
+# background is stopped, not refused), and exits with its status.
 _AS_A_JOB = (
     "import os, signal, sys\n"
-    "os.setsid()\n"
-    "tty = os.open(sys.argv[1], os.O_RDWR)\n"
+    "tty = os.open('/dev/tty', os.O_RDWR)\n"
     "signal.signal(signal.SIGTTOU, signal.SIG_IGN)\n"
     "job = os.fork()\n"
     "if job == 0:\n"
     "    os.setpgid(0, 0)\n"
     "    os.tcsetpgrp(tty, os.getpgrp())\n"
     "    signal.signal(signal.SIGTTOU, signal.SIG_DFL)\n"
-    "    os.execvp(sys.argv[2], sys.argv[2:])\n"
+    "    os.execvp(sys.argv[1], sys.argv[1:])\n"
     "sys.exit(os.waitstatus_to_exitcode(os.waitpid(job, 0)[1]))\n"
 )
 
@@ -152,38 +150,16 @@ _AS_A_JOB = (
 def test_a_renewal_does_not_stop_envgen_while_the_command_holds_the_terminal(
     mfa_env, sts: StsServer
 ):
-    import os
-    import pty
-    import select
-    import subprocess
-
-    from conftest import ENVGEN
-
-    controller, terminal = pty.openpty()
-    args = ["exec", *ROLE_WITH_MFA, "--serve", "--", sys.executable, "-c", _HOLDS_THE_TERMINAL]
-    process = subprocess.Popen(
-        [sys.executable, "-c", _AS_A_JOB, os.ttyname(terminal), ENVGEN, *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=mfa_env,
+    # A stopped envgen would never end: the job's parent waits for it, and the test fails
+    # when the conversation at the terminal times out.
+    result, _shown = converse_on_terminal(
+        ["exec", *ROLE_WITH_MFA, "--serve", "--", sys.executable, "-c", _HOLDS_THE_TERMINAL],
+        mfa_env,
+        [(b"holding", b"")],
+        program=(sys.executable, "-c", _AS_A_JOB, ENVGEN),
     )
-    try:
-        shown = b""
-        while b"holding" not in shown:
-            ready, _, _ = select.select([controller], [], [], 30)
-            assert ready, shown
-            shown += os.read(controller, 4096)
-        # A stopped envgen would never end: the job's parent waits for it.
-        stdout, stderr = process.communicate(timeout=40)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        os.close(controller)
-        os.close(terminal)
 
-    assert process.returncode == 0, stderr.decode()
-    problems = [line for line in stderr.decode().splitlines() if "could not renew" in line]
-    assert len(problems) == 1, stderr.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    problems = [line for line in result.stderr.decode().splitlines() if "could not renew" in line]
+    assert len(problems) == 1, result.stderr.decode()
     assert "the command holds it" in problems[0]
