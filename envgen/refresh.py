@@ -26,7 +26,14 @@ from datetime import datetime, timezone
 from types import FrameType
 
 from envgen import records
-from envgen.credentials import ACCESS_KEY_ID, CREDENTIAL_VARIABLES, IDENTITY_SELECTORS, Changes
+from envgen.credentials import (
+    ACCESS_KEY_ID,
+    CREDENTIAL_VARIABLES,
+    DEFAULT_REGION,
+    IDENTITY_SELECTORS,
+    REGION,
+    Changes,
+)
 from envgen.dialects import Dialect
 from envgen.durations import describe_expiry
 from envgen.errors import EnvgenError, UsageError
@@ -112,9 +119,10 @@ def refuse_unrenewable(origin: Origin) -> None:
 @contextlib.contextmanager
 def _without_envgens_keys(origin: Origin) -> Iterator[None]:
     """The process's environment without the credentials being replaced: the source must sign
-    with what signed the first time, never with them. A profile that was chosen by
-    AWS_PROFILE is in the record; a profile named since must not choose for it."""
-    removed = list(CREDENTIAL_VARIABLES)
+    with what signed the first time, never with them. The region stays, as the shell holds
+    it. A profile that was chosen by AWS_PROFILE is in the record; a profile named since must
+    not choose for it."""
+    removed = [name for name in CREDENTIAL_VARIABLES if name not in (REGION, DEFAULT_REGION)]
     if origin.profile is None:
         removed += IDENTITY_SELECTORS
     saved = {name: os.environ.pop(name) for name in removed if name in os.environ}

@@ -284,3 +284,23 @@ def test_a_shell_without_a_prompt_hook_is_told_what_to_do(
 
 def test_python_dash_m_is_isolated_from_the_working_directory() -> None:
     assert envgen_command(None) == [sys.executable, "-I", "-m", "envgen"]
+
+
+def test_fish_universal_variables_are_cleared_at_the_first_prompt_after_the_expiry(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    with interactive("fish", clean_env, tmp_path) as session:
+        creds = document(tmp_path, seconds=10)
+        expires = time.time() + 10
+        session.type(f"envgen import {creds} --persist | source")
+        session.read_until(r"keeps .* fish's universal variables")
+        session.wait_until_idle()
+        session.type("exit")
+    time.sleep(max(0, expires - time.time()) + 1)
+    # A fish started after the expiry finds the keys in its universal variables.
+    (tmp_path / "later").mkdir()
+    with interactive("fish", clean_env, tmp_path / "later") as later:
+        later.read_until(r"envgen: the credentials in this shell expired at .* and are unset")
+        later.type("set -U | string match -q -r '^AWS_|^ENVGEN_'; and echo kept; or echo gone")
+        later.read_until(r"\ngone\n")
+    assert "kept" not in later.screen.split("echo gone")[-1]

@@ -15,6 +15,7 @@ from conftest import require_program
 from envgen.places import UserPlaces
 from envgen.records import Origin, key_digest
 from envgen_in_process import invoke_envgen
+from sso_server import SsoServer, signed_in_as_the_aws_cli
 from sts_server import StsServer, role_arn
 
 ROLE_PROFILE = f"""\
@@ -312,3 +313,26 @@ def test_expiry_at_a_prompt_erases_fish_universal_variables(
         "envgen refresh --hook --shell fish | source"
     )
     assert universal() == set()
+
+
+def test_an_expired_sso_sign_in_is_said_once_with_what_to_run(
+    sso_env: dict[str, str], sso_server: SsoServer
+) -> None:
+    signed_in_as_the_aws_cli(sso_env, sso_server, seconds=3)
+    shell = assumed(sso_env, "dev")
+    time.sleep(3.5)
+    result = hook({**shell, "ENVGEN_REFRESH_BEFORE": "86400"})
+    after = applied(shell, result)
+    assert after["ENVGEN_CHECK_AT"] == shell["ENVGEN_EXPIRATION"]
+    assert after["AWS_ACCESS_KEY_ID"] == shell["AWS_ACCESS_KEY_ID"]
+    [line] = result.stderr.decode().splitlines()
+    assert line.endswith('renew them with: envgen sso login dev, then eval "$(envgen refresh)"')
+    assert len(sso_server.issued) == 1
+
+
+def test_a_renewal_keeps_the_region_the_shell_has(role_env: dict[str, str], sts: StsServer) -> None:
+    shell = assumed({**role_env, "AWS_REGION": "ap-south-1"}, "dev")
+    assert shell["AWS_REGION"] == "ap-south-1"
+    renewed = applied(shell, hook({**shell, "ENVGEN_REFRESH_BEFORE": "7200"}))
+    assert renewed["AWS_ACCESS_KEY_ID"] != shell["AWS_ACCESS_KEY_ID"]
+    assert (renewed["AWS_REGION"], renewed["AWS_DEFAULT_REGION"]) == ("ap-south-1", "ap-south-1")
