@@ -22,8 +22,9 @@ command's wall time to its floor:
 
 Then the same cache hit, completion of a profile name and `--help` with a 10-line
 config and with one of 10,000 lines and 2,000 profiles: the large file may cost at
-most a few milliseconds more. A cache miss with the large file must parse it (botocore
-does); it may cost no more over the small file than botocore's own parse of it does.
+most 15 ms more CPU time. A cache miss with the large file must parse it (botocore
+does); it may cost no more over the small file than botocore's own parse of it does,
+within the same 15 ms.
 
 Then the prompt hook (`envgen hook`): what it adds to each prompt in bash and zsh while the
 credentials are fresh (target: under 1 ms, and no process), timed as many calls of the hook
@@ -600,25 +601,34 @@ def report(
     print()
     print(
         f"With a 10-line config and with one of {LARGE_CONFIG_PROFILES:,} profiles "
-        f"({LARGE_CONFIG_PROFILES * 5:,} lines):"
+        f"({LARGE_CONFIG_PROFILES * 5:,} lines); the differences are of median CPU times, "
+        "which other work on the machine hardly moves, where a few milliseconds of wall time "
+        "drown in it:"
     )
     print()
-    print("| command | 10 lines | 10,000 lines | difference | target |")
+    print("| command | 10 lines: wall, CPU | 10,000 lines: wall, CPU | CPU difference | target |")
     print("|---|---:|---:|---:|---:|")
-    parse_cost = wall["parse@large"][1] - wall[small_of["parse"]][1]
+    parse_cost = cpu["parse@large"] - cpu[small_of["parse"]]
     for name, (label, _small, _large) in sizes.items():
-        small, large = wall[small_of[name]][1], wall[f"{name}@large"][1]
-        added = large - small
+        small, large = small_of[name], f"{name}@large"
+        added = cpu[large] - cpu[small]
         if name == "parse":
             target = "(floor)"
         elif name == "miss":
-            verdict = "met" if added <= parse_cost else "missed"
-            target = f"<= botocore's own reading, {parse_cost * 1000:+.0f} ms ({verdict})"
+            # botocore must read the whole file on a miss; envgen may add no more than a
+            # hit may.
+            allowed = parse_cost + LARGE_CONFIG_ALLOWANCE
+            verdict = "met" if added <= allowed else "missed"
+            target = (
+                f"<= botocore's own reading ({parse_cost * 1000:+.0f} ms) "
+                f"{LARGE_CONFIG_ALLOWANCE * 1000:+.0f} ms ({verdict})"
+            )
         else:
             verdict = "met" if added <= LARGE_CONFIG_ALLOWANCE else "missed"
             target = f"<= {LARGE_CONFIG_ALLOWANCE * 1000:+.0f} ms ({verdict})"
         print(
-            f"| `{label}` | {small * 1000:.0f} ms | {large * 1000:.0f} ms | "
+            f"| `{label}` | {wall[small][1] * 1000:.0f} ms, {cpu[small] * 1000:.0f} ms | "
+            f"{wall[large][1] * 1000:.0f} ms, {cpu[large] * 1000:.0f} ms | "
             f"{added * 1000:+.0f} ms | {target} |"
         )
 
