@@ -1,9 +1,12 @@
-"""templates/ as Jinja2 3.1.6 compiles them, written by scripts/compile-templates: do not edit.
+"""templates/ as Jinja2 compiles them, written by scripts/compile-templates: do not edit.
 
 Each entry: the template's source, the variables it looks up, and the Python code
 Jinja2 compiled it to; envgen.render runs that code when the template is unchanged.
 Templates that need more of Jinja2's runtime are left out and rendered by Jinja2.
 """
+
+# The Jinja2 that wrote the code (the code runs without it).
+JINJA2_VERSION = '3.1.6'
 
 TEMPLATES: dict[str, tuple[str, tuple[str, ...], str]] = {
     'cmd/persist.j2': (

@@ -126,12 +126,14 @@ def compiled_templates_source() -> str:
                 f"    {name!r}: (\n        {source!r},\n        {variables!r},\n        {code!r},\n    ),\n"
             )
     return (
-        f'"""templates/ as Jinja2 {jinja2.__version__} compiles them, written by '
-        "scripts/compile-templates: do not edit.\n\n"
+        '"""templates/ as Jinja2 compiles them, written by scripts/compile-templates: do not '
+        "edit.\n\n"
         "Each entry: the template's source, the variables it looks up, and the Python code\n"
         "Jinja2 compiled it to; envgen.render runs that code when the template is unchanged.\n"
         "Templates that need more of Jinja2's runtime are left out and rendered by Jinja2.\n"
         '"""\n\n'
+        "# The Jinja2 that wrote the code (the code runs without it).\n"
+        f"JINJA2_VERSION = {jinja2.__version__!r}\n\n"
         "TEMPLATES: dict[str, tuple[str, tuple[str, ...], str]] = {\n" + "".join(entries) + "}\n"
     )
 
