@@ -319,3 +319,21 @@ def test_sso_cache_hit_answers_without_botocore(
     assert loaded(hit_modules, *AWS_MODULES, "pydantic") == []
     assert hit.stdout == miss.stdout
     assert len(sso_server.calls_of("GetRoleCredentials")) == 1
+
+
+def test_a_credential_process_hit_loads_only_what_it_prints_with(
+    clean_env: dict[str, str], sts_url: str, tmp_path: Path
+) -> None:
+    """`assume PROFILE --format json` on a cache hit, what a credential_process line runs once
+    per AWS command: no typer, no Jinja2, no botocore, and no shell detection."""
+    config, profile, _ = PROFILE_SHAPES["one role"]
+    write_aws_files(clean_env, config)
+    command = ["assume", profile, "--format", "json"]
+    filled, _ = run_probed(command, {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}, tmp_path)
+    assert filled.returncode == 0, filled.stderr
+    offline = {**clean_env, "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9"}
+    hit, modules = run_probed(command, offline, tmp_path)
+    assert hit.returncode == 0, hit.stderr
+    assert hit.stdout == filled.stdout
+    assert loaded(modules, *AWS_MODULES, "pydantic", "typer", "jinja2") == []
+    assert "envgen.detect" not in modules
