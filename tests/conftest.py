@@ -72,6 +72,22 @@ def posix_only(needs: str) -> None:
         pytest.skip(f"POSIX only: needs {needs}")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Some tests run envgen as other local users (setpriv) to prove what another user can and
+    # cannot read. Run as root, a checkout made in a private place (a 0700 mktemp directory,
+    # /root) is closed to them: open the checkout for reading, as its files already are
+    # (Python lists it to import envgen), and every directory above it for traversal only.
+    # Once, in the process that starts the workers.
+    if hasattr(config, "workerinput") or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return
+    if shutil.which("setpriv") is None:
+        return
+    for directory, bits in [(REPOSITORY, 0o005), *((up, 0o001) for up in REPOSITORY.parents)]:
+        mode = directory.stat().st_mode
+        if mode & bits != bits:
+            directory.chmod((mode | bits) & 0o7777)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     # @pytest.mark.posix("what it needs"): a test of something only POSIX systems have.
     marker = item.get_closest_marker("posix")
