@@ -340,14 +340,16 @@ def issued_keys(entries: dict[str, Any]) -> dict[str, str]:
     return names
 
 
-# ENVGEN_SOURCE: JSON in unpadded base64url, which carries the key digest.
-_RECORD = re.compile(rb"eyJ[A-Za-z0-9_-]+")
+# ENVGEN_SOURCE: JSON in unpadded base64url, which carries the key digest. Found after its
+# name and the quoting between (`=`, `='`, ` = '`, `": "`), never by its look alone: a random
+# session token can hold the same letters.
+_RECORD = re.compile(rb"(ENVGEN_SOURCE[^A-Za-z0-9_-]{1,8})(eyJ[A-Za-z0-9_-]+)")
 
 
 def named(data: bytes, names: dict[str, str]) -> bytes:
     def decoded(found: re.Match[bytes]) -> bytes:
-        text = base64.urlsafe_b64decode(found[0] + b"=" * (-len(found[0]) % 4))
-        return b"<record " + named(text, names) + b">"
+        text = base64.urlsafe_b64decode(found[2] + b"=" * (-len(found[2]) % 4))
+        return found[1] + b"<record " + named(text, names) + b">"
 
     if names:
         data = _RECORD.sub(decoded, data)
