@@ -38,7 +38,7 @@ def test_the_browser_gets_a_loopback_address_and_is_redirected_once(tmp_path):
 def test_the_redirect_is_served_once_and_then_gone(tmp_path):
     # The browser asks twice (a reload): the second time nothing answers any more.
     script = (
-        "import http.client, json, sys, urllib.parse\n"
+        "import http.client, json, os, sys, urllib.parse\n"
         "parts = urllib.parse.urlsplit(sys.argv[2])\n"
         "statuses = []\n"
         "for _ in range(2):\n"
@@ -48,7 +48,10 @@ def test_the_redirect_is_served_once_and_then_gone(tmp_path):
         "        statuses.append(c.getresponse().status)\n"
         "    except OSError:\n"
         "        statuses.append('closed')\n"
-        "open(sys.argv[1], 'w').write(json.dumps(statuses))\n"
+        # Whole or not at all: the test reads the record as soon as it exists.
+        "with open(sys.argv[1] + '.part', 'w') as part:\n"
+        "    part.write(json.dumps(statuses))\n"
+        "os.replace(sys.argv[1] + '.part', sys.argv[1])\n"
     )
     record = tmp_path / "statuses.json"
     command = [sys.executable, "-c", script, str(record), "%s"]
@@ -97,7 +100,10 @@ def test_another_user_asking_first_is_refused_and_the_browser_still_served(tmp_p
         "    os._exit(0 if ask()[0] == 403 else 3)\n"
         "_, status = os.waitpid(child, 0)\n"
         "mine = ask()\n"
-        "open(sys.argv[1], 'w').write(json.dumps([os.waitstatus_to_exitcode(status), mine]))\n"
+        # Whole or not at all, as above.
+        "with open(sys.argv[1] + '.part', 'w') as part:\n"
+        "    part.write(json.dumps([os.waitstatus_to_exitcode(status), mine]))\n"
+        "os.replace(sys.argv[1] + '.part', sys.argv[1])\n"
     )
     record = tmp_path / "record.json"
     warnings: list[str] = []
