@@ -133,11 +133,22 @@ def where(url: str) -> str:
     return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
+def plain_http_warning(url: str) -> str | None:
+    """The warning a request to URL deserves: plain http:// to anything but loopback."""
+    if urlsplit(url).scheme != "http" or is_loopback(url):
+        return None
+    return (
+        f"warning: {where(url)} is plain http: keys and tokens cross the network "
+        "unencrypted; use https://"
+    )
+
+
 class NetworkBudget:
     """The seconds a command may still spend waiting on HTTP exchanges."""
 
-    def __init__(self, seconds: float = NETWORK_BUDGET_SECONDS) -> None:
-        self.seconds = seconds
+    def __init__(self, seconds: float | None = None) -> None:
+        # Read when the budget is made, so a test can shorten the module's constant.
+        self.seconds = NETWORK_BUDGET_SECONDS if seconds is None else seconds
         self._spent = 0.0
 
     def remaining(self) -> float:
@@ -252,8 +263,8 @@ def _exchange(client: Any, budget: NetworkBudget, request: Any, event_name: str)
 
 # What each successful STS answer must hold; botocore parses any well-formed XML into a
 # dictionary, so a proxy's page or another service's answer would otherwise come back empty.
-_CREDENTIAL_FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
-_IDENTITY_FIELDS = ("Account", "Arn", "UserId")
+CREDENTIAL_FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
+IDENTITY_FIELDS = ("Account", "Arn", "UserId")
 
 
 def _holds_strings(fields: Any, names: tuple[str, ...]) -> bool:
@@ -268,9 +279,9 @@ def check_sts_answer(http_response: Any, parsed: Any, model: Any, **_: Any) -> N
     members = getattr(model.output_shape, "members", {}) or {}
     if "Credentials" in members:
         fields = parsed.get("Credentials") if isinstance(parsed, dict) else None
-        if not _holds_strings(fields, _CREDENTIAL_FIELDS):
+        if not _holds_strings(fields, CREDENTIAL_FIELDS):
             raise NotAnStsAnswer(http_response.url)
-    elif model.name == "GetCallerIdentity" and not _holds_strings(parsed, _IDENTITY_FIELDS):
+    elif model.name == "GetCallerIdentity" and not _holds_strings(parsed, IDENTITY_FIELDS):
         raise NotAnStsAnswer(http_response.url)
 
 
@@ -341,15 +352,11 @@ def _session_class() -> Any:
             return client
 
         def _warn_if_plain(self, url: str) -> None:
-            if urlsplit(url).scheme != "http" or is_loopback(url):
-                return
+            warning = plain_http_warning(url)
             endpoint = where(url)
-            if endpoint not in self._warned:
+            if warning is not None and endpoint not in self._warned:
                 self._warned.add(endpoint)
-                self._warn(
-                    f"warning: {endpoint} is plain http: keys and tokens cross the network "
-                    "unencrypted; use https://"
-                )
+                self._warn(warning)
 
     _SESSION_CLASS = BoundedSession
     return BoundedSession

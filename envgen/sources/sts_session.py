@@ -230,7 +230,8 @@ def as_expiration(value: Any) -> datetime | None:
     return None
 
 
-def _endpoint_of(error: Any, place: Place) -> str:
+def endpoint_named(error: Any, place: Place) -> str:
+    """The endpoint a failure names: the URL botocore's error carries, else the one configured."""
     url = (
         getattr(error, "kwargs", {}).get("endpoint_url")
         or place.endpoint_url
@@ -241,11 +242,68 @@ def _endpoint_of(error: Any, place: Place) -> str:
     return bounded_client.where(str(url)) if url else "STS"
 
 
-def _unreachable(error: Any, place: Place) -> str:
+# The one line of each failure, built here for botocore's path (sts_errors) and the direct one
+# (direct_sts) alike: the same answer reads the same whichever road the request took.
+
+
+def unreachable_line(endpoint: str, error_name: str) -> str:
+    """ENDPOINT was not reached or did not answer; ERROR_NAME is botocore's name for why."""
     return (
-        f"cannot reach STS at {_endpoint_of(error, place)} ({type(error).__name__}); check "
+        f"cannot reach STS at {endpoint} ({error_name}); check "
         "the network, --endpoint-url / AWS_ENDPOINT_URL_STS and --region"
     )
+
+
+def not_sts_line(endpoint: str) -> str:
+    return (
+        f"{endpoint} did not answer like STS; check --endpoint-url / AWS_ENDPOINT_URL_STS and "
+        "any proxy in between"
+    )
+
+
+def failed_line(error_name: str) -> str:
+    """A failure of botocore's (named ERROR_NAME) with nothing better to say."""
+    return f"the STS call failed ({error_name}); run again with ENVGEN_DEBUG=1 for details"
+
+
+def bounded_line(
+    bound: bounded_client.NetworkBudgetSpent
+    | bounded_client.ResponseTooLarge
+    | bounded_client.NotAnStsAnswer,
+) -> str:
+    """The line for an exchange that bounded_client cut short or refused."""
+    endpoint = bounded_client.where(bound.url)
+    if isinstance(bound, bounded_client.NetworkBudgetSpent):
+        return (
+            f"{endpoint} gave no complete answer within "
+            f"{bounded_client.NETWORK_BUDGET_SECONDS} s; check the network, --endpoint-url / "
+            "AWS_ENDPOINT_URL_STS and any proxy in between, then run again"
+        )
+    if isinstance(bound, bounded_client.ResponseTooLarge):
+        return (
+            f"{endpoint} answered with more than "
+            f"{bounded_client.MAX_RESPONSE_BYTES // 1024} KiB, which no STS answer is; check "
+            "--endpoint-url / AWS_ENDPOINT_URL_STS and any proxy in between"
+        )
+    return not_sts_line(endpoint)
+
+
+def refused_line(operation: str, details: Any, status: Any) -> str:
+    """STS answered OPERATION with an error: DETAILS is the answer's parsed `Error`, STATUS the
+    HTTP status of the last attempt."""
+    details = details if isinstance(details, dict) else {}
+    code = str(details.get("Code") or "UnknownError")
+    if isinstance(status, int) and status >= 500 and code not in ADVICE:
+        return (
+            f"STS answered {operation} with HTTP {status} on each of "
+            f"{bounded_client.TOTAL_ATTEMPTS} attempts; it may be down or overloaded: run "
+            "again later, or check --endpoint-url / AWS_ENDPOINT_URL_STS"
+        )
+    advice = ADVICE.get(code, "see the AWS documentation for this error code")
+    quoted = ""
+    if code in QUOTABLE_CODES and details.get("Message"):
+        quoted = f" ({' '.join(str(details['Message']).split())[:300]})"
+    return f"STS refused {operation}: {code}{quoted}; {advice}"
 
 
 @contextlib.contextmanager
@@ -257,24 +315,16 @@ def sts_errors(place: Place) -> Iterator[None]:
     try:
         yield
     except bounded_client.NotRetried as refused:
-        raise EnvgenError(_unreachable(refused.error, place)) from None
-    except bounded_client.NetworkBudgetSpent as spent:
+        error = refused.error
         raise EnvgenError(
-            f"{bounded_client.where(spent.url)} gave no complete answer within "
-            f"{bounded_client.NETWORK_BUDGET_SECONDS} s; check the network, --endpoint-url / "
-            "AWS_ENDPOINT_URL_STS and any proxy in between, then run again"
+            unreachable_line(endpoint_named(error, place), type(error).__name__)
         ) from None
-    except bounded_client.ResponseTooLarge as large:
-        raise EnvgenError(
-            f"{bounded_client.where(large.url)} answered with more than "
-            f"{bounded_client.MAX_RESPONSE_BYTES // 1024} KiB, which no STS answer is; check "
-            "--endpoint-url / AWS_ENDPOINT_URL_STS and any proxy in between"
-        ) from None
-    except bounded_client.NotAnStsAnswer as strange:
-        raise EnvgenError(
-            f"{bounded_client.where(strange.url)} did not answer like STS; check --endpoint-url "
-            "/ AWS_ENDPOINT_URL_STS and any proxy in between"
-        ) from None
+    except (
+        bounded_client.NetworkBudgetSpent,
+        bounded_client.ResponseTooLarge,
+        bounded_client.NotAnStsAnswer,
+    ) as bounded:
+        raise EnvgenError(bounded_line(bounded)) from None
     except bounded_client.BadEndpointUrl as bad:
         raise EnvgenError(
             f"the STS endpoint URL in effect is not usable: {bad.problem}; check --endpoint-url, "
@@ -286,29 +336,21 @@ def sts_errors(place: Place) -> Iterator[None]:
             "package requires"
         ) from None
     except botocore_errors.ClientError as error:
-        details = error.response.get("Error", {})
-        code = str(details.get("Code") or "UnknownError")
         operation = getattr(error, "operation_name", "") or "the STS call"
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if isinstance(status, int) and status >= 500 and code not in ADVICE:
-            raise EnvgenError(
-                f"STS answered {operation} with HTTP {status} on each of "
-                f"{bounded_client.TOTAL_ATTEMPTS} attempts; it may be down or overloaded: run "
-                "again later, or check --endpoint-url / AWS_ENDPOINT_URL_STS"
-            ) from None
-        advice = ADVICE.get(code, "see the AWS documentation for this error code")
-        quoted = ""
-        if code in QUOTABLE_CODES and details.get("Message"):
-            quoted = f" ({' '.join(str(details['Message']).split())[:300]})"
-        raise EnvgenError(f"STS refused {operation}: {code}{quoted}; {advice}") from None
+        raise EnvgenError(
+            refused_line(
+                operation,
+                error.response.get("Error", {}),
+                error.response.get("ResponseMetadata", {}).get("HTTPStatusCode"),
+            )
+        ) from None
     except bounded_client.unreachable_errors() as error:
-        raise EnvgenError(_unreachable(error, place)) from None
+        raise EnvgenError(
+            unreachable_line(endpoint_named(error, place), type(error).__name__)
+        ) from None
     except ResponseParserError:
         # Its text quotes the body received; the endpoint is what the user can check.
-        raise EnvgenError(
-            f"{_endpoint_of(None, place)} did not answer like STS; check --endpoint-url / "
-            "AWS_ENDPOINT_URL_STS and any proxy in between"
-        ) from None
+        raise EnvgenError(not_sts_line(endpoint_named(None, place))) from None
     except botocore_errors.NoCredentialsError:
         raise EnvgenError(f"no AWS credentials found; {HOW_TO_PROVIDE_CREDENTIALS}") from None
     except botocore_errors.ProfileNotFound as error:
@@ -349,6 +391,4 @@ def sts_errors(place: Place) -> Iterator[None]:
             f"STS would refuse the value of {', '.join(names) or 'a parameter'}; check it"
         ) from None
     except botocore_errors.BotoCoreError as error:
-        raise EnvgenError(
-            f"the STS call failed ({type(error).__name__}); run again with ENVGEN_DEBUG=1 for details"
-        ) from None
+        raise EnvgenError(failed_line(type(error).__name__)) from None
