@@ -8,7 +8,6 @@ functions, so they answer byte for byte alike. Nothing here imports typer.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Callable
@@ -22,19 +21,27 @@ from envgen.output import OutputOptions, OutputRequest, deliver, hold_at_termina
 from envgen.streams import Streams
 
 
-@dataclasses.dataclass
 class Invocation:
     """One run of envgen, handed to every command and callback as the click context's `obj`:
     the words it was run with (`exec` must know what followed `--`, the terminal hint repeats
     them), the streams it reads and writes, and the -q/-v given so far."""
 
-    argv: list[str]
-    streams: Streams
-    # The options whose values are secrets, masked wherever envgen repeats the command line.
-    secret_options: frozenset[str]
-    levels_given: dict[int, str] = dataclasses.field(default_factory=dict)
-    # The program the process was started as (argv[0]), which the prompt hook runs again.
-    program: str | None = None
+    def __init__(
+        self,
+        argv: list[str],
+        streams: Streams,
+        secret_options: frozenset[str],
+        levels_given: dict[int, str] | None = None,
+        program: str | None = None,
+    ) -> None:
+        self.argv = argv
+        self.streams = streams
+        # The options whose values are secrets, masked wherever envgen repeats the command
+        # line.
+        self.secret_options = secret_options
+        self.levels_given = {} if levels_given is None else levels_given
+        # The program the process was started as (argv[0]), which the prompt hook runs again.
+        self.program = program
 
     def command_line(self) -> str:
         return masked_command_line(self.argv, self.secret_options)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timezone
 
 from envgen.errors import EnvgenError, UsageError
 from envgen.records import RECORD_VARIABLES
+from envgen.values import Value
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
@@ -118,15 +123,29 @@ def read_stored_expiration(text: str) -> datetime | None:
         return None
 
 
-@dataclasses.dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    secret_access_key: str = dataclasses.field(repr=False)
-    session_token: str | None = dataclasses.field(default=None, repr=False)
-    expiration: datetime | None = None
-    region: str | None = None
+class Credentials(Value):
+    __slots__ = ("access_key_id", "secret_access_key", "session_token", "expiration", "region")
+    _hidden = frozenset({"secret_access_key", "session_token"})
+    access_key_id: Final[str]
+    secret_access_key: Final[str]
+    session_token: Final[str | None]
+    expiration: Final[datetime | None]
+    region: Final[str | None]
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None = None,
+        expiration: datetime | None = None,
+        region: str | None = None,
+    ) -> None:
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        # Empty is as good as absent.
+        self.session_token = session_token or None
+        self.expiration = expiration
+        self.region = region or None
         if not self.access_key_id:
             raise EnvgenError("the access key id is empty; give the AccessKeyId of the credentials")
         if not self.secret_access_key:
@@ -136,10 +155,6 @@ class Credentials:
         if self.expiration is not None and self.expiration.tzinfo is None:
             raise ValueError("expiration must be timezone-aware")
         self._refuse_unwritable_text()
-        if self.session_token == "":
-            object.__setattr__(self, "session_token", None)
-        if self.region == "":
-            object.__setattr__(self, "region", None)
 
     def _refuse_unwritable_text(self) -> None:
         # Refused here, once for every output (shell code, JSON, a saved profile):
@@ -190,14 +205,24 @@ class Credentials:
         return {name: value for name, value in values.items() if value is not None}
 
 
-@dataclasses.dataclass(frozen=True)
-class Changes:
+class Changes(Value):
     """What one output does to the environment: variables to set, then variables to unset."""
 
-    assignments: dict[str, str]
-    unsets: tuple[str, ...]
+    __slots__ = ("assignments", "unsets", "credentials")
+    assignments: Final[dict[str, str]]
+    unsets: Final[tuple[str, ...]]
     # The credentials behind the assignments, for formats that print them whole.
-    credentials: Credentials | None = None
+    credentials: Final[Credentials | None]
+
+    def __init__(
+        self,
+        assignments: dict[str, str],
+        unsets: tuple[str, ...],
+        credentials: Credentials | None = None,
+    ) -> None:
+        self.assignments = assignments
+        self.unsets = unsets
+        self.credentials = credentials
 
     @classmethod
     def from_credentials(

@@ -6,63 +6,147 @@ the command line as the user typed it; nothing here reads sys.stdout or sys.argv
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING
 
 from envgen.credentials import SECRET_VARIABLES, Changes
-from envgen.dialects import Dialect, Format, RenderContext, format_named
+from envgen.dialects import Dialect, Format, RenderContext, format_named, shell_named
 from envgen.durations import describe_expiry
 from envgen.errors import UsageError
 from envgen.messages import inform, say
 from envgen.records import DEFAULT_WINDOW_SECONDS, Origin, refresh_window, variables
-from envgen.streams import Streams
+from envgen.values import Value
 
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import Final
+
     from envgen.persist import SideEffect
     from envgen.persist.process_profile import Renewal
     from envgen.sources.request import Issued, Place, RoleOptions
+    from envgen.streams import Streams
 
 
-@dataclasses.dataclass(frozen=True)
-class OutputOptions:
+class OutputOptions(Value):
     """The output options as given on the command line, not yet checked."""
 
-    shell: str | None = None
-    format: str = "shell"
-    show_secrets: bool = False
-    persist: bool = False
-    save_profile: str | None = None
-    force: bool = False
-    auto_refresh: bool = False
+    __slots__ = (
+        "shell",
+        "format",
+        "show_secrets",
+        "persist",
+        "save_profile",
+        "force",
+        "auto_refresh",
+        "records",
+    )
+    shell: Final[str | None]
+    format: Final[str]
+    show_secrets: Final[bool]
+    persist: Final[bool]
+    save_profile: Final[str | None]
+    force: Final[bool]
+    auto_refresh: Final[bool]
     # Whether the output may carry credentials, and with them envgen's records, whose
     # ENVGEN_REFRESH_BEFORE is then checked before anything is asked.
-    records: bool = True
+    records: Final[bool]
+
+    def __init__(
+        self,
+        shell: str | None = None,
+        format: str = "shell",
+        show_secrets: bool = False,
+        persist: bool = False,
+        save_profile: str | None = None,
+        force: bool = False,
+        auto_refresh: bool = False,
+        records: bool = True,
+    ) -> None:
+        self.shell = shell
+        self.format = format
+        self.show_secrets = show_secrets
+        self.persist = persist
+        self.save_profile = save_profile
+        self.force = force
+        self.auto_refresh = auto_refresh
+        self.records = records
 
 
-@dataclasses.dataclass(frozen=True)
-class OutputRequest:
+class OutputRequest(Value):
     """Where and how the output goes, resolved once before any input is read."""
 
-    dialect: Format  # a shell's Dialect, or a format such as json
-    streams: Streams
+    __slots__ = (
+        "dialect",
+        "streams",
+        "command_line",
+        "context",
+        "persist",
+        "save_profile",
+        "force",
+        "auto_refresh",
+        "held_at_terminal",
+        "refresh_window",
+    )
+    dialect: Final[Format]  # a shell's Dialect, or a format such as json
+    streams: Final[Streams]
     # The command line as the terminal hint repeats it, its secrets masked.
-    command_line: str
+    command_line: Final[str]
     # What rendering depends on besides the values: the locale the shell runs in.
-    context: RenderContext
-    persist: bool = False
-    save_profile: str | None = None
-    force: bool = False
+    context: Final[RenderContext]
+    persist: Final[bool]
+    save_profile: Final[str | None]
+    force: Final[bool]
     # --save-profile writes a profile that renews through envgen, not the keys.
-    auto_refresh: bool = False
+    auto_refresh: Final[bool]
     # Stdout is a terminal and --show-secrets was not given, so nothing will be printed;
     # the command stops before it asks, reads stdin, calls STS or changes a file, and says
     # how to apply its output instead.
-    held_at_terminal: bool = False
+    held_at_terminal: Final[bool]
     # ENVGEN_REFRESH_BEFORE: seconds before the expiry at which the prompt hook renews.
-    refresh_window: int = DEFAULT_WINDOW_SECONDS
+    refresh_window: Final[int]
+
+    def __init__(
+        self,
+        dialect: Format,
+        streams: Streams,
+        command_line: str,
+        context: RenderContext,
+        persist: bool = False,
+        save_profile: str | None = None,
+        force: bool = False,
+        auto_refresh: bool = False,
+        held_at_terminal: bool = False,
+        refresh_window: int = DEFAULT_WINDOW_SECONDS,
+    ) -> None:
+        self.dialect = dialect
+        self.streams = streams
+        self.command_line = command_line
+        self.context = context
+        self.persist = persist
+        self.save_profile = save_profile
+        self.force = force
+        self.auto_refresh = auto_refresh
+        self.held_at_terminal = held_at_terminal
+        self.refresh_window = refresh_window
+
+    def changed(
+        self, *, persist: bool | None = None, command_line: str | None = None
+    ) -> OutputRequest:
+        """The same request, persisting or not, or repeating another command line."""
+        return OutputRequest(
+            self.dialect,
+            self.streams,
+            self.command_line if command_line is None else command_line,
+            self.context,
+            self.persist if persist is None else persist,
+            self.save_profile,
+            self.force,
+            self.auto_refresh,
+            self.held_at_terminal,
+            self.refresh_window,
+        )
 
 
 def prepare(options: OutputOptions, streams: Streams, command_line: str) -> OutputRequest:
@@ -70,6 +154,10 @@ def prepare(options: OutputOptions, streams: Streams, command_line: str) -> Outp
     costs no MFA prompt and no trip to STS; the dialect is found here, once."""
     streams.output()
     dialect = format_named(options.format)
+    if dialect is None and options.shell:
+        # As envgen.detect.detect_shell answers a named shell, without loading that module:
+        # a prompt hook names its shell at every renewal.
+        dialect = shell_named(options.shell)
     if dialect is None:
         # Imported only here: a format such as json (a credential_process line) needs no
         # shell, and finding one walks the process tree.

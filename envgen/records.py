@@ -18,17 +18,20 @@ joined form (eval with unquoted backquotes) expands its braces and commas before
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import json
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from envgen.errors import UsageError
+from envgen.values import Value
 
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Final
+
     from envgen.sources.request import Issued, Place, RoleOptions
 
 EXPIRATION = "ENVGEN_EXPIRATION"
@@ -85,8 +88,7 @@ def read_epoch(text: str | None) -> int | None:
     return int(text)
 
 
-@dataclasses.dataclass(frozen=True)
-class Origin:
+class Origin(Value):
     """Where a set of credentials came from, as `envgen refresh` needs it to get them again.
 
     `kind` is the source's name (envgen.sources.request.SourceName); `base` is botocore's name
@@ -95,18 +97,60 @@ class Origin:
     chose the source, None where not given.
     """
 
-    kind: str
-    key_digest: str
-    profile: str | None = None
-    role_arn: str | None = None
-    session_name: str | None = None
-    duration_seconds: int | None = None
-    external_id: str | None = None
-    serial_number: str | None = None
-    region: str | None = None
-    endpoint_url: str | None = None
-    base: str | None = None
-    persisted: bool = False
+    __slots__ = (
+        "kind",
+        "key_digest",
+        "profile",
+        "role_arn",
+        "session_name",
+        "duration_seconds",
+        "external_id",
+        "serial_number",
+        "region",
+        "endpoint_url",
+        "base",
+        "persisted",
+    )
+    kind: Final[str]
+    key_digest: Final[str]
+    profile: Final[str | None]
+    role_arn: Final[str | None]
+    session_name: Final[str | None]
+    duration_seconds: Final[int | None]
+    external_id: Final[str | None]
+    serial_number: Final[str | None]
+    region: Final[str | None]
+    endpoint_url: Final[str | None]
+    base: Final[str | None]
+    persisted: Final[bool]
+
+    def __init__(
+        self,
+        kind: str,
+        key_digest: str,
+        profile: str | None = None,
+        role_arn: str | None = None,
+        session_name: str | None = None,
+        duration_seconds: int | None = None,
+        external_id: str | None = None,
+        serial_number: str | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        base: str | None = None,
+        persisted: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.key_digest = key_digest
+        self.profile = profile
+        self.role_arn = role_arn
+        self.session_name = session_name
+        self.duration_seconds = duration_seconds
+        self.external_id = external_id
+        self.serial_number = serial_number
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self.base = base
+        self.persisted = persisted
 
     @classmethod
     def of(
@@ -140,7 +184,7 @@ class Origin:
     def text(self) -> str:
         fields = {
             name: value
-            for name, value in dataclasses.asdict(self).items()
+            for name, value in self.as_dict().items()
             if value is not None and value is not False
         }
         document = json.dumps({"v": _VERSION, **fields}, separators=(",", ":"))
@@ -158,7 +202,7 @@ class Origin:
             return None
         if not isinstance(document, dict) or document.pop("v", None) != _VERSION:
             return None
-        names = {field.name for field in dataclasses.fields(cls)}
+        names = set(cls.__slots__)
         if set(document) - names or not {"kind", "key_digest"} <= set(document):
             return None
         for name, value in document.items():

@@ -18,7 +18,6 @@ does depends on the records envgen left beside the credentials (envgen.records):
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import signal
 from collections.abc import Iterator, Mapping
@@ -52,12 +51,12 @@ NEEDS_A_PERSON = frozenset({"imported", "saml", "web-identity", "federation-toke
 HOOK_DEADLINE_SECONDS = 10
 
 
-@dataclasses.dataclass(frozen=True)
 class Recorded:
     """The records envgen left in an environment, read back."""
 
-    origin: Origin
-    expiration: int  # epoch seconds
+    def __init__(self, origin: Origin, expiration: int) -> None:
+        self.origin = origin
+        self.expiration = expiration  # epoch seconds
 
     @classmethod
     def read(cls, environ: Mapping[str, str]) -> Recorded | None:
@@ -201,7 +200,7 @@ def refresh_now(request: OutputRequest, environ: Mapping[str, str]) -> None:
         issued = renew(origin, request.refresh_window)
     except NeedsAPerson as reason:
         raise EnvgenError(f"{reason.message}; get new ones with: {rerun_command(origin)}") from None
-    _deliver_renewed(issued, origin, dataclasses.replace(request, persist=origin.persisted))
+    _deliver_renewed(issued, origin, request.changed(persist=origin.persisted))
 
 
 def _deliver_renewed(issued: Issued, origin: Origin, request: OutputRequest) -> None:
@@ -216,7 +215,7 @@ def _deliver_renewed(issued: Issued, origin: Origin, request: OutputRequest) -> 
     if request.persist:
         # A managed file kept again names, for a session started after the expiry, the
         # command that gets new ones, not this one, which needs the records it will not have.
-        request = dataclasses.replace(request, command_line=f"{rerun_command(origin)} --persist")
+        request = request.changed(command_line=f"{rerun_command(origin)} --persist")
     # Credentials that live no longer than the window would be renewed at every prompt:
     # once a minute at most.
     deliver(
@@ -252,7 +251,7 @@ def refresh_for_hook(request: OutputRequest, environ: Mapping[str, str]) -> None
     try:
         with _deadline(HOOK_DEADLINE_SECONDS):
             issued = renew(origin, window)
-            renewed = dataclasses.replace(request, persist=origin.persisted)
+            renewed = request.changed(persist=origin.persisted)
             _deliver_renewed(issued, origin, renewed)
         say(
             f"renewed the credentials for {issued.whose or 'this shell'}; they "
@@ -290,7 +289,7 @@ def _unset_expired(recorded: Recorded, request: OutputRequest) -> None:
     # stopped applying them at their expiry by itself, and tells new sessions so.
     keeps_itself = dialect.persistence.kept_in_output(UserPlaces.current()) is not None
     persisted = origin.persisted and keeps_itself
-    emit(gone, dataclasses.replace(request, persist=persisted))
+    emit(gone, request.changed(persist=persisted))
     say(
         f"the credentials in this shell {describe_expiry(recorded.expires)} and are unset; get "
         f"new ones with: {_how_to_renew(origin, dialect)}"

@@ -12,11 +12,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from envgen.credentials import DEFAULT_REGION as DEFAULT_REGION_VARIABLE
 from envgen.credentials import REGION as REGION_VARIABLE
 from envgen.errors import UsageError
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Every AWS region: a two-letter area, a direction (with partition words such as gov or isob
 # before it), and a number: eu-west-1, us-gov-west-1, us-isob-east-1, ap-southeast-7.

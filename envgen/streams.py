@@ -7,25 +7,38 @@ an in-process caller (a test, say) passes its own."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import select
 import stat
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TextIO
 
 from envgen.errors import EnvgenError, UsageError
 
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
-@dataclasses.dataclass
+
 class Streams:
-    stdin: TextIO | None
-    stdout: TextIO | None
-    stderr: TextIO | None
-    # Whether the run may ask the person at its controlling terminal (an MFA code, a missing
-    # secret, a choice): a caller with nobody there, a test say, runs it as CI does.
-    may_ask_at_terminal: bool = True
+    def __init__(
+        self,
+        stdin: TextIO | None,
+        stdout: TextIO | None,
+        stderr: TextIO | None,
+        may_ask_at_terminal: bool = True,
+    ) -> None:
+        self.stdin = stdin
+        self.stdout = stdout
+        self.stderr = stderr
+        # Whether the run may ask the person at its controlling terminal (an MFA code, a
+        # missing secret, a choice): a caller with nobody there, a test say, runs it as CI
+        # does.
+        self.may_ask_at_terminal = may_ask_at_terminal
+
+    def __repr__(self) -> str:
+        return f"Streams({self.stdin!r}, {self.stdout!r}, {self.stderr!r})"
 
     def output(self) -> TextIO:
         if self.stdout is None:

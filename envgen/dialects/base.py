@@ -7,19 +7,22 @@ variables for future sessions (`Persistence`), which envgen.persist acts on.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from envgen.credentials import Changes, format_expiration, lone_surrogate_in
 from envgen.errors import EnvgenError
 from envgen.render import render_template
+from envgen.values import Value
 
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+    from typing import Final
+
     from envgen.places import UserPlaces
 
 
@@ -57,13 +60,16 @@ def is_never_carriable(char: str) -> bool:
     return char == "\0" or lone_surrogate_in(char) is not None
 
 
-@dataclasses.dataclass(frozen=True)
-class RenderContext:
+class RenderContext(Value):
     """What an output depends on besides the values, read once by the caller: a dialect
     never looks at the process's environment or platform itself."""
 
+    __slots__ = ("utf8_locale",)
     # Whether the shell that reads the output runs in a UTF-8 locale.
-    utf8_locale: bool
+    utf8_locale: Final[bool]
+
+    def __init__(self, utf8_locale: bool) -> None:
+        self.utf8_locale = utf8_locale
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> RenderContext:
@@ -117,8 +123,7 @@ class Format:
         )
 
 
-@dataclasses.dataclass(frozen=True)
-class Persistence:
+class Persistence(Value):
     """How a shell's variables outlive its session (`--persist`): facts, not code paths.
 
     A shell that keeps variables itself (fish's universal variables, the Windows user
@@ -128,22 +133,37 @@ class Persistence:
     the file `startup_file` names.
     """
 
-    startup_file: Callable[[UserPlaces], Path] | None = None
-    managed_file: str = ""
-    kept_by_output: Callable[[UserPlaces], str | None] | None = None
+    __slots__ = ("startup_file", "managed_file", "kept_by_output")
+    startup_file: Final[Callable[[UserPlaces], Path] | None]
+    managed_file: Final[str]
+    kept_by_output: Final[Callable[[UserPlaces], str | None] | None]
+
+    def __init__(
+        self,
+        startup_file: Callable[[UserPlaces], Path] | None = None,
+        managed_file: str = "",
+        kept_by_output: Callable[[UserPlaces], str | None] | None = None,
+    ) -> None:
+        self.startup_file = startup_file
+        self.managed_file = managed_file
+        self.kept_by_output = kept_by_output
 
     def kept_in_output(self, places: UserPlaces) -> str | None:
         return self.kept_by_output(places) if self.kept_by_output is not None else None
 
 
-@dataclasses.dataclass(frozen=True)
-class KeptUntil:
+class KeptUntil(Value):
     """How long a managed file applies the values it keeps, and what a new session says once
     they have expired: the file is read by every new session long after envgen has gone."""
 
-    expiration: datetime
+    __slots__ = ("expiration", "renew_command")
+    expiration: Final[datetime]
     # The command line that got them, secrets masked: what gets new ones.
-    renew_command: str
+    renew_command: Final[str]
+
+    def __init__(self, expiration: datetime, renew_command: str) -> None:
+        self.expiration = expiration
+        self.renew_command = renew_command
 
     @property
     def epoch_seconds(self) -> int:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from envgen.credentials import Changes
 from envgen.dialects.base import Dialect, UnsupportedValue, is_never_carriable
 from envgen.render import render_template
 
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from envgen.places import UserPlaces
 

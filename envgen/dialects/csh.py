@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from envgen.credentials import Changes
 from envgen.dialects.base import (
@@ -16,6 +15,8 @@ from envgen.dialects.base import (
 )
 from envgen.render import render_template
 
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from envgen.places import UserPlaces
 

@@ -6,12 +6,13 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from envgen.credentials import Changes
 from envgen.dialects.base import Dialect, KeptUntil, RenderContext
 from envgen.render import render_template
 
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from envgen.places import UserPlaces
 

@@ -14,7 +14,6 @@ A role that asks for MFA over long-term keys is renewed through an MFA session
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 
@@ -82,7 +81,7 @@ def issuers(where: Place, options: RoleOptions) -> tuple[Issued, Callable[[], Is
                 f"{role.role_arn} needs no code until then"
             )
         return first, session_role.issue
-    renewal_options = dataclasses.replace(options, token_code=None)
+    renewal_options = options.without_token_code()
     return assume.issue(where, options), lambda: assume.issue(where, renewal_options)
 
 

@@ -30,14 +30,17 @@ import stat
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from envgen import regions
 from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
 from envgen.credentials import Credentials, read_stored_expiration
 from envgen.regular_files import NotARegularFile, read_regular_file
 
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from envgen.sources.request import Issued, Place, RoleOptions
 
 # The AWS CLI's cache for assumed-role credentials (awscli's assumerole CACHE_DIR), shared by
@@ -366,14 +369,14 @@ def named_profile(
     return (name, profiles) if name in profiles else None
 
 
-class _LaidOver(Mapping[str, Mapping[str, Any]]):
+class _LaidOver(Mapping[str, Mapping[str, object]]):
     """PROFILES with the settings of one profile replaced, copying none of the others (only
     the profiles of its chain are ever read)."""
 
     def __init__(self, profiles: Profiles, name: str, settings: Mapping[str, Any]) -> None:
         self._profiles, self._name, self._settings = profiles, name, settings
 
-    def __getitem__(self, key: str) -> Mapping[str, Any]:
+    def __getitem__(self, key: str) -> Mapping[str, object]:
         return self._settings if key == self._name else self._profiles[key]
 
     def __contains__(self, key: object) -> bool:

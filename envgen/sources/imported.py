@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from envgen.credentials import Credentials, parse_expiration
 from envgen.errors import EnvgenError, UsageError
 from envgen.sources.request import Issued
 from envgen.sources.text_input import read_text
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 ACCEPTED_SHAPES = (
     "the output of `aws sts assume-role`, `assume-role-with-saml` or `get-session-token`, "

@@ -98,7 +98,7 @@ class MfaSessionRole:
     """Issues the role's credentials, asking for an MFA code only when a session is needed."""
 
     def __init__(self, where: Place, role: MfaRole, token_code: str | None) -> None:
-        self._where = dataclasses.replace(where, profile=role.profile)
+        self._where = where.with_profile(role.profile)
         self._role = role
         self._code = token_code
         self._session: Credentials | None = None

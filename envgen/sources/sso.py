@@ -15,7 +15,6 @@ import os
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from envgen import regions
 from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
@@ -37,6 +36,11 @@ from envgen.sources.sso_tokens import (
     load_token,
     session_of_profile,
 )
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # botocore's SSO credential fetcher writes the expiry so.
 EXPIRATION_FORMAT = "%Y-%m-%dT%H:%M:%SZ"

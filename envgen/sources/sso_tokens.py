@@ -12,7 +12,6 @@ file of this user's, writable by no one else, a few kilobytes).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -20,13 +19,18 @@ import shlex
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 from envgen import regions
 from envgen.config_files import Profiles, config_file_path, read_sections
 from envgen.credentials import read_stored_expiration
 from envgen.errors import EnvgenError, UsageError
 from envgen.sources.aws_cli_cache import load_json_entry
+from envgen.values import Value
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 TOKEN_DIR = os.path.join("~", ".aws", "sso", "cache")
 # botocore renews a token, and treats a registration as spent, this long before it expires.
@@ -40,15 +44,23 @@ LONGEST_TOKEN_LIFETIME = timedelta(days=90, minutes=5)
 LOGIN_HINT = "run envgen sso login"
 
 
-@dataclasses.dataclass(frozen=True)
-class SsoSession:
+class SsoSession(Value):
     """Where to sign in: an `[sso-session NAME]` section, or a legacy profile's own settings
     (then `name` is None and the token is filed under the start URL)."""
 
-    name: str | None
-    start_url: str
-    region: str
-    scopes: tuple[str, ...] = ()
+    __slots__ = ("name", "start_url", "region", "scopes")
+    name: Final[str | None]
+    start_url: Final[str]
+    region: Final[str]
+    scopes: Final[tuple[str, ...]]
+
+    def __init__(
+        self, name: str | None, start_url: str, region: str, scopes: tuple[str, ...] = ()
+    ) -> None:
+        self.name = name
+        self.start_url = start_url
+        self.region = region
+        self.scopes = scopes
 
     @property
     def described(self) -> str:
@@ -69,14 +81,20 @@ class SsoSession:
         return hashlib.sha1(json.dumps(arguments, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-@dataclasses.dataclass(frozen=True)
-class Token:
+class Token(Value):
     """A cached sign-in; `fields` is the entry as stored, kept whole so a rewrite loses nothing
     another tool put there."""
 
-    access_token: str = dataclasses.field(repr=False)
-    expires_at: datetime
-    fields: dict[str, Any] = dataclasses.field(repr=False)
+    __slots__ = ("access_token", "expires_at", "fields")
+    _hidden = frozenset({"access_token", "fields"})
+    access_token: Final[str]
+    expires_at: Final[datetime]
+    fields: Final[dict[str, Any]]
+
+    def __init__(self, access_token: str, expires_at: datetime, fields: dict[str, Any]) -> None:
+        self.access_token = access_token
+        self.expires_at = expires_at
+        self.fields = fields
 
     def is_fresh(self, now: datetime | None = None) -> bool:
         return self.expires_at - (now or datetime.now(timezone.utc)) > timedelta(0)
