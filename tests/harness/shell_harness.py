@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from conftest import require_program
 from envgen.dialects import SHELLS as DIALECTS
@@ -35,6 +36,9 @@ MANAGED = (
 )
 
 FAR_FUTURE = "2099-12-31T23:59:59Z"
+
+# Set by each shell's startup_text below: a fresh session that has it ran the user's own file.
+KEEP = "ENVGEN_TEST_KEEP"
 
 # Git Bash on Windows rewrites arguments and variables that look like POSIX paths when it
 # starts a Windows program (the dumper, envgen). The tests read what the shell itself holds,
@@ -223,6 +227,50 @@ REAL_SHELLS = (
 
 def real_shell(name: str) -> RealShell:
     return next(shell for shell in REAL_SHELLS if shell.name == name)
+
+
+class FreshSession(NamedTuple):
+    seen: dict[str, str | None]
+    """What the session exported after its startup file: each name asked for, None if unset."""
+    said: list[str]
+    """envgen's lines on the session's stderr, each from `envgen:` on."""
+
+
+def fresh_session(
+    case: RealShell,
+    env: dict[str, str],
+    out: Path,
+    *,
+    names: Sequence[str] = (*MANAGED, KEEP),
+    never_said: Sequence[str] = (),
+) -> FreshSession:
+    """Start a new session of CASE as a user does, so that it reads its startup file, and read
+    back what it exported (dump_environment.py writes it to OUT) and what envgen said there.
+    None of `never_said` (secrets) may show up on the session's stderr."""
+    command = f"{sys.executable} {DUMPER} {out} {' '.join(names)}"
+    assert case.fresh is not None
+    argv, stdin = case.fresh(command, env)
+    done = subprocess.run(
+        argv,
+        input=(stdin or "").encode(),
+        capture_output=True,
+        env=env,
+        cwd=out.parent,
+        timeout=120,
+    )
+    stderr = done.stderr.decode("utf-8", "replace")
+    assert out.exists(), (done.returncode, done.stdout[-2000:], stderr[-2000:])
+    dumped = json.loads(out.read_text(encoding="ascii"))
+    out.unlink()
+    seen = {
+        name: None if raw is None else bytes.fromhex(raw).decode("utf-8", "surrogateescape")
+        for name, raw in dumped.items()
+    }
+    # Interactive shells write prompts and job-control complaints there too.
+    said = [line[line.index("envgen:") :] for line in stderr.splitlines() if "envgen:" in line]
+    leaked = [index for index, secret in enumerate(never_said) if secret in stderr]
+    assert not leaked, f"secrets {leaked} of never_said reached stderr"
+    return FreshSession(seen, said)
 
 
 @dataclasses.dataclass(frozen=True)

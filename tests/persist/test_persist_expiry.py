@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,9 +23,16 @@ from envgen.dialects import SHELLS as DIALECTS
 from envgen.dialects import RenderContext
 from envgen.dialects.base import KeptUntil
 from envgen_in_process import invoke_envgen
-from shell_harness import DUMPER, MANAGED, REAL_SHELLS, RealShell, real_shell
+from shell_harness import (
+    KEEP,
+    MANAGED,
+    REAL_SHELLS,
+    FreshSession,
+    RealShell,
+    fresh_session,
+    real_shell,
+)
 
-KEEP = "ENVGEN_TEST_KEEP"
 SECRET = "s3cr'et!$(id)"
 TOKEN = "token-with-`backquotes`"
 # Every shell with a managed file: the rest keep the values themselves (fish).
@@ -77,33 +83,9 @@ def _keep(case: RealShell, tmp_path: Path, env: dict[str, str], expiration: str)
     return "envgen " + " ".join(args)
 
 
-def _fresh_session(
-    case: RealShell, env: dict[str, str], out: Path
-) -> tuple[dict[str, str | None], list[str]]:
-    """What a new session exported after its startup file, and its lines from envgen."""
-    command = f"{sys.executable} {DUMPER} {out} {' '.join((*MANAGED, KEEP))}"
-    assert case.fresh is not None
-    argv, stdin = case.fresh(command, env)
-    done = subprocess.run(
-        argv,
-        input=(stdin or "").encode(),
-        capture_output=True,
-        env=env,
-        cwd=out.parent,
-        timeout=120,
-    )
-    stderr = done.stderr.decode("utf-8", "replace")
-    assert out.exists(), (done.returncode, done.stdout[-2000:], stderr[-2000:])
-    dumped = json.loads(out.read_text(encoding="ascii"))
-    out.unlink()
-    seen = {
-        name: None if raw is None else bytes.fromhex(raw).decode("utf-8", "surrogateescape")
-        for name, raw in dumped.items()
-    }
-    # Interactive shells write prompts and job-control complaints there too.
-    said = [line[line.index("envgen:") :] for line in stderr.splitlines() if "envgen:" in line]
-    assert SECRET not in stderr and TOKEN not in stderr
-    return seen, said
+def _fresh_session(case: RealShell, env: dict[str, str], out: Path) -> FreshSession:
+    """A new session of CASE after its startup file; the kept secrets never reach its stderr."""
+    return fresh_session(case, env, out, never_said=(SECRET, TOKEN))
 
 
 def _startup(case: RealShell, env: dict[str, str], text: bytes) -> Path:

@@ -13,7 +13,6 @@ import os
 import re
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,11 +22,8 @@ from envgen.dialects import SHELLS as DIALECTS
 from envgen.places import UserPlaces
 from envgen_in_process import invoke_envgen
 from hostile_values import carried_values
-from shell_harness import DUMPER as DUMP_SCRIPT
-from shell_harness import MANAGED, REAL_SHELLS, RealShell, real_shell
+from shell_harness import KEEP, MANAGED, REAL_SHELLS, RealShell, fresh_session, real_shell
 
-KEEP = "ENVGEN_TEST_KEEP"
-NAMES = (*MANAGED, KEEP)
 EXPIRATION = "2099-01-31T12:00:00Z"
 BLOCK = re.compile(rb"# >>> envgen --persist >>>[^\n]*\n.*?# <<< envgen --persist <<<\r?\n", re.S)
 
@@ -74,27 +70,6 @@ def _expected(fields: dict[str, str], region: str) -> dict[str, str | None]:
         "AWS_SESSION_EXPIRATION": EXPIRATION,
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-    }
-
-
-def _fresh_environment(case: RealShell, env: dict[str, str], out: Path) -> dict[str, str | None]:
-    command = f"{sys.executable} {DUMP_SCRIPT} {out} {' '.join(NAMES)}"
-    assert case.fresh is not None
-    argv, stdin = case.fresh(command, env)
-    done = subprocess.run(
-        argv,
-        input=(stdin or "").encode(),
-        capture_output=True,
-        env=env,
-        cwd=out.parent,
-        timeout=120,
-    )
-    assert out.exists(), (done.returncode, done.stdout[-2000:], done.stderr[-2000:])
-    dumped = json.loads(out.read_text(encoding="ascii"))
-    out.unlink()
-    return {
-        name: None if raw is None else bytes.fromhex(raw).decode("utf-8", "surrogateescape")
-        for name, raw in dumped.items()
     }
 
 
@@ -163,7 +138,7 @@ def test_persist_then_clear_in_a_fresh_shell(
         ["import", str(_import_document(tmp_path, first, "first.json")), "--persist"],
     )
     assert "expire" in stderr
-    seen = _fresh_environment(case, env, out)
+    seen = fresh_session(case, env, out).seen
     for name, value in _expected(first, region).items():
         assert seen[name] == value, name
     if startup is not None:
@@ -192,7 +167,7 @@ def test_persist_then_clear_in_a_fresh_shell(
             "ap-southeast-2",
         ],
     )
-    seen = _fresh_environment(case, env, out)
+    seen = fresh_session(case, env, out).seen
     for name, value in _expected(second, "ap-southeast-2").items():
         assert seen[name] == value, name
     if startup is not None:
@@ -202,7 +177,7 @@ def test_persist_then_clear_in_a_fresh_shell(
 
     # clear --persist: a fresh shell sees none of them, and the startup file is as it was.
     stderr = _persist(case, env, tmp_path, ["clear", "--persist"])
-    seen = _fresh_environment(case, env, out)
+    seen = fresh_session(case, env, out).seen
     assert all(seen[name] is None for name in MANAGED), seen
     if startup is not None:
         assert startup.read_bytes() == case.startup_text
@@ -226,7 +201,7 @@ def test_missing_startup_file_is_created(
     )
     assert result.returncode == 0, result.stderr.decode()
     assert startup.exists()
-    seen = _fresh_environment(case, clean_env, tmp_path / "seen.json")
+    seen = fresh_session(case, clean_env, tmp_path / "seen.json").seen
     assert seen["AWS_ACCESS_KEY_ID"] == "AKIAEXAMPLE"
     assert seen["AWS_SECRET_ACCESS_KEY"] == "s3cr'et!"
 
@@ -303,11 +278,9 @@ def test_persist_and_save_profile_keep_the_profile_name(
         clean_env,
     )
     assert result.returncode == 0, result.stderr.decode()
-    out = tmp_path / "seen.json"
-    command = f"{sys.executable} {DUMP_SCRIPT} {out} AWS_PROFILE AWS_SECRET_ACCESS_KEY"
-    subprocess.run(["bash", "-ic", command], env=clean_env, capture_output=True, timeout=60)
-    seen = json.loads(out.read_text())
-    assert bytes.fromhex(seen["AWS_PROFILE"]) == b"work"
+    names = ("AWS_PROFILE", "AWS_SECRET_ACCESS_KEY")
+    seen = fresh_session(real_shell("bash"), clean_env, tmp_path / "seen.json", names=names).seen
+    assert seen["AWS_PROFILE"] == "work"
     assert seen["AWS_SECRET_ACCESS_KEY"] is None
     assert os.path.exists(clean_env["AWS_SHARED_CREDENTIALS_FILE"])
 
