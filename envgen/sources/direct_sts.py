@@ -718,16 +718,19 @@ _OTHER_BASE_SECONDS = 0.05
 _RETRY_AFTER_MAX_ADDITIONAL_SECONDS = 5
 
 
-def _error_code(parsed: Mapping[str, Any]) -> object:
+def _error_code(parsed: Mapping[str, Any]) -> str | None:
+    """The code the retry rules compare (botocore compares whatever the answer holds, so a
+    code that is not text matches none of them)."""
     details = parsed.get("Error")
-    return details.get("Code") if isinstance(details, dict) else None
+    code = details.get("Code") if isinstance(details, dict) else None
+    return code if isinstance(code, str) else None
 
 
-def _throttled(status: int | None, code: object) -> bool:
+def _throttled(status: int | None, code: str | None) -> bool:
     return status == 429 or code in _THROTTLING_CODES
 
 
-def _retryable(status: int | None, code: object, failure: str | None) -> bool:
+def _retryable(status: int | None, code: str | None, failure: str | None) -> bool:
     if failure is not None:
         return failure not in _NOT_RETRIED
     return (
@@ -823,11 +826,12 @@ def call(
                 parsed = _parse_success(operation, answer, url)
             except bounded_client.NotAnStsAnswer as strange:
                 raise EnvgenError(sts_session.bounded_line(strange)) from None
-            parsed["ResponseMetadata"].update(
-                HTTPStatusCode=answer.status,
-                HTTPHeaders=dict(answer.headers),
-                RetryAttempts=attempt - 1,
-            )
+            metadata = parsed["ResponseMetadata"]
+            metadata.update(HTTPStatusCode=answer.status, HTTPHeaders=dict(answer.headers))
+            if attempt >= bounded_client.TOTAL_ATTEMPTS:
+                # botocore's standard mode notes it on any answer to the last attempt.
+                metadata["MaxAttemptsReached"] = True
+            metadata["RetryAttempts"] = attempt - 1
             return parsed
         code = _error_code(parsed)
         if attempt < bounded_client.TOTAL_ATTEMPTS and _retryable(status, code, failure):

@@ -5,6 +5,7 @@ failure a misbehaving endpoint on loopback can cause."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -17,7 +18,15 @@ import pytest
 
 from envgen.sources import direct_sts
 from envgen.sources.request import Place
-from hostile_endpoints import HostileEndpoint, read_request
+from hostile_endpoints import (
+    HostileEndpoint,
+    answer,
+    answering,
+    endless_body,
+    read_request,
+    silent,
+    trickling,
+)
 from sts_server import BASE_ACCESS_KEY_ID, BASE_SECRET, StsServer, role_arn
 
 ROLE = role_arn("Dev")
@@ -300,3 +309,291 @@ def test_repr_hides_the_secret_and_the_token():
     keys = direct_sts.SigningKeys(BASE_ACCESS_KEY_ID, BASE_SECRET, SESSION_TOKEN)
     assert BASE_SECRET not in repr(keys)
     assert SESSION_TOKEN not in repr(keys)
+
+
+# ---------------------------------------------------------------------------------------------
+# The same answer, the same line: botocore's road (envgen's bounded session) against direct_sts
+
+SUCCESS_BODY = (
+    b'<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+    b"<AssumeRoleResult><SourceIdentity>me</SourceIdentity><AssumedRoleUser>"
+    b"<AssumedRoleId>AROA3XFRBF535PLBIFPI4:envgen</AssumedRoleId>"
+    b"<Arn>arn:aws:sts::123456789012:assumed-role/Dev/envgen</Arn></AssumedRoleUser>"
+    b"<Credentials><AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId>"
+    b"<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY</SecretAccessKey>"
+    b"<SessionToken>AQoDYXdzEPT//////////wEXAMPLEtc764</SessionToken>"
+    b"<Expiration>2030-07-15T23:28:33.359Z</Expiration></Credentials>"
+    b"<PackedPolicySize>6</PackedPolicySize></AssumeRoleResult>"
+    b"<ResponseMetadata><RequestId>c6104cbe-af31-11e0-8154-cbc7ccf896c7</RequestId>"
+    b"</ResponseMetadata></AssumeRoleResponse>"
+)
+
+
+def error_body(code: str, message: str = "Something is wrong", kind: str = "Sender") -> bytes:
+    return (
+        '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>'
+        f"<Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        "<RequestId>4a2c1b9e</RequestId></ErrorResponse>"
+    ).encode()
+
+
+def in_turn(*responses: bytes):  # type: ignore[no-untyped-def]
+    """Answers the Nth request with the Nth response, the last one for ever after."""
+    lock = threading.Lock()
+
+    def handler(connection: socket.socket, server: HostileEndpoint) -> None:
+        if not read_request(connection):
+            return
+        with lock:
+            index = server.requests
+            server.count_request()
+        connection.sendall(responses[min(index, len(responses) - 1)])
+
+    return handler
+
+
+def hangs_up(connection: socket.socket, server: HostileEndpoint) -> None:
+    """Reads the request and closes the connection without a word."""
+    if read_request(connection):
+        server.count_request()
+
+
+def hangs_up_mid_body(connection: socket.socket, server: HostileEndpoint) -> None:
+    """Promises a body and closes the connection halfway through it."""
+    if read_request(connection):
+        server.count_request()
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\n\r\n"
+            + SUCCESS_BODY[:100]
+        )
+
+
+FIXED_ANSWERS = {
+    "success": answering(answer("200 OK", SUCCESS_BODY)),
+    "success with x-amz headers": answering(
+        answer("200 OK", SUCCESS_BODY).replace(
+            b"\r\n\r\n", b"\r\nX-Amzn-RequestId: 1\r\nX-Extra: a\r\nx-extra: b\r\n\r\n", 1
+        )
+    ),
+    "403 AccessDenied": answering(
+        answer("403 Forbidden", error_body("AccessDenied", "User: x is not authorized\n to"))
+    ),
+    "400 ValidationError": answering(answer("400 Bad Request", error_body("ValidationError"))),
+    "400 unknown code": answering(answer("400 Bad Request", error_body("NoSuchThing"))),
+    "400 empty code": answering(
+        answer("400 Bad Request", b"<ErrorResponse><Error><Code/></Error></ErrorResponse>")
+    ),
+    "400 Errors list": answering(
+        answer(
+            "400 Bad Request",
+            b"<Response><Errors><Error><Code>ExpiredToken</Code><Message>m</Message></Error>"
+            b"</Errors><RequestId>r</RequestId></Response>",
+        )
+    ),
+    "400 throttled twice": answering(answer("400 Bad Request", error_body("Throttling"))),
+    "400 throttled then success": in_turn(
+        answer("400 Bad Request", error_body("Throttling")), answer("200 OK", SUCCESS_BODY)
+    ),
+    "500 twice": answering(
+        answer("500 Internal Server Error", error_body("InternalFailure", kind="Receiver"))
+    ),
+    "500 empty twice": answering(answer("500 Internal Server Error", b"")),
+    "502 html twice": answering(
+        answer("502 Bad Gateway", b"<html><body>Bad gateway</body></html>", "text/html")
+    ),
+    "503 then success": in_turn(
+        answer("503 Service Unavailable", b""), answer("200 OK", SUCCESS_BODY)
+    ),
+    "403 html": answering(
+        answer("403 Forbidden", b"<html><body><h1>Forbidden</h1></body></html>", "text/html")
+    ),
+    "403 html not xml": answering(
+        answer(
+            "403 Forbidden",
+            b"<!DOCTYPE html><html><body>Forbidden<br></body></html>",
+            "text/html",
+        )
+    ),
+    "403 html with doctype": answering(
+        answer("403 Forbidden", b"<!DOCTYPE html><html><body>No</body></html>", "text/html")
+    ),
+    "200 html": answering(
+        answer("200 OK", b"<html><body>Welcome to the proxy</body></html>", "text/html")
+    ),
+    "200 empty": answering(answer("200 OK", b"")),
+    "200 without credentials": answering(
+        answer("200 OK", b"<AssumeRoleResponse><AssumeRoleResult/></AssumeRoleResponse>")
+    ),
+    "200 credentials lacking the token": answering(
+        answer("200 OK", SUCCESS_BODY.replace(b"AQoDYXdzEPT//////////wEXAMPLEtc764", b""))
+    ),
+    "200 another operation": answering(
+        answer(
+            "200 OK",
+            SUCCESS_BODY.replace(b"AssumeRoleResponse", b"GetSessionTokenResponse").replace(
+                b"AssumeRoleResult", b"GetSessionTokenResult"
+            ),
+        )
+    ),
+    "200 with a dtd": answering(
+        answer("200 OK", b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e "x">]>' + SUCCESS_BODY)
+    ),
+    "oversized": endless_body(3 * 1024 * 1024),
+    "trickling": trickling(0.3),
+    "silent": silent,
+    "hangs up": hangs_up,
+}
+
+
+@pytest.fixture
+def keys_in_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> direct_sts.SigningKeys:
+    """Keys in the environment, empty AWS files, nothing else that could steer botocore."""
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "ENVGEN_")) or name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", BASE_ACCESS_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", BASE_SECRET)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", SESSION_TOKEN)
+    return direct_sts.SigningKeys(BASE_ACCESS_KEY_ID, BASE_SECRET, SESSION_TOKEN)
+
+
+Outcome = tuple[str, Any]
+
+
+def by_botocore(operation: str, parameters: dict[str, Any], place: Place) -> Outcome:
+    """What envgen's botocore road makes of the call: its answer, or its one line."""
+    from botocore import xform_name
+
+    from envgen.errors import EnvgenError
+    from envgen.sources import sts_session
+
+    try:
+        with sts_session.sts_errors(place):
+            context = sts_session.open_context(place, None)
+            client = context.client()
+            return "answer", getattr(client, xform_name(operation))(**parameters)
+    except EnvgenError as error:
+        return "error", (error.message, error.exit_code)
+    except Exception as error:
+        # What the command reports then: "unexpected <type>", status 70.
+        return "unexpected", type(error).__name__
+
+
+def by_direct(
+    operation: str, parameters: dict[str, Any], place: Place, keys: direct_sts.SigningKeys
+) -> Outcome:
+    from envgen.errors import EnvgenError
+
+    assert place.endpoint_url is not None
+    try:
+        return "answer", direct_sts.call(
+            operation,
+            {name: str(value) for name, value in parameters.items()},
+            keys,
+            direct_sts.Endpoint(place.endpoint_url, place.region or "us-east-1"),
+            place,
+        )
+    except EnvgenError as error:
+        return "error", (error.message, error.exit_code)
+
+
+def both_roads(handler, keys, capsys, operation="AssumeRole"):  # type: ignore[no-untyped-def]
+    parameters = {"RoleArn": ROLE, "RoleSessionName": "envgen", "DurationSeconds": 900}
+    if operation != "AssumeRole":
+        parameters = {}
+    outcomes = []
+    # One server for both, so both name the same endpoint; its count starts again for each.
+    with HostileEndpoint(handler) as server:
+        place = Place(region="eu-west-1", endpoint_url=server.url)
+        for road in ("botocore", "direct"):
+            server.requests = 0
+            if road == "botocore":
+                outcome = by_botocore(operation, parameters, place)
+            else:
+                outcome = by_direct(operation, parameters, place, keys)
+            outcomes.append((outcome, server.requests, capsys.readouterr()))
+    return outcomes
+
+
+@pytest.mark.parametrize("name", FIXED_ANSWERS)
+def test_each_answer_gives_the_same_result_on_both_roads(
+    name, keys_in_environment, capsys, monkeypatch
+):
+    from envgen.sources import bounded_client
+
+    # Shortened for both roads alike, so a trickle or a silence ends within seconds.
+    monkeypatch.setattr(bounded_client, "NETWORK_BUDGET_SECONDS", 3)
+    monkeypatch.setattr(bounded_client, "READ_TIMEOUT_SECONDS", 1)
+    (
+        (botocore_outcome, botocore_requests, botocore_said),
+        (
+            direct_outcome,
+            direct_requests,
+            direct_said,
+        ),
+    ) = both_roads(FIXED_ANSWERS[name], keys_in_environment, capsys)
+
+    if direct_outcome[0] == botocore_outcome[0] == "answer":
+        ours, theirs = direct_outcome[1], botocore_outcome[1]
+        assert ours["ResponseMetadata"] == theirs["ResponseMetadata"]
+        assert list(ours) == list(theirs)
+    assert direct_outcome == botocore_outcome
+    assert direct_requests == botocore_requests
+    assert (direct_said.out, direct_said.err) == (botocore_said.out, botocore_said.err)
+    if direct_outcome[0] == "error":
+        message, _ = direct_outcome[1]
+        assert "\n" not in message
+        assert BASE_SECRET not in message and SESSION_TOKEN not in message
+
+
+def test_a_refused_connection_gives_the_same_line_on_both_roads(keys_in_environment):
+    from hostile_endpoints import closed_port_url
+
+    place = Place(region="eu-west-1", endpoint_url=closed_port_url())
+    parameters = {"RoleArn": ROLE, "RoleSessionName": "envgen"}
+    botocore_outcome = by_botocore("AssumeRole", parameters, place)
+    assert botocore_outcome[0] == "error"
+    assert "EndpointConnectionError" in botocore_outcome[1][0]
+    assert by_direct("AssumeRole", parameters, place, keys_in_environment) == botocore_outcome
+
+
+def test_identity_answers_alike(keys_in_environment, capsys):
+    body = (
+        b"<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::1:user/u</Arn>"
+        b"<UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult>"
+        b"</GetCallerIdentityResponse>"
+    )
+    for answered in (body, body.replace(b"<Account>123456789012</Account>", b"")):
+        results = both_roads(
+            answering(answer("200 OK", answered)), keys_in_environment, capsys, "GetCallerIdentity"
+        )
+        assert results[0][0] == results[1][0]
+
+
+@pytest.mark.parametrize(
+    ("body", "crash", "code"),
+    [
+        (b"<ErrorResponse><Error/></ErrorResponse>", "AttributeError", "UnknownError"),
+        (
+            b"<ErrorResponse><Error><Code><A>x</A></Code></Error></ErrorResponse>",
+            "TypeError",
+            "{'A': 'x'}",
+        ),
+    ],
+)
+def test_an_error_botocore_cannot_read_is_still_one_line(
+    keys_in_environment, capsys, body, crash, code
+):
+    """botocore itself fails on these (its endpoint reads the code from None; it looks a
+    dictionary up as a code): envgen's botocore road reports an unexpected error there; the
+    direct road says what STS refused, as the error's text reads."""
+    results = both_roads(answering(answer("400 Bad Request", body)), keys_in_environment, capsys)
+    assert results[0][0] == ("unexpected", crash)
+    assert results[1][0] == (
+        "error",
+        (f"STS refused AssumeRole: {code}; see the AWS documentation for this error code", 1),
+    )
