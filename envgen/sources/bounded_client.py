@@ -23,12 +23,15 @@ event, whose handler may answer the request itself, and the client's endpoint's 
 
 from __future__ import annotations
 
-import copy
-import ipaddress
 import threading
 import time
-from typing import Any
 from urllib.parse import urlsplit
+
+# typing.TYPE_CHECKING without loading typing: direct_sts reads this module's bounds and
+# messages on a road that must start fast (see envgen.values).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CONNECT_TIMEOUT_SECONDS = 3
 # botocore's bound on each socket read; NETWORK_BUDGET_SECONDS bounds them all together.
@@ -111,6 +114,8 @@ def client_config(extra: Any = None) -> Any:
 
 
 def is_loopback(url: str) -> bool:
+    import ipaddress
+
     host = urlsplit(url).hostname or ""
     if host == "localhost":
         return True
@@ -170,6 +175,8 @@ class _Body:
 
 def _send_capped(http_session: Any, request: Any) -> Any:
     """Send REQUEST through botocore's HTTP session and read at most MAX_RESPONSE_BYTES back."""
+    import copy
+
     from botocore.awsrequest import AWSResponse
 
     streaming = copy.copy(request)

@@ -15,26 +15,33 @@ the answers, refusing DTDs and entities.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
-import http.client
 import os
-import random
 import re
 import socket
-import ssl
 import threading
 import time
-from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Union
 from urllib.parse import quote, urlencode, urlsplit
 
 from envgen import messages
 from envgen.errors import EnvgenError
-from envgen.sources import bounded_client, sts_session
-from envgen.sources.request import Place
+from envgen.sources import bounded_client, sts_lines
+from envgen.values import Value
+
+# typing.TYPE_CHECKING without loading typing, nor dataclasses, http.client or ssl unless a
+# request needs them: this road exists to start fast (see envgen.values).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Mapping
+    from typing import Any, Final
+
+    from envgen.sources.request import Place
+
+    # The output members of an operation: a type name, or a nested mapping for a structure.
+    Shape = Mapping[str, str | "Shape"]
 
 API_VERSION = "2011-06-15"
 # botocore's query serializer sends its form with this type, and signs it.
@@ -45,19 +52,33 @@ USER_AGENT = "envgen"
 # Values
 
 
-@dataclasses.dataclass(frozen=True)
-class SigningKeys:
-    access_key_id: str
-    secret_access_key: str = dataclasses.field(repr=False)
-    session_token: str | None = dataclasses.field(default=None, repr=False)
+class SigningKeys(Value):
+    """The keys that sign a request; repr shows the key id only."""
+
+    __slots__ = ("access_key_id", "secret_access_key", "session_token")
+    _hidden = frozenset({"secret_access_key", "session_token"})
+    access_key_id: Final[str]
+    secret_access_key: Final[str]
+    session_token: Final[str | None]
+
+    def __init__(
+        self, access_key_id: str, secret_access_key: str, session_token: str | None = None
+    ) -> None:
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.session_token = session_token
 
 
-@dataclasses.dataclass(frozen=True)
-class Endpoint:
+class Endpoint(Value):
     """Where to send the request (scheme://host[:port][/path]) and the region it is signed for."""
 
-    url: str
-    signing_region: str
+    __slots__ = ("url", "signing_region")
+    url: Final[str]
+    signing_region: Final[str]
+
+    def __init__(self, url: str, signing_region: str) -> None:
+        self.url = url
+        self.signing_region = signing_region
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +262,7 @@ def resolve_endpoint(
         return None
     if "ca_bundle" in settings and not isinstance(settings["ca_bundle"], str):
         return None
-    signing_region = region or sts_session.FALLBACK_REGION
+    signing_region = region or sts_lines.FALLBACK_REGION
     suffix = next((dns for pattern, dns in _PARTITIONS if pattern.fullmatch(signing_region)), None)
     if suffix is None:
         return None
@@ -346,12 +367,16 @@ def signed_headers(
 # The exchange, within bounded_client's bounds
 
 
-@dataclasses.dataclass(frozen=True)
-class _Answer:
-    status: int
-    reason: str
-    headers: dict[str, str]
-    body: bytes
+class _Answer(Value):
+    __slots__ = ("status", "headers", "body")
+    status: Final[int]
+    headers: Final[dict[str, str]]
+    body: Final[bytes]
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
 
 
 class _NoAnswer(Exception):
@@ -385,19 +410,138 @@ def ca_bundle(profile: Mapping[str, Any] | None, environ: Mapping[str, str]) -> 
         spec = importlib.util.find_spec("botocore")
         if spec is None or spec.origin is None:
             raise EnvgenError(
-                sts_session.failed_line("SSLError")
+                sts_lines.failed_line("SSLError")
             ) from None  # pragma: no cover - botocore is a dependency
         return os.path.join(os.path.dirname(spec.origin), "cacert.pem")
     return str(certifi.where())
 
 
 def _tls_context(bundle: str) -> ssl.SSLContext:
+    import ssl
+
     try:
         context = ssl.create_default_context(cafile=bundle)
     except (OSError, ssl.SSLError):
         raise _NoAnswer("SSLError") from None
     context.check_hostname = True
     return context
+
+
+# As http.client bounds what it reads before the body (urllib3 reads the head through it).
+_MAX_LINE_BYTES = 65536
+_MAX_HEADERS = 100
+
+
+class _Closed(Exception):
+    """The answer broke off or is no HTTP: urllib3's ProtocolError, botocore's
+    ConnectionClosedError."""
+
+
+class _NeverRaised(Exception):
+    """Stands for ssl.SSLError in an except clause where no TLS is spoken."""
+
+
+class _AnswerReader:
+    """An HTTP/1.1 answer read off a socket, each read bounded by the socket's timeout."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = b""
+        self._ended = False
+
+    def _fill(self) -> bool:
+        if self._ended:
+            return False
+        chunk = self._sock.recv(64 * 1024)
+        if not chunk:
+            self._ended = True
+            return False
+        self._buffer += chunk
+        return True
+
+    def line(self) -> bytes:
+        while b"\n" not in self._buffer:
+            if len(self._buffer) > _MAX_LINE_BYTES or not self._fill():
+                raise _Closed()
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        if len(line) > _MAX_LINE_BYTES:
+            raise _Closed()
+        return line.rstrip(b"\r")
+
+    def take(self, size: int) -> bytes:
+        """SIZE bytes, or those that came before the server closed the connection: urllib3,
+        streaming for botocore, hands on a body cut short as it is, and the parser judges it."""
+        while len(self._buffer) < size:
+            if not self._fill():
+                break
+        taken, self._buffer = self._buffer[:size], self._buffer[size:]
+        return taken
+
+    def rest(self, url: str) -> bytes:
+        while self._fill():
+            if len(self._buffer) > bounded_client.MAX_RESPONSE_BYTES:
+                raise bounded_client.ResponseTooLarge(url)
+        rest, self._buffer = self._buffer, b""
+        return rest
+
+    def head(self) -> tuple[int, dict[str, str]]:
+        """The status and the headers (names lower-cased, repeated ones joined with `, ` as
+        urllib3 joins them), 1xx interim answers passed over."""
+        while True:
+            status_line = self.line().split(None, 2)
+            if len(status_line) < 2 or not status_line[0].startswith(b"HTTP/"):
+                raise _Closed()
+            try:
+                status = int(status_line[1])
+            except ValueError:
+                raise _Closed() from None
+            if not 100 <= status <= 999:
+                raise _Closed()
+            headers: dict[str, str] = {}
+            count = 0
+            while line := self.line():
+                count += 1
+                if count > _MAX_HEADERS:
+                    raise _Closed()
+                name, colon, value = line.decode("iso-8859-1").partition(":")
+                if not colon:
+                    continue
+                key, text = name.strip().lower(), value.strip()
+                headers[key] = f"{headers[key]}, {text}" if key in headers else text
+            if status >= 200 or status == 101:
+                return status, headers
+
+    def body(self, headers: Mapping[str, str], url: str) -> bytes:
+        cap = bounded_client.MAX_RESPONSE_BYTES
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                length_text = self.line().split(b";", 1)[0].strip()
+                try:
+                    length = int(length_text, 16)
+                except ValueError:
+                    raise _Closed() from None
+                if length == 0:
+                    while self.line():
+                        pass  # trailers
+                    return b"".join(chunks)
+                size += length
+                if size > cap:
+                    raise bounded_client.ResponseTooLarge(url)
+                chunks.append(self.take(length))
+                self.line()
+        if "content-length" in headers:
+            try:
+                length = int(headers["content-length"].split(",")[0])
+            except ValueError:
+                raise _Closed() from None
+            if length > cap:
+                # botocore's road reads up to the cap before it gives up; the answer is the
+                # same, and nothing is gained by reading a megabyte to reach it.
+                raise bounded_client.ResponseTooLarge(url)
+            return self.take(max(length, 0))
+        return self.rest(url)
 
 
 def _exchange_once(url: str, headers: Mapping[str, str], body: bytes, bundle: str) -> _Answer:
@@ -416,9 +560,14 @@ def _exchange_once(url: str, headers: Mapping[str, str], body: bytes, bundle: st
     except OSError:
         # A refused connection, an unknown host, an unreachable network.
         raise _NoAnswer("EndpointConnectionError") from None
+    tls_error: type[BaseException] = _NeverRaised
     try:
         if secure:
+            import ssl
+
+            tls_error = ssl.SSLError
             try:
+                # The handshake runs within the connect timeout, as urllib3's does.
                 sock = _tls_context(bundle).wrap_socket(sock, server_hostname=host)
             except (ssl.SSLError, ssl.CertificateError):
                 raise _NoAnswer("SSLError") from None
@@ -437,30 +586,17 @@ def _exchange_once(url: str, headers: Mapping[str, str], body: bytes, bundle: st
         except OSError:
             raise _NoAnswer("ConnectionClosedError") from None
         sock.settimeout(bounded_client.READ_TIMEOUT_SECONDS)
-        response = http.client.HTTPResponse(sock, method="POST")
+        reader = _AnswerReader(sock)
         try:
-            response.begin()
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                chunk = response.read(64 * 1024)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > bounded_client.MAX_RESPONSE_BYTES:
-                    raise bounded_client.ResponseTooLarge(url)
-                chunks.append(chunk)
+            status, headers_seen = reader.head()
+            content = reader.body(headers_seen, url)
         except TimeoutError:
             raise _NoAnswer("ReadTimeoutError") from None
-        except ssl.SSLError:
+        except tls_error:
             raise _NoAnswer("SSLError") from None
-        except (OSError, http.client.HTTPException):
+        except (OSError, _Closed):
             raise _NoAnswer("ConnectionClosedError") from None
-        headers_seen: dict[str, str] = {}
-        for name, value in response.msg.items():
-            key = name.lower()
-            headers_seen[key] = f"{headers_seen[key]}, {value}" if key in headers_seen else value
-        return _Answer(response.status, response.reason, headers_seen, b"".join(chunks))
+        return _Answer(status, headers_seen, content)
     finally:
         sock.close()
 
@@ -509,7 +645,6 @@ def _bounded_exchange(
 
 # The output members of each operation, in botocore's order, with their types: a nested
 # mapping is a structure. tests/sources/test_direct_sts.py checks this against botocore's model.
-Shape = Mapping[str, Union[str, "Shape"]]
 _CREDENTIALS: Shape = {
     "AccessKeyId": "string",
     "SecretAccessKey": "string",
@@ -670,6 +805,8 @@ def _parse_error(answer: _Answer) -> dict[str, Any]:
     whose body is empty or an HTML page gets its status as the code."""
     body = answer.body.strip()
     if answer.status >= 500 and (not body or body.startswith(b"<html>")):
+        import http.client
+
         return {
             "Error": {
                 "Code": str(answer.status),
@@ -744,6 +881,8 @@ def _retryable(status: int | None, code: str | None, failure: str | None) -> boo
 def _backoff(attempt: int, throttled: bool, headers: Mapping[str, str]) -> float:
     """botocore standard mode's delay before retry ATTEMPT (1-based attempt that failed)."""
     base = _THROTTLING_BASE_SECONDS if throttled else _OTHER_BASE_SECONDS
+    import random
+
     delay = random.random() * min(base * 2.0 ** (attempt - 1), _MAX_BACKOFF_SECONDS)
     retry_after = headers.get("x-amz-retry-after")
     if retry_after is not None:
@@ -799,7 +938,7 @@ def call(
             url, body, keys, endpoint.signing_region, datetime.now(timezone.utc)
         )
         if any(not value.isascii() or not value.isprintable() for value in headers.values()):
-            raise EnvgenError(sts_session.failed_line("HTTPClientError"))
+            raise EnvgenError(sts_lines.failed_line("HTTPClientError"))
         _warn_if_plain(url)
         answer: _Answer | None = None
         failure: str | None = None
@@ -811,7 +950,7 @@ def call(
             bounded_client.NetworkBudgetSpent,
             bounded_client.ResponseTooLarge,
         ) as bounded:
-            raise EnvgenError(sts_session.bounded_line(bounded)) from None
+            raise EnvgenError(sts_lines.bounded_line(bounded)) from None
         status = answer.status if answer is not None else None
         parsed: dict[str, Any] = {}
         if answer is not None and answer.status >= 300:
@@ -819,13 +958,13 @@ def call(
                 parsed = _parse_error(answer)
             except _Unparsable:
                 raise EnvgenError(
-                    sts_session.not_sts_line(sts_session.endpoint_named(None, place))
+                    sts_lines.not_sts_line(sts_lines.endpoint_named(None, place))
                 ) from None
         elif answer is not None:
             try:
                 parsed = _parse_success(operation, answer, url)
             except bounded_client.NotAnStsAnswer as strange:
-                raise EnvgenError(sts_session.bounded_line(strange)) from None
+                raise EnvgenError(sts_lines.bounded_line(strange)) from None
             metadata = parsed["ResponseMetadata"]
             metadata.update(HTTPStatusCode=answer.status, HTTPHeaders=dict(answer.headers))
             if attempt >= bounded_client.TOTAL_ATTEMPTS:
@@ -845,11 +984,9 @@ def call(
             continue
         if failure is not None:
             if failure in _UNREACHABLE:
-                raise EnvgenError(sts_session.unreachable_line(bounded_client.where(url), failure))
-            raise EnvgenError(sts_session.failed_line(failure))
+                raise EnvgenError(sts_lines.unreachable_line(bounded_client.where(url), failure))
+            raise EnvgenError(sts_lines.failed_line(failure))
         details = parsed.get("Error")
         raise EnvgenError(
-            sts_session.refused_line(
-                operation, details if isinstance(details, dict) else {}, status
-            )
+            sts_lines.refused_line(operation, details if isinstance(details, dict) else {}, status)
         )

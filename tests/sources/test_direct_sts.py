@@ -442,6 +442,21 @@ FIXED_ANSWERS = {
     "trickling": trickling(0.3),
     "silent": silent,
     "hangs up": hangs_up,
+    "hangs up mid-body": hangs_up_mid_body,
+    "chunked": answering(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"".join(
+            b"%x\r\n%s\r\n" % (len(part), part) for part in (SUCCESS_BODY[:100], SUCCESS_BODY[100:])
+        )
+        + b"0\r\n\r\n"
+    ),
+    "interim 100 first": answering(
+        b"HTTP/1.1 100 Continue\r\n\r\n" + answer("200 OK", SUCCESS_BODY)
+    ),
+    "no length, closed": answering(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nConnection: close\r\n\r\n" + SUCCESS_BODY
+    ),
+    "not http": answering(b"SSH-2.0-OpenSSH_9.6\r\n"),
 }
 
 
