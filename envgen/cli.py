@@ -1104,26 +1104,7 @@ def refresh_command(
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    from envgen import refresh
-
-    invocation = _invocation(ctx)
-    if not hook:
-        request = invocation.output(OutputOptions(shell=shell))
-        if hold_at_terminal(request):
-            return
-        refresh.refresh_now(request, os.environ)
-        return
-    # Before a prompt: nobody is asked anything, and the status is always 0, whatever the
-    # outcome (the line on stderr says it).
-    invocation.streams.may_ask_at_terminal = False
-    messages.set_level(messages.QUIET)
-    try:
-        request = invocation.output(OutputOptions(shell=shell))
-        if hold_at_terminal(request):
-            return
-        refresh.refresh_for_hook(request, os.environ)
-    except EnvgenError as error:
-        say(" ".join(error.message.split()))
+    commands.refresh(_invocation(ctx), shell=shell, hook=hook)
 
 
 def envgen_command(program: str | None) -> list[str]:

@@ -1,4 +1,4 @@
-"""The work of `envgen assume` and `envgen import` from their options as plain values, and the
+"""The work of `envgen assume`, `envgen import` and `envgen refresh` from their options as plain values, and the
 one place a failed run becomes a line on stderr and an exit status.
 
 Shared by the typer commands (envgen.cli) and the quick start (envgen.launch), which answers
@@ -201,6 +201,30 @@ def assume(
     if renewal is not None:
         renewal.check_issued(issued)
     deliver(issued, request, where, options, renewal=renewal)
+
+
+def refresh(invocation: Invocation, *, shell: str | None, hook: bool) -> None:
+    """`envgen refresh`: the credentials envgen set in this shell, got again; with `hook`, what
+    the prompt hook runs, which asks nothing, says at most one line and always ends with 0."""
+    from envgen import refresh
+
+    if not hook:
+        request = invocation.output(OutputOptions(shell=shell))
+        if hold_at_terminal(request):
+            return
+        refresh.refresh_now(request, os.environ)
+        return
+    # Before a prompt: nobody is asked anything, and the status is always 0, whatever the
+    # outcome (the line on stderr says it).
+    invocation.streams.may_ask_at_terminal = False
+    messages.set_level(messages.QUIET)
+    try:
+        request = invocation.output(OutputOptions(shell=shell))
+        if hold_at_terminal(request):
+            return
+        refresh.refresh_for_hook(request, os.environ)
+    except EnvgenError as error:
+        say(" ".join(error.message.split()))
 
 
 def report(error: BaseException, streams: Streams) -> int:

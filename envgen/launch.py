@@ -1,8 +1,9 @@
 """The console script: the command lines programs run most, answered before typer is loaded.
 
 A `credential_process` line runs `envgen assume PROFILE --format json` once per AWS CLI
-command, and prompts and start-up files run `envgen assume` and `envgen import`; building the
-typer app costs more than the rest of such a run. So this module reads those command lines
+command, prompt hooks run `envgen refresh --hook --shell NAME` when the credentials near their
+expiry, and start-up files run `envgen assume` and `envgen import`; building the typer app
+costs more than the rest of such a run. So this module reads those command lines
 itself, in the plainest way they are written (each option once, known options only, values
 that cannot be mistaken for options), and runs them through envgen.commands, the same
 functions the typer commands call, with the same streams, levels and error endings. Anything
@@ -70,8 +71,12 @@ QUICK_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "--expiration": ("expiration", TEXT),
         **_SHARED_OPTIONS,
     },
+    "refresh": {
+        "--hook": ("hook", FLAG),
+        "--shell": ("shell", TEXT),
+    },
 }
-# The one positional word each quick command takes.
+# The one positional word each quick command takes; refresh takes none.
 QUICK_ARGUMENT = {"assume": "profile", "import": "source"}
 
 # The options of every envgen command whose values are secrets (typer's `hide_input`),
@@ -105,6 +110,11 @@ class QuickCommand:
                 commands.choose_level(invocation, messages.QUIET, "-q/--quiet")
             else:
                 commands.choose_level(invocation, messages.VERBOSE, "-v/--verbose")
+        if self.name == "refresh":
+            commands.refresh(
+                invocation, shell=self.values.get("shell"), hook=self.values.get("hook", False)
+            )
+            return
         output = OutputOptions(
             shell=self.values.get("shell"),
             format=self.values.get("format", "shell"),
@@ -138,14 +148,14 @@ def read_quick(argv: Sequence[str], environ: Mapping[str, str]) -> QuickCommand 
         return None
     command = QuickCommand(words.pop(0))
     options = QUICK_OPTIONS[command.name]
-    argument = QUICK_ARGUMENT[command.name]
+    argument = QUICK_ARGUMENT.get(command.name)
     while words:
         word = words.pop(0)
         if word in (*_QUIET, *_VERBOSE):
             levels.append(word)
             continue
         if not word.startswith("-") or word == "-":
-            if argument in command.values:
+            if argument is None or argument in command.values:
                 return None
             command.values[argument] = word
             continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import sys
@@ -10,15 +9,29 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from envgen.errors import EnvgenError
+from envgen.values import Value
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 
-@dataclasses.dataclass(frozen=True)
-class UserPlaces:
-    home: Path
-    environ: Mapping[str, str]
+class UserPlaces(Value):
+    __slots__ = ("home", "environ", "windows", "macos")
+    home: Final[Path]
+    environ: Final[Mapping[str, str]]
     # Chosen by the platform envgen runs on: the output of one run is applied there.
-    windows: bool
-    macos: bool = False
+    windows: Final[bool]
+    macos: Final[bool]
+
+    def __init__(
+        self, home: Path, environ: Mapping[str, str], windows: bool, macos: bool = False
+    ) -> None:
+        self.home = home
+        self.environ = environ
+        self.windows = windows
+        self.macos = macos
 
     @classmethod
     def current(cls) -> UserPlaces:

@@ -11,6 +11,7 @@ benchmarks/run.py, not here.
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -337,3 +338,60 @@ def test_a_credential_process_hit_loads_only_what_it_prints_with(
     assert hit.stdout == filled.stdout
     assert loaded(modules, *AWS_MODULES, "pydantic", "typer", "jinja2") == []
     assert "envgen.detect" not in modules
+
+
+# What only a person's commands need, never the runs machines make at every prompt and AWS
+# command: the dataclasses and typing modules cost those runs a fifth of their time.
+NOT_ON_MACHINE_RUNS = ("typer", "jinja2", "pydantic", "dataclasses", "inspect", "typing")
+
+
+def test_a_credential_process_hit_loads_neither_dataclasses_nor_typing(
+    clean_env: dict[str, str], sts_url: str, tmp_path: Path
+) -> None:
+    config, profile, _ = PROFILE_SHAPES["one role"]
+    write_aws_files(clean_env, config)
+    command = ["assume", profile, "--format", "json"]
+    filled, _ = run_probed(command, {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}, tmp_path)
+    assert filled.returncode == 0, filled.stderr
+    offline = {**clean_env, "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9"}
+    hit, modules = run_probed(command, offline, tmp_path)
+    assert hit.returncode == 0, hit.stderr
+    assert hit.stdout == filled.stdout
+    assert loaded(modules, *AWS_MODULES, *NOT_ON_MACHINE_RUNS) == []
+
+
+def shell_after(output: str, env: dict[str, str]) -> dict[str, str]:
+    """ENV once bash has applied envgen's OUTPUT (export and unset lines, values quoted)."""
+    after = dict(env)
+    for line in output.splitlines():
+        if line.startswith("unset "):
+            after.pop(line[len("unset ") :].rstrip(";"), None)
+        elif line.startswith("export "):
+            name, _, value = line[len("export ") :].rstrip(";").partition("=")
+            after[name] = shlex.split(value)[0]
+    return after
+
+
+@pytest.mark.parametrize("state", ["fresh", "expired"])
+def test_the_prompt_hook_loads_neither_typer_nor_jinja_before_renewing(
+    state: str, clean_env: dict[str, str], sts_url: str, tmp_path: Path
+) -> None:
+    """`envgen refresh --hook`, which prompt hooks run: with credentials that are still fresh
+    it only puts the next check off, and with expired ones it unsets them; neither loads
+    typer, Jinja2, botocore, dataclasses or typing."""
+    config, profile, _ = PROFILE_SHAPES["one role"]
+    write_aws_files(clean_env, config)
+    env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
+    assumed, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
+    assert assumed.returncode == 0, assumed.stderr
+    shell = shell_after(assumed.stdout, env)
+    # The hook is due now; the credentials expired a while ago, or have an hour left.
+    shell["ENVGEN_CHECK_AT"] = "0"
+    if state == "expired":
+        shell["ENVGEN_EXPIRATION"] = "1000"
+    refreshed, modules = run_probed(["refresh", "--hook", "--shell", "bash"], shell, tmp_path)
+    assert refreshed.returncode == 0, refreshed.stderr
+    expected = "unset AWS_ACCESS_KEY_ID;" if state == "expired" else "export ENVGEN_CHECK_AT="
+    assert expected in refreshed.stdout
+    assert "envgen.refresh" in modules, "the probe did not refresh"
+    assert loaded(modules, *AWS_MODULES, *NOT_ON_MACHINE_RUNS) == []

@@ -19,7 +19,8 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,8 @@ class Case:
     stdin: bytes = b""
     # Where stdout goes: a pipe, a terminal, closed, or a pipe nobody reads any more.
     stdout: str = "pipe"
+    # Variables worked out when the case runs, once for both runs: times from now.
+    timed_env: Callable[[], dict[str, str]] | None = None
 
 
 def document(**fields: object) -> bytes:
@@ -76,6 +79,33 @@ IMPORT_FLAGS = [
     "--expiration",
     "2099-01-31T12:00:00Z",
 ]
+
+
+def shell_holding(
+    kind: str, profile: str | None, expires_in: int, key: str = KEY_ID
+) -> Callable[[], dict[str, str]]:
+    """A shell that applied credentials envgen recorded as coming from KIND (and PROFILE),
+    due to expire EXPIRES_IN seconds from when the case runs, its hook due now; the keys it
+    holds are KEY's."""
+
+    def environment() -> dict[str, str]:
+        now = int(time.time())
+        origin = records.Origin(kind, records.key_digest(KEY_ID), profile=profile)
+        return {
+            "AWS_ACCESS_KEY_ID": key,
+            "AWS_SECRET_ACCESS_KEY": SECRET,
+            "AWS_SESSION_TOKEN": TOKEN,
+            records.SOURCE: origin.text(),
+            records.EXPIRATION: str(now + expires_in),
+            records.CHECK_AT: str(now - 1),
+        }
+
+    return environment
+
+
+REFRESH_HOOK = ["refresh", "--hook", "--shell", "bash"]
+# Inside the default refresh window of 300 s, long enough to stay in it for both runs.
+INSIDE_THE_WINDOW = 250
 
 CASES: dict[str, Case] = {
     # What credential_process lines, prompts and start-up files run.
@@ -182,6 +212,39 @@ CASES: dict[str, Case] = {
         True,
         stdin=SECRET.encode() + b"\n",
     ),
+    # What prompt hooks run, and `envgen refresh` by hand.
+    "refresh, fresh": Case(REFRESH_HOOK, True, timed_env=shell_holding("role", HIT_PROFILE, 3600)),
+    "refresh, renewal": Case(
+        REFRESH_HOOK, True, timed_env=shell_holding("role", MISS_PROFILE, INSIDE_THE_WINDOW)
+    ),
+    "refresh, expired": Case(REFRESH_HOOK, True, timed_env=shell_holding("role", HIT_PROFILE, -5)),
+    "refresh, imported": Case(
+        REFRESH_HOOK, True, timed_env=shell_holding("imported", None, INSIDE_THE_WINDOW)
+    ),
+    "refresh, no records": Case(REFRESH_HOOK, True),
+    "refresh, bad window": Case(
+        REFRESH_HOOK,
+        True,
+        {"ENVGEN_REFRESH_BEFORE": "soon"},
+        timed_env=shell_holding("role", HIT_PROFILE, 3600),
+    ),
+    "refresh, keys replaced": Case(
+        REFRESH_HOOK,
+        True,
+        timed_env=shell_holding("role", HIT_PROFILE, INSIDE_THE_WINDOW, "AKIAUSERSOWNKEY00000"),
+    ),
+    "refresh, fish, verbose": Case(
+        ["-v", "refresh", "--shell", "fish", "--hook"],
+        True,
+        timed_env=shell_holding("role", MISS_PROFILE, INSIDE_THE_WINDOW),
+    ),
+    "refresh by hand": Case(
+        ["refresh", "-q"], True, timed_env=shell_holding("role", HIT_PROFILE, 3600)
+    ),
+    "refresh by hand, no records": Case(["refresh", "--shell", "zsh"], True),
+    "refresh by hand, terminal": Case(
+        ["refresh"], True, stdout="terminal", timed_env=shell_holding("role", HIT_PROFILE, 3600)
+    ),
     # Left to typer: what the quick start does not read itself.
     "help": Case(["assume", "--help"], False),
     "quiet and verbose": Case(["assume", HIT_PROFILE, "-q", "-v"], False),
@@ -198,6 +261,9 @@ CASES: dict[str, Case] = {
     "save profile": Case(["assume", HIT_PROFILE, "--save-profile", "saved"], False),
     "unknown option": Case(["assume", HIT_PROFILE, "--nope"], False),
     "other command": Case(["clear", "--shell", "bash"], False),
+    "refresh, a word": Case(["refresh", "--hook", "now"], False),
+    "refresh, hook with a value": Case(["refresh", "--hook=yes"], False),
+    "refresh, help": Case(["refresh", "--help"], False),
     "version": Case(["--version"], False),
     "no words": Case([], False),
     "completion": Case(
@@ -387,6 +453,8 @@ def test_the_quick_start_answers_as_typer_does(
     template, env = starting_home
     case = CASES[name]
     home = Path(env["HOME"])
+    if case.timed_env is not None:
+        env = {**env, **case.timed_env()}
     outcomes = {}
     for mode in ("full", "quick"):
         shutil.rmtree(home, ignore_errors=True)
@@ -416,6 +484,35 @@ def test_every_case_says_something(starting_home: tuple[Path, dict[str, str]]) -
     assert not hit.typer_loaded
 
 
+# What each refresh case must show for its comparison to mean something.
+REFRESH_SHOWS = {
+    "refresh, fresh": (b"export ENVGEN_CHECK_AT=", b""),
+    "refresh, renewal": (b"export AWS_SESSION_TOKEN=", b"renewed the credentials for"),
+    "refresh, expired": (b"unset AWS_SESSION_TOKEN;", b"are unset; get new ones"),
+    "refresh, imported": (b"export ENVGEN_CHECK_AT=", b"renew them with: envgen import"),
+    "refresh, no records": (b"unset ENVGEN_SOURCE;", b""),
+    "refresh, bad window": (b"", b"ENVGEN_REFRESH_BEFORE 'soon' is not a number"),
+}
+
+
+@pytest.mark.parametrize("name", list(REFRESH_SHOWS))
+def test_every_refresh_case_does_what_the_hook_needs(
+    name: str, starting_home: tuple[Path, dict[str, str]]
+) -> None:
+    """The refresh comparisons are not of two runs that did nothing: each case renews, defers,
+    warns or unsets, in the quick start, with status 0."""
+    template, env = starting_home
+    case = CASES[name]
+    home = Path(env["HOME"])
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(template, home)
+    outcome = run(case, "quick", home, {**env, **(case.timed_env() if case.timed_env else {})})
+    stdout, stderr = REFRESH_SHOWS[name]
+    assert outcome.status == 0
+    assert stdout in outcome.stdout and stderr in outcome.stderr, outcome
+    assert not outcome.typer_loaded
+
+
 def test_the_quick_options_are_typers() -> None:
     """Each option the quick start reads is the typer command's, with its parameter name and
     its kind (a flag, a whole number, text), and it masks the same secret options."""
@@ -431,5 +528,6 @@ def test_the_quick_options_are_typers() -> None:
             assert (annotation in (int, int | None)) is (kind == launch.INTEGER), option
             assert not param.multiple and param.nargs == 1, option
         arguments = [param for param in subcommand.params if param.param_type_name == "argument"]
-        assert [param.name for param in arguments] == [launch.QUICK_ARGUMENT[name]]
+        taken = [launch.QUICK_ARGUMENT[name]] if name in launch.QUICK_ARGUMENT else []
+        assert [param.name for param in arguments] == taken
     assert _secret_options(command) == launch.SECRET_OPTIONS
