@@ -612,3 +612,207 @@ def test_an_error_botocore_cannot_read_is_still_one_line(
         "error",
         (f"STS refused AssumeRole: {code}; see the AWS documentation for this error code", 1),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The same endpoint as botocore's client, for every configuration resolve_endpoint answers
+
+
+class _Captured(Exception):
+    def __init__(self, url: str, authorization: str) -> None:
+        super().__init__(url)
+        self.url = url
+        self.authorization = authorization
+
+
+def botocore_endpoint(place: Place) -> tuple[str, str, str]:
+    """(the URL botocore's client posts to, the region it signs for, client.meta.endpoint_url)
+    for the STS client envgen makes for PLACE; the request is stopped before it is sent."""
+    from envgen.sources import sts_session
+
+    context = sts_session.open_context(place, sts_session.chosen_profile(place))
+    client = context.client()
+
+    def capture(request: Any, **_: Any) -> None:
+        raise _Captured(request.url, request.headers["Authorization"].decode())
+
+    # More specific than bounded_client's own handler, so it runs first.
+    client.meta.events.register_first("before-send.sts", capture)
+    try:
+        client.get_caller_identity()
+    except _Captured as captured:
+        scope = captured.authorization.split("Credential=", 1)[1].split(",", 1)[0]
+        return captured.url, scope.split("/")[2], client.meta.endpoint_url
+    raise AssertionError("the request was not stopped")
+
+
+def ours_for(place: Place) -> direct_sts.Endpoint | None:
+    from envgen.sources import sts_session
+
+    context = sts_session.open_context(place, sts_session.chosen_profile(place))
+    return direct_sts.resolve_endpoint(place, context.settings, context.region, os.environ)
+
+
+PROFILE = "[profile work]\n"
+# (environment, config file, command line) -> botocore's endpoint must be ours.
+ANSWERED_SHAPES = {
+    "no region": ({}, "", {}),
+    "profile region": ({}, "[default]\nregion = eu-west-1\n", {}),
+    "--region": ({}, "[default]\nregion = eu-west-1\n", {"region": "ap-east-1"}),
+    "AWS_REGION china": ({"AWS_REGION": "cn-north-1"}, "", {}),
+    "AWS_DEFAULT_REGION govcloud": ({"AWS_DEFAULT_REGION": "us-gov-west-1"}, "", {}),
+    "newer regions": ({}, "", {"region": "mx-central-1"}),
+    "israel": ({}, "", {"region": "il-central-1"}),
+    "legacy, global region": (
+        {"AWS_STS_REGIONAL_ENDPOINTS": "legacy"},
+        "",
+        {"region": "eu-west-1"},
+    ),
+    "legacy, no region": ({"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}, "", {}),
+    "legacy, newer region": ({"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}, "", {"region": "ap-east-1"}),
+    "legacy, china": ({"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}, "", {"region": "cn-north-1"}),
+    "legacy, govcloud": ({"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}, "", {"region": "us-gov-west-1"}),
+    "legacy in the profile": (
+        {"AWS_PROFILE": "work"},
+        PROFILE + "region = us-west-2\nsts_regional_endpoints = legacy\n",
+        {},
+    ),
+    "regional in the environment over legacy in the profile": (
+        {"AWS_STS_REGIONAL_ENDPOINTS": "regional"},
+        PROFILE + "region = us-west-2\nsts_regional_endpoints = legacy\n",
+        {"profile": "work"},
+    ),
+    "regional named": ({"AWS_STS_REGIONAL_ENDPOINTS": "regional"}, "", {"region": "us-east-1"}),
+    "--endpoint-url with a path and a port": (
+        {},
+        "",
+        {"region": "eu-west-1", "endpoint_url": "http://127.0.0.1:9/base/path"},
+    ),
+    "--endpoint-url with a slash": ({}, "", {"endpoint_url": "https://sts.example.com:8443/"}),
+    "--endpoint-url over legacy": (
+        {"AWS_STS_REGIONAL_ENDPOINTS": "legacy"},
+        "",
+        {"region": "eu-west-1", "endpoint_url": "http://localhost:4566"},
+    ),
+    "--endpoint-url over AWS_ENDPOINT_URL_STS": (
+        {"AWS_ENDPOINT_URL_STS": "http://localhost:4500"},
+        "",
+        {"endpoint_url": "http://localhost:4566"},
+    ),
+    "--endpoint-url ipv6": ({}, "", {"endpoint_url": "http://[::1]:8080"}),
+    "AWS_ENDPOINT_URL_STS": ({"AWS_ENDPOINT_URL_STS": "http://localhost:4566"}, "", {}),
+    "AWS_ENDPOINT_URL": ({"AWS_ENDPOINT_URL": "http://localhost:4567/all"}, "", {}),
+    "AWS_ENDPOINT_URL_STS over AWS_ENDPOINT_URL": (
+        {"AWS_ENDPOINT_URL_STS": "http://localhost:4566", "AWS_ENDPOINT_URL": "http://x:1"},
+        "",
+        {},
+    ),
+    "empty AWS_ENDPOINT_URL_STS": (
+        {"AWS_ENDPOINT_URL_STS": "", "AWS_ENDPOINT_URL": "http://localhost:4567"},
+        "",
+        {},
+    ),
+    "profile endpoint_url": (
+        {},
+        "[default]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:4568/p\n",
+        {},
+    ),
+    "AWS_ENDPOINT_URL over the profile's": (
+        {"AWS_ENDPOINT_URL": "http://localhost:4567"},
+        "[default]\nendpoint_url = http://127.0.0.1:4568\n",
+        {},
+    ),
+    "ignored in the environment": (
+        {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true", "AWS_ENDPOINT_URL_STS": "http://x:1"},
+        "[default]\nendpoint_url = http://127.0.0.1:4568\n",
+        {"region": "eu-west-1"},
+    ),
+    "ignored in the profile": (
+        {},
+        PROFILE + "ignore_configured_endpoint_urls = true\nendpoint_url = http://127.0.0.1:1\n",
+        {"profile": "work"},
+    ),
+    "not ignored in the environment, ignored in the profile": (
+        {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false", "AWS_ENDPOINT_URL_STS": "http://x:1"},
+        "[default]\nignore_configured_endpoint_urls = true\n",
+        {},
+    ),
+    "ignored but named on the command line": (
+        {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "TRUE"},
+        "",
+        {"endpoint_url": "http://localhost:4566"},
+    ),
+    "CA bundle in the environment": ({"AWS_CA_BUNDLE": "/nonexistent/ca.pem"}, "", {}),
+    "CA bundle in the profile": ({}, "[default]\nca_bundle = /nonexistent/ca.pem\n", {}),
+    "the AWS CLI's own settings": (
+        {},
+        PROFILE + "output = json\ncli_pager =\nmax_attempts = 9\nretry_mode = adaptive\n",
+        {"profile": "work", "region": "sa-east-1"},
+    ),
+}
+# Shapes botocore may well answer, but not in a way followed here: the caller takes botocore.
+UNANSWERED_SHAPES = {
+    "services section": (
+        {},
+        "[default]\nservices = local\n[services local]\nsts =\n  endpoint_url = http://x:1\n",
+        {},
+    ),
+    "FIPS": ({"AWS_USE_FIPS_ENDPOINT": "true"}, "", {"region": "us-gov-west-1"}),
+    "FIPS off": ({"AWS_USE_FIPS_ENDPOINT": "false"}, "", {}),
+    "FIPS in the profile": ({}, "[default]\nuse_fips_endpoint = true\n", {}),
+    "dual-stack": ({"AWS_USE_DUALSTACK_ENDPOINT": "true"}, "", {"region": "eu-west-1"}),
+    "proxy": ({"https_proxy": "http://proxy:3128"}, "", {}),
+    "proxy in capitals": ({"HTTPS_PROXY": "http://proxy:3128"}, "", {}),
+    "no_proxy": ({"NO_PROXY": "localhost"}, "", {}),
+    "all_proxy": ({"ALL_PROXY": "socks5://proxy:1080"}, "", {}),
+    "defaults mode": ({"AWS_DEFAULTS_MODE": "standard"}, "", {}),
+    "defaults mode in the profile": ({}, "[default]\ndefaults_mode = in-region\n", {}),
+    "another data path": ({"AWS_DATA_PATH": "/nonexistent"}, "", {}),
+    "isolated partition": ({}, "", {"region": "us-iso-east-1"}),
+    "sovereign partition": ({}, "", {"region": "eusc-de-east-1"}),
+    "unknown sts_regional_endpoints": ({}, "[default]\nsts_regional_endpoints = global\n", {}),
+    "percent-encoded path": ({}, "", {"endpoint_url": "http://127.0.0.1:9/a%2Fb"}),
+    "dot segments": ({}, "", {"endpoint_url": "http://127.0.0.1:9/a/../b"}),
+    "non-ASCII host": ({}, "", {"endpoint_url": "http://bücher.example:9"}),
+    "tcp keepalive": ({}, "[default]\ntcp_keepalive = true\n", {}),
+}
+
+
+def set_up(
+    environment: dict[str, str], config: str, keys_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Path(os.environ["AWS_CONFIG_FILE"]).write_text(config)
+    Path(os.environ["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+        "".join(
+            f"[{name}]\naws_access_key_id = {BASE_ACCESS_KEY_ID}\n"
+            f"aws_secret_access_key = {BASE_SECRET}\n"
+            for name in ("default", "work")
+        )
+    )
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.mark.parametrize("name", ANSWERED_SHAPES)
+def test_the_endpoint_is_botocores(name, keys_in_environment, tmp_path, monkeypatch):
+    environment, config, command_line = ANSWERED_SHAPES[name]
+    set_up(environment, config, tmp_path, monkeypatch)
+    place = Place(**command_line)
+
+    ours = ours_for(place)
+    url, signing_region, meta_url = botocore_endpoint(place)
+
+    assert ours is not None
+    assert (direct_sts.request_url(ours), ours.signing_region) == (url, signing_region)
+    assert ours.url == meta_url
+
+
+@pytest.mark.parametrize("name", UNANSWERED_SHAPES)
+def test_shapes_not_followed_are_left_to_botocore(name, keys_in_environment, tmp_path, monkeypatch):
+    environment, config, command_line = UNANSWERED_SHAPES[name]
+    set_up(environment, config, tmp_path, monkeypatch)
+    from envgen.sources import sts_session
+
+    place = Place(**command_line)
+    context = sts_session.open_context(place, sts_session.chosen_profile(place))
+    assert direct_sts.resolve_endpoint(place, context.settings, context.region) is None
