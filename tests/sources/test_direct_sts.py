@@ -816,3 +816,192 @@ def test_shapes_not_followed_are_left_to_botocore(name, keys_in_environment, tmp
     place = Place(**command_line)
     context = sts_session.open_context(place, sts_session.chosen_profile(place))
     assert direct_sts.resolve_endpoint(place, context.settings, context.region) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# HTTPS: the same trust as botocore
+
+
+def certificate_authority(directory: Path) -> tuple[Path, Path, Path]:
+    """A CA (ca.pem) and a server certificate it signed for `localhost` only (server.pem and
+    its key): made for the test, so no machine's trust store knows the CA."""
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(timezone.utc)
+
+    def name(text: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("envgen test CA"))
+        .issuer_name(name("envgen test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server = (
+        x509.CertificateBuilder()
+        .subject_name(name("localhost"))
+        .issuer_name(ca.subject)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = (directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+def over_tls(certificate: Path, key: Path, response: bytes):  # type: ignore[no-untyped-def]
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+
+    def handler(connection: socket.socket, server: HostileEndpoint) -> None:
+        with context.wrap_socket(connection, server_side=True) as secured:
+            if read_request(secured):  # type: ignore[arg-type]
+                server.count_request()
+                secured.sendall(response)
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("trust", "host", "answered"),
+    [
+        ("AWS_CA_BUNDLE", "localhost", True),
+        ("profile ca_bundle", "localhost", True),
+        ("AWS_CA_BUNDLE over the profile's", "localhost", True),
+        ("default", "localhost", False),
+        ("AWS_CA_BUNDLE", "127.0.0.1", False),  # the certificate names localhost only
+        ("unreadable bundle", "localhost", False),
+    ],
+)
+def test_https_trusts_what_botocore_trusts(
+    trust, host, answered, keys_in_environment, tmp_path, monkeypatch, capsys
+):
+    from envgen.errors import EnvgenError
+    from envgen.sources import sts_session
+
+    ca, certificate, key = certificate_authority(tmp_path)
+    config = ""
+    if trust == "AWS_CA_BUNDLE":
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(ca))
+    elif trust == "profile ca_bundle":
+        config = f"[default]\nca_bundle = {ca}\n"
+    elif trust == "AWS_CA_BUNDLE over the profile's":
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(ca))
+        config = f"[default]\nca_bundle = {tmp_path / 'missing.pem'}\n"
+    elif trust == "unreadable bundle":
+        monkeypatch.setenv("AWS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    Path(os.environ["AWS_CONFIG_FILE"]).write_text(config)
+
+    with HostileEndpoint(over_tls(certificate, key, answer("200 OK", SUCCESS_BODY))) as server:
+        place = Place(
+            region="eu-west-1",
+            endpoint_url=server.url.replace("http://127.0.0.1", f"https://{host}"),
+        )
+        parameters = {"RoleArn": ROLE, "RoleSessionName": "envgen"}
+        botocore_outcome = by_botocore("AssumeRole", parameters, place)
+        botocore_requests, server.requests = server.requests, 0
+        context = sts_session.open_context(place, None)
+        endpoint = direct_sts.resolve_endpoint(place, context.settings, context.region)
+        assert endpoint is not None
+        try:
+            direct_outcome: Outcome = (
+                "answer",
+                direct_sts.call(
+                    "AssumeRole",
+                    parameters,
+                    keys_in_environment,
+                    endpoint,
+                    place,
+                    profile=context.settings,
+                ),
+            )
+        except EnvgenError as error:
+            direct_outcome = "error", (error.message, error.exit_code)
+
+    assert direct_outcome == botocore_outcome
+    assert server.requests == botocore_requests
+    assert (direct_outcome[0] == "answer") is answered
+
+
+def test_plain_http_beyond_loopback_is_warned_about_once_as_on_botocores_road(
+    keys_in_environment, capsys
+):
+    """0.0.0.0 is no loopback address to envgen, yet Linux connects it to the loopback server:
+    a plain-http endpoint elsewhere, answering 500 to both attempts."""
+    handler = answering(answer("500 Internal Server Error", error_body("InternalFailure")))
+    with HostileEndpoint(handler) as server:
+        place = Place(endpoint_url=server.url.replace("127.0.0.1", "0.0.0.0"))
+        parameters = {"RoleArn": ROLE, "RoleSessionName": "envgen"}
+        botocore_outcome = by_botocore("AssumeRole", parameters, place)
+        botocore_said = capsys.readouterr()
+        direct_sts._warned_plain.clear()
+        direct_outcome = by_direct("AssumeRole", parameters, place, keys_in_environment)
+        direct_said = capsys.readouterr()
+
+    assert server.requests == 4
+    assert direct_outcome == botocore_outcome
+    assert direct_said == botocore_said
+    assert direct_said.err.count("is plain http") == 1
+    assert direct_said.out == ""
+
+
+def test_the_default_trust_is_botocores_bundle(monkeypatch):
+    from botocore.httpsession import get_cert_path
+
+    assert direct_sts.ca_bundle(None, {}) == get_cert_path(True)
+    # Without certifi botocore falls back to the bundle it ships; so does the direct road,
+    # without importing botocore to find it.
+    monkeypatch.setitem(sys.modules, "certifi", None)
+    import botocore.httpsession
+
+    fallback = direct_sts.ca_bundle(None, {})
+    assert fallback == botocore.httpsession.DEFAULT_CA_BUNDLE
+    assert Path(fallback).is_file()
