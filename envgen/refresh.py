@@ -38,7 +38,6 @@ from envgen.durations import describe_expiry
 from envgen.errors import EnvgenError, UsageError
 from envgen.messages import say
 from envgen.output import OutputRequest, deliver, emit
-from envgen.places import UserPlaces
 from envgen.records import Origin
 from envgen.sources.request import PASSED_THROUGH, Issued, Place, RoleOptions
 
@@ -287,6 +286,8 @@ def _unset_expired(recorded: Recorded, request: OutputRequest) -> None:
     # A shell that keeps variables itself (fish's universal ones, the Windows user
     # environment) keeps them beyond this session: they go too. A managed file stays: it
     # stopped applying them at their expiry by itself, and tells new sessions so.
+    from envgen.places import UserPlaces
+
     keeps_itself = dialect.persistence.kept_in_output(UserPlaces.current()) is not None
     persisted = origin.persisted and keeps_itself
     emit(gone, request.changed(persist=persisted))

@@ -15,26 +15,34 @@ from __future__ import annotations
 
 import builtins
 import functools
+import os
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 
 # typing.TYPE_CHECKING without loading typing: see envgen.values.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
     import jinja2
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+
+def _templates_folder() -> str:
+    # os.path rather than pathlib: every shell output reads a template here (to check its
+    # compiled form), and loading pathlib would cost that run 4 ms.
+    package_dir = os.path.dirname(os.path.realpath(__file__))
+    # An installed wheel carries the templates inside the package; a source
+    # checkout (or an editable install) keeps them at the top of the repository.
+    for candidate in (package_dir, os.path.dirname(package_dir)):
+        if os.path.isdir(os.path.join(candidate, "templates")):
+            return os.path.join(candidate, "templates")
+    raise RuntimeError(f"envgen's templates are missing: looked in {package_dir}")
 
 
 def templates_dir() -> Path:
-    # An installed wheel carries the templates inside the package; a source
-    # checkout (or an editable install) keeps them at the top of the repository.
-    for candidate in (_PACKAGE_DIR / "templates", _PACKAGE_DIR.parent / "templates"):
-        if candidate.is_dir():
-            return candidate
-    raise RuntimeError(f"envgen's templates are missing: looked in {_PACKAGE_DIR}")
+    from pathlib import Path
+
+    return Path(_templates_folder())
 
 
 @functools.cache
@@ -196,7 +204,8 @@ def _compiled_root(name: str, context: Mapping[str, object]) -> Root | None:
 @functools.cache
 def _load(name: str, source: str, code: str) -> Root | None:
     try:
-        current = (templates_dir() / name).read_text(encoding="utf-8")
+        with open(os.path.join(_templates_folder(), name), encoding="utf-8") as template:
+            current = template.read()
     except OSError:
         return None
     # A template changed since it was compiled renders through Jinja2 until it is compiled

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from envgen.credentials import Changes
 from envgen.dialects.base import (
@@ -18,6 +17,8 @@ from envgen.render import render_template
 # typing.TYPE_CHECKING without loading typing: see envgen.values.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from envgen.places import UserPlaces
 
 _CSH_ESCAPES = {"'": "'\\''", "\\": "'\\\\'", "!": "\\!"}

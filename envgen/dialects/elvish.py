@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from envgen.dialects.base import Dialect
 
 # typing.TYPE_CHECKING without loading typing: see envgen.values.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from envgen.places import UserPlaces
 
 MANAGED_FILE = "persist.elv"
@@ -31,5 +31,8 @@ def rc_elv(places: UserPlaces) -> Path:
     if legacy.exists():
         return legacy
     if places.windows and places.environ.get("APPDATA"):
+        # pathlib only where a file is kept: rendering and the cache hit never load it (4 ms).
+        from pathlib import Path
+
         return Path(places.environ["APPDATA"]) / "elvish" / "rc.elv"
     return places.config_home / "elvish" / "rc.elv"

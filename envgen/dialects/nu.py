@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from envgen.credentials import Changes
 from envgen.dialects.base import Dialect, KeptUntil, RenderContext
@@ -14,6 +13,8 @@ from envgen.render import render_template
 # typing.TYPE_CHECKING without loading typing: see envgen.values.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from envgen.places import UserPlaces
 
 
@@ -84,6 +85,9 @@ EXPIRED_NOTICE_ENTRY = "ENVGEN_PERSIST_EXPIRED"
 def config_nu(places: UserPlaces) -> Path:
     # nushell's own rule for $nu.config-path: an absolute XDG_CONFIG_HOME
     # wins, else the platform's configuration directory.
+    # pathlib only where a file is kept: rendering and the cache hit never load it (4 ms).
+    from pathlib import Path
+
     configured = places.environ.get("XDG_CONFIG_HOME", "")
     if configured and os.path.isabs(configured):
         base = Path(configured)

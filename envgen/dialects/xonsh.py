@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from envgen.dialects.base import Dialect
 
 # typing.TYPE_CHECKING without loading typing: see envgen.values.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from envgen.places import UserPlaces
 
 MANAGED_FILE = "persist.xsh"

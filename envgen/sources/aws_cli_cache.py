@@ -29,7 +29,6 @@ import os
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from envgen import regions
 from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
@@ -39,6 +38,7 @@ from envgen.regular_files import NotARegularFile, read_regular_file
 # typing.TYPE_CHECKING without loading typing: see envgen.values.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
     from envgen.sources.request import Issued, Place, RoleOptions

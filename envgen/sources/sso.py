@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 
 from envgen import regions
 from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
@@ -187,6 +186,8 @@ def _cache(key: str, credentials: Credentials, account_id: str) -> None:
     from envgen.sources.aws_cli_cache import CredentialCache
 
     assert credentials.expiration is not None
+    from pathlib import Path
+
     CredentialCache(Path(os.path.expanduser(CACHE_DIR)))[key] = {
         "ProviderType": "sso",
         "Credentials": {
@@ -205,6 +206,8 @@ def forget_role_credentials(
     """Remove cached role credentials that came from IAM Identity Center: those of the
     profiles signing in through SESSION, or with None every one (as `aws sso logout` does).
     Returns how many went."""
+    from pathlib import Path
+
     directory = Path(os.path.expanduser(CACHE_DIR))
     if session is None:
         try:

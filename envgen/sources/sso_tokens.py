@@ -18,7 +18,6 @@ import os
 import shlex
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from envgen import regions
 from envgen.config_files import Profiles, config_file_path, read_sections
@@ -30,6 +29,7 @@ from envgen.values import Value
 # typing.TYPE_CHECKING without loading typing: see envgen.values.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any, Final
 
 TOKEN_DIR = os.path.join("~", ".aws", "sso", "cache")
@@ -116,6 +116,9 @@ class Token(Value):
 
 
 def token_directory() -> Path:
+    # pathlib only here, for the sign-in's files: a role's cache hit never needs it.
+    from pathlib import Path
+
     return Path(os.path.expanduser(TOKEN_DIR))
 
 

@@ -8,10 +8,14 @@ device such as /dev/zero never ends, so both are refused before they are opened 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from envgen.errors import UsageError
 from envgen.regular_files import NotARegularFile, describe_size, read_regular_file
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Far more than any credentials document (a few kilobytes), far less than would hurt to hold.
 DEFAULT_LIMIT = 1024 * 1024
@@ -82,6 +86,9 @@ def read_text(
         except OSError as error:
             raise UsageError(f"{prefix}{origin}: cannot read it ({error.strerror})") from None
     else:
+        # pathlib only for a file named on the command line: the cache hit never needs it.
+        from pathlib import Path
+
         path = Path(source).expanduser()
         origin = str(path)
         data = _file_bytes(path, limit, prefix, hint)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import getpass
 import re
 
 from envgen.errors import UsageError
@@ -140,6 +139,9 @@ def endpoint_url(value: str | None) -> str | None:
 
 def default_session_name() -> str:
     """`envgen-<login name>`, so CloudTrail shows who assumed the role."""
+    # Loaded only for a call to STS: the cache hit checks its options here too.
+    import getpass
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError, ImportError):
