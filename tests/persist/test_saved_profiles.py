@@ -19,6 +19,19 @@ from sts_server import (
     role_arn,
 )
 
+# Assumes a role and saves it, with its region, as the profile `deploy`.
+SAVE_DEPLOY_ROLE = [
+    "assume",
+    "--role-arn",
+    role_arn("Deploy"),
+    "--region",
+    "ap-southeast-2",
+    "--shell",
+    "bash",
+    "--save-profile",
+    "deploy",
+]
+
 
 def new_shell_identity(env: dict[str, str], profile: str) -> dict[str, str]:
     """GetCallerIdentity and the region, from botocore in a process that only names the profile."""
@@ -45,20 +58,7 @@ def test_a_saved_role_works_by_name_in_a_new_shell_and_clear_removes_it(sts_env,
     config = Path(sts_env["AWS_CONFIG_FILE"])
     credentials = Path(sts_env["AWS_SHARED_CREDENTIALS_FILE"])
     config_before, credentials_before = config.read_bytes(), credentials.read_bytes()
-    result = invoke_envgen(
-        [
-            "assume",
-            "--role-arn",
-            role_arn("Deploy"),
-            "--region",
-            "ap-southeast-2",
-            "--shell",
-            "bash",
-            "--save-profile",
-            "deploy",
-        ],
-        sts_env,
-    )
+    result = invoke_envgen(SAVE_DEPLOY_ROLE, sts_env)
     assert result.returncode == 0, result.stderr.decode()
     assert sts.log.counts() == {"AssumeRole": 1}
     seen = new_shell_identity(sts_env, "deploy")
@@ -97,20 +97,7 @@ def aws_cli() -> str:
 
 def test_the_aws_cli_uses_a_saved_profile_by_name_in_a_new_shell(sts_env, sts: StsServer):
     aws = aws_cli()
-    result = invoke_envgen(
-        [
-            "assume",
-            "--role-arn",
-            role_arn("Deploy"),
-            "--region",
-            "ap-southeast-2",
-            "--shell",
-            "bash",
-            "--save-profile",
-            "deploy",
-        ],
-        sts_env,
-    )
+    result = invoke_envgen(SAVE_DEPLOY_ROLE, sts_env)
     assert result.returncode == 0, result.stderr.decode()
     fresh = {k: v for k, v in sts_env.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
 
