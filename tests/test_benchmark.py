@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import REPOSITORY
+from stand_in_pythons import bare_python, clone_venv_python
 
 pytestmark = pytest.mark.posix("#! stand-ins for a bin/ virtual environment's python")
 
@@ -23,17 +23,11 @@ def test_the_benchmark_hands_over_to_the_clones_venv(
     for name in ("benchmarks/run.py", "scripts/local_sts.py"):
         (clone / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPOSITORY / name, clone / name)
-    venv_python = clone / ".venv" / "bin" / "python"
-    venv_python.parent.mkdir(parents=True)
-    venv_python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    venv_python.chmod(0o755)
-    bare = tmp_path / "bare"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120
-    )
+    venv_python = clone_venv_python(clone)
+    bare = bare_python(tmp_path)
 
     result = subprocess.run(
-        [str(bare / "bin" / "python"), str(clone / "benchmarks" / "run.py"), "--rounds", "1"],
+        [str(bare), str(clone / "benchmarks" / "run.py"), "--rounds", "1"],
         env=clean_env,
         capture_output=True,
         text=True,
@@ -41,9 +35,7 @@ def test_the_benchmark_hands_over_to_the_clones_venv(
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr == (
-        f"benchmark: {bare}/bin/python lacks envgen's test extras; using {venv_python}\n"
-    )
+    assert result.stderr == (f"benchmark: {bare} lacks envgen's test extras; using {venv_python}\n")
     assert result.stdout.startswith("envgen benchmark: 1 rounds, median wall time")
     for label in (
         "envgen import --access-key-id",
@@ -60,12 +52,9 @@ def test_the_benchmark_without_a_venv_says_what_to_run(
     clone = tmp_path / "clone"
     (clone / "benchmarks").mkdir(parents=True)
     shutil.copy2(REPOSITORY / "benchmarks" / "run.py", clone / "benchmarks" / "run.py")
-    bare = tmp_path / "bare"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120
-    )
+    bare = bare_python(tmp_path)
     result = subprocess.run(
-        [str(bare / "bin" / "python"), str(clone / "benchmarks" / "run.py")],
+        [str(bare), str(clone / "benchmarks" / "run.py")],
         env=clean_env,
         capture_output=True,
         text=True,
@@ -74,6 +63,6 @@ def test_the_benchmark_without_a_venv_says_what_to_run(
     )
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (
-        f"benchmark: {bare}/bin/python cannot import envgen and moto; run scripts/test once "
+        f"benchmark: {bare} cannot import envgen and moto; run scripts/test once "
         "(it makes .venv with envgen's test extras), then run this again\n"
     )

@@ -6,7 +6,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from conftest import (
     REPOSITORY,
     require_program,
 )
+from stand_in_pythons import bare_python, clone_venv_python
 
 TRY_IT = REPOSITORY / "scripts" / "try-it"
 
@@ -35,7 +35,7 @@ def clone_with_venv(root: Path) -> Path:
     (clone / "scripts").mkdir(parents=True)
     for name in ("try-it", "local_sts.py"):
         shutil.copy2(REPOSITORY / "scripts" / name, clone / "scripts" / name)
-    executable(clone / ".venv" / "bin" / "python", f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    clone_venv_python(clone)
     return clone
 
 
@@ -102,11 +102,8 @@ def test_try_it_without_moto_says_how_to_get_it(clean_env: dict[str, str], tmp_p
     clone = tmp_path / "clone"
     (clone / "scripts").mkdir(parents=True)
     shutil.copy2(TRY_IT, clone / "scripts" / "try-it")
-    bare = tmp_path / "bare"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120
-    )
-    env = {**clean_env, "PYTHON": str(bare / "bin" / "python"), "TMPDIR": str(tmp_path)}
+    bare = bare_python(tmp_path)
+    env = {**clean_env, "PYTHON": str(bare), "TMPDIR": str(tmp_path)}
     result = subprocess.run(
         [str(clone / "scripts" / "try-it")],
         env=env,
@@ -117,6 +114,6 @@ def test_try_it_without_moto_says_how_to_get_it(clean_env: dict[str, str], tmp_p
     )
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == (
-        f"try-it: {bare}/bin/python cannot import envgen and moto; run scripts/test once (it "
+        f"try-it: {bare} cannot import envgen and moto; run scripts/test once (it "
         "makes .venv with envgen's test extras), or set PYTHON to an interpreter that has them\n"
     )
