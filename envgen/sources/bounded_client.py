@@ -178,6 +178,8 @@ def _send_capped(http_session: Any, request: Any) -> Any:
     import copy
 
     from botocore.awsrequest import AWSResponse
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+    from urllib3 import exceptions as urllib3_errors
 
     streaming = copy.copy(request)
     streaming.stream_output = True
@@ -193,6 +195,14 @@ def _send_capped(http_session: Any, request: Any) -> Any:
                 raise ResponseTooLarge(request.url)
             chunks.append(chunk)
         complete = True
+    except (urllib3_errors.ProtocolError, urllib3_errors.ReadTimeoutError) as error:
+        # botocore maps urllib3's errors while it reads the head; those in the body reach
+        # here. Mapped the same way, they are retried and reported as botocore's are.
+        if isinstance(error, urllib3_errors.ReadTimeoutError):
+            raise ReadTimeoutError(endpoint_url=request.url, error=error) from None
+        raise ConnectionClosedError(
+            error=error, request=request, endpoint_url=request.url
+        ) from None
     finally:
         if not complete:
             # A connection left half-read must not go back to the pool.

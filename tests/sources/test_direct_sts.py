@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -368,6 +369,33 @@ def hangs_up_mid_body(connection: socket.socket, server: HostileEndpoint) -> Non
         )
 
 
+def stalls_mid_body(connection: socket.socket, server: HostileEndpoint) -> None:
+    """Sends half the body, then nothing until the client gives up."""
+    if read_request(connection):
+        server.count_request()
+        connection.sendall(
+            f"HTTP/1.1 200 OK\r\nContent-Length: {len(SUCCESS_BODY)}\r\n\r\n".encode()
+            + SUCCESS_BODY[:100]
+        )
+        while server.alive() and connection.recv(1):
+            pass
+
+
+def resets_mid_body(connection: socket.socket, server: HostileEndpoint) -> None:
+    """Sends half the body, then resets the connection."""
+    import struct
+
+    if read_request(connection):
+        server.count_request()
+        connection.sendall(
+            f"HTTP/1.1 200 OK\r\nContent-Length: {len(SUCCESS_BODY)}\r\n\r\n".encode()
+            + SUCCESS_BODY[:100]
+        )
+        time.sleep(0.2)
+        # Lingering for no time makes close() send a reset.
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
 FIXED_ANSWERS = {
     "success": answering(answer("200 OK", SUCCESS_BODY)),
     "success with x-amz headers": answering(
@@ -443,6 +471,8 @@ FIXED_ANSWERS = {
     "silent": silent,
     "hangs up": hangs_up,
     "hangs up mid-body": hangs_up_mid_body,
+    "stalls mid-body": stalls_mid_body,
+    "resets mid-body": resets_mid_body,
     "chunked": answering(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n"
         + b"".join(
