@@ -6,11 +6,15 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import TextIO
 
 from envgen.errors import UsageError
 from envgen.sources import validation
 from envgen.streams import current
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TextIO
 
 # A terminal in line mode hands over at most 4095 characters a line (Linux's N_TTY) and
 # silently drops the rest of a longer paste: a line that long may be a cut value.
