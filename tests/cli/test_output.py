@@ -10,20 +10,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVGEN
-from envgen_process import ACCESS_KEY_ID, SECRET, TOKEN
+from envgen_process import KEY_FLAGS, SECRET, TOKEN
 
 # East of UTC the last hours of year 9999 are in year 10000; St John's is half an hour off.
 TIME_ZONES = ["Asia/Tokyo", "Pacific/Kiritimati", "America/St_Johns", "UTC"]
 FAR_EXPIRIES = ["9999-12-31T23:00:00Z", "9999-12-31T23:59:59Z", "9999-12-31T10:00:00Z"]
-
-KEY_FLAGS = [
-    "--access-key-id",
-    ACCESS_KEY_ID,
-    "--secret-access-key",
-    SECRET,
-    "--session-token",
-    TOKEN,
-]
 
 
 def _run(

@@ -14,6 +14,15 @@ SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYzSECRETKEY"
 TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE/SESSION+TOKEN//////////wEaCXVzLWVhc3QtMSJHMEUCIQ=="
 ACCESS_KEY_ID = "ASIAEXAMPLEKEYID0001"
 FUTURE = "2099-01-31T12:00:00Z"
+# The example credentials as `envgen import` takes them from its flags.
+KEY_FLAGS = [
+    "--access-key-id",
+    ACCESS_KEY_ID,
+    "--secret-access-key",
+    SECRET,
+    "--session-token",
+    TOKEN,
+]
 
 
 def run_envgen(

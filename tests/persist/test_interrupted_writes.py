@@ -16,18 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVGEN, require_program
-from envgen_process import ACCESS_KEY_ID, FUTURE, SECRET, TOKEN, run_envgen
+from envgen_process import FUTURE, KEY_FLAGS, run_envgen
 
-KEYS = [
-    "--access-key-id",
-    ACCESS_KEY_ID,
-    "--secret-access-key",
-    SECRET,
-    "--session-token",
-    TOKEN,
-    "--expiration",
-    FUTURE,
-]
+KEYS = [*KEY_FLAGS, "--expiration", FUTURE]
 PERSIST = ["import", *KEYS, "--persist", "--shell", "bash"]
 SAVE_PROFILE = ["import", *KEYS, "--save-profile", "work", "--shell", "bash"]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVGEN, require_program
-from envgen_process import ACCESS_KEY_ID, SECRET, TOKEN
+from envgen_process import KEY_FLAGS, SECRET
 
 OWNER_ID = 54321
 OTHER_ID = 54322
@@ -84,12 +84,7 @@ def run_as_owner(
 
 PERSIST = [
     "import",
-    "--access-key-id",
-    ACCESS_KEY_ID,
-    "--secret-access-key",
-    SECRET,
-    "--session-token",
-    TOKEN,
+    *KEY_FLAGS,
     "--persist",
 ]
 

@@ -16,6 +16,7 @@ from envgen_in_process import invoke_envgen
 from envgen_process import (
     ACCESS_KEY_ID,
     FUTURE,
+    KEY_FLAGS,
     SECRET,
     TOKEN,
     assert_failed_cleanly,
@@ -310,12 +311,7 @@ def test_twenty_concurrent_saves_lose_nothing(clean_env: dict[str, str]) -> None
     names = [f"parallel-{n}" for n in range(20)]
     args = [
         "import",
-        "--access-key-id",
-        ACCESS_KEY_ID,
-        "--secret-access-key",
-        SECRET,
-        "--session-token",
-        TOKEN,
+        *KEY_FLAGS,
         "--shell",
         "bash",
     ]
@@ -665,12 +661,7 @@ def test_a_save_without_an_expiry_drops_the_old_one(clean_env: dict[str, str]) -
     result = invoke_envgen(
         [
             "import",
-            "--access-key-id",
-            ACCESS_KEY_ID,
-            "--secret-access-key",
-            SECRET,
-            "--session-token",
-            TOKEN,
+            *KEY_FLAGS,
             "--shell",
             "bash",
             "--save-profile",

@@ -17,6 +17,7 @@ from envgen_in_process import invoke_envgen
 from envgen_process import (
     ACCESS_KEY_ID,
     FUTURE,
+    KEY_FLAGS,
     SECRET,
     TOKEN,
     assert_failed_cleanly,
@@ -233,12 +234,7 @@ def test_expired_flags_name_their_expiry(clean_env: dict[str, str]) -> None:
     result = invoke_envgen(
         [
             "import",
-            "--access-key-id",
-            ACCESS_KEY_ID,
-            "--secret-access-key",
-            SECRET,
-            "--session-token",
-            TOKEN,
+            *KEY_FLAGS,
             "--expiration",
             "2001-02-03T06:05:06+02:00",
         ],
@@ -408,12 +404,7 @@ def test_without_a_region_both_region_variables_are_unset(
 def test_region_flag_works_with_key_flags(clean_env: dict[str, str]) -> None:
     lines = import_lines(
         [
-            "--access-key-id",
-            ACCESS_KEY_ID,
-            "--secret-access-key",
-            SECRET,
-            "--session-token",
-            TOKEN,
+            *KEY_FLAGS,
             "--expiration",
             FUTURE,
             "--region",
