@@ -17,7 +17,6 @@ is a shell, since that is how make, cron and CI run `eval "$(envgen ...)"`.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -25,6 +24,12 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from envgen.dialects import SHELLS, Dialect, shell_named
 from envgen.errors import UsageError
+from envgen.values import Value
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 SHELL_VARIABLE = "ENVGEN_SHELL"
 
@@ -94,15 +99,29 @@ _PYTHON = re.compile(r"python(\d+(\.\d+)?)?")
 _PYTHON_VALUE_OPTIONS = frozenset({"-X", "-W", "-Q"})
 
 
-@dataclasses.dataclass(frozen=True)
-class Process:
-    pid: int
-    parent: int
-    argv: tuple[str, ...]
-    executable: str | None
-    """The program file, symlinks resolved; None where the system does not tell."""
-    command: str | None = None
-    """The kernel's short name for the process: the base name of the file it executed."""
+class Process(Value):
+    __slots__ = ("pid", "parent", "argv", "executable", "command")
+    pid: Final[int]
+    parent: Final[int]
+    argv: Final[tuple[str, ...]]
+    # The program file, symlinks resolved; None where the system does not tell.
+    executable: Final[str | None]
+    # The kernel's short name for the process: the base name of the file it executed.
+    command: Final[str | None]
+
+    def __init__(
+        self,
+        pid: int,
+        parent: int,
+        argv: tuple[str, ...],
+        executable: str | None,
+        command: str | None = None,
+    ) -> None:
+        self.pid = pid
+        self.parent = parent
+        self.argv = argv
+        self.executable = executable
+        self.command = command
 
 
 def _executable_name(path: str, windows: bool = False) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shlex
 import shutil
@@ -246,8 +245,14 @@ def test_a_real_shell_is_detected_in_substitutions_pipes_and_on_a_terminal(
 # --- a process is known by its program, not its title or $SHELL ----------------------------
 
 
-def _process(argv: tuple[str, ...], executable: str | None, command: str | None = None):  # type: ignore[no-untyped-def]
-    return detect.Process(pid=100, parent=99, argv=argv, executable=executable, command=command)
+def _process(  # type: ignore[no-untyped-def]
+    argv: tuple[str, ...],
+    executable: str | None,
+    command: str | None = None,
+    pid: int = 100,
+    parent: int = 99,
+):
+    return detect.Process(pid=pid, parent=parent, argv=argv, executable=executable, command=command)
 
 
 @pytest.mark.parametrize(
@@ -623,10 +628,8 @@ def test_a_shell_whose_program_was_replaced_since_it_started_is_still_known(
 def test_a_shell_that_is_process_one_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
     # `docker run -it IMAGE bash`: the shell is the container's first process.
     table = {
-        40: dataclasses.replace(
-            _process(("python3", "-m", "envgen"), "/usr/bin/python3.11"), pid=40, parent=1
-        ),
-        1: dataclasses.replace(_process(("bash",), "/usr/bin/bash", "bash"), pid=1, parent=0),
+        40: _process(("python3", "-m", "envgen"), "/usr/bin/python3.11", pid=40, parent=1),
+        1: _process(("bash",), "/usr/bin/bash", "bash", pid=1, parent=0),
     }
     monkeypatch.setattr(detect, "_proc_process", table.__getitem__)
     assert [process.pid for process in detect._proc_ancestors(40)] == [40, 1]
