@@ -173,8 +173,6 @@ _GLOBAL_SIGNING_REGION = "us-east-1"
 
 # The URL paths signed and sent alike without any normalizing or quoting.
 _PLAIN_PATH = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?")
-# The first botocore that reads endpoint URLs from the environment and the config file.
-_CONFIGURED_ENDPOINTS_SINCE = (1, 31)
 
 
 def _flag(value: object) -> bool:
@@ -184,23 +182,25 @@ def _flag(value: object) -> bool:
     return isinstance(value, str) and value.lower() == "true"
 
 
-def installed_botocore_version() -> tuple[int, ...] | None:
-    """The installed botocore's version, read from its package without importing it."""
+def botocore_reads_configured_endpoints() -> bool:
+    """Whether the installed botocore reads endpoint URLs from the environment and the config
+    file (botocore 1.31 and later), told from its source without importing it."""
     import importlib.util
 
+    # The package is found, not imported (a submodule's spec would import it).
     try:
         spec = importlib.util.find_spec("botocore")
     except (ImportError, ValueError):
-        return None
+        return False
     if spec is None or spec.origin is None:
-        return None
+        return False
     try:
-        with open(spec.origin, encoding="utf-8") as init:
-            head = init.read(64 * 1024)
-    except OSError:
-        return None
-    found = re.search(r"^__version__\s*=\s*['\"](\d+)\.(\d+)\.(\d+)", head, re.MULTILINE)
-    return tuple(int(part) for part in found.groups()) if found else None
+        with open(
+            os.path.join(os.path.dirname(spec.origin), "configprovider.py"), encoding="utf-8"
+        ) as source:
+            return "class ConfiguredEndpointProvider" in source.read(1024 * 1024)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def _configured_endpoint(
@@ -224,11 +224,8 @@ def _configured_endpoint(
         or "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" in environ
         or "ignore_configured_endpoint_urls" in profile
     )
-    if touched:
-        # botocore before 1.31 knows none of these settings.
-        version = installed_botocore_version()
-        if version is None or version[:2] < _CONFIGURED_ENDPOINTS_SINCE:
-            return False, None
+    if touched and not botocore_reads_configured_endpoints():
+        return False, None
     if ignored or configured is None:
         return True, None
     return (True, configured) if isinstance(configured, str) else (False, None)

@@ -258,9 +258,12 @@ def test_a_call_loads_no_botocore(sts_env: dict[str, str], sts: StsServer):
         "import sys\n"
         "from envgen.sources import direct_sts\n"
         "from envgen.sources.request import Place\n"
+        # AWS_ENDPOINT_URL_STS names the server: resolving it reads botocore's source only.
+        "endpoint = direct_sts.resolve_endpoint(Place(), {'region': 'eu-west-1'}, 'eu-west-1')\n"
+        f"assert endpoint == direct_sts.Endpoint({sts.url!r}, 'eu-west-1'), endpoint\n"
+        "direct_sts.ca_bundle(None, {})\n"
         f"answer = direct_sts.call('AssumeRole', {{'RoleArn': {ROLE!r}, 'RoleSessionName': 'x'}},"
-        f" direct_sts.SigningKeys({BASE_ACCESS_KEY_ID!r}, {BASE_SECRET!r}),"
-        f" direct_sts.Endpoint({sts.url!r}, 'eu-west-1'), Place())\n"
+        f" direct_sts.SigningKeys({BASE_ACCESS_KEY_ID!r}, {BASE_SECRET!r}), endpoint, Place())\n"
         "assert answer['Credentials']['AccessKeyId'], answer\n"
         "loaded = sorted(name for name in sys.modules if name.split('.')[0] in"
         " ('botocore', 'boto3', 'urllib3', 'dateutil', 'jmespath'))\n"
@@ -1035,3 +1038,26 @@ def test_the_default_trust_is_botocores_bundle(monkeypatch):
     fallback = direct_sts.ca_bundle(None, {})
     assert fallback == botocore.httpsession.DEFAULT_CA_BUNDLE
     assert Path(fallback).is_file()
+
+
+def test_configured_endpoints_are_left_to_a_botocore_that_does_not_read_them(
+    keys_in_environment, monkeypatch
+):
+    """botocore before 1.31 ignores AWS_ENDPOINT_URL* and endpoint_url in the config file."""
+    import botocore.configprovider
+
+    assert direct_sts.botocore_reads_configured_endpoints() == hasattr(
+        botocore.configprovider, "ConfiguredEndpointProvider"
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://localhost:4566")
+    assert direct_sts.resolve_endpoint(Place(), None, "eu-west-1") is not None
+    monkeypatch.setattr(direct_sts, "botocore_reads_configured_endpoints", lambda: False)
+    assert direct_sts.resolve_endpoint(Place(), None, "eu-west-1") is None
+    monkeypatch.delenv("AWS_ENDPOINT_URL_STS")
+    assert direct_sts.resolve_endpoint(Place(), None, "eu-west-1") == direct_sts.Endpoint(
+        "https://sts.eu-west-1.amazonaws.com", "eu-west-1"
+    )
+    # Named on the command line, the endpoint is botocore's on every version.
+    assert direct_sts.resolve_endpoint(
+        Place(endpoint_url="http://localhost:4566"), None, None
+    ) == direct_sts.Endpoint("http://localhost:4566", "us-east-1")
