@@ -80,6 +80,11 @@ class RealShell:
     def family(self) -> str:
         return DIALECTS[self.name].family
 
+    def startup_file(self, env: dict[str, str]) -> Path:
+        """Where --persist puts its block for the user of ENV (its HOME and XDG_CONFIG_HOME)."""
+        assert self.startup is not None, f"{self.name} keeps variables itself"
+        return self.startup(Path(env["HOME"]), Path(env["XDG_CONFIG_HOME"]))
+
     def __str__(self) -> str:
         return self.name
 

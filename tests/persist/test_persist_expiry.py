@@ -89,8 +89,7 @@ def _fresh_session(case: RealShell, env: dict[str, str], out: Path) -> FreshSess
 
 
 def _startup(case: RealShell, env: dict[str, str], text: bytes) -> Path:
-    assert case.startup is not None
-    startup = case.startup(Path(env["HOME"]), Path(env["XDG_CONFIG_HOME"]))
+    startup = case.startup_file(env)
     startup.parent.mkdir(parents=True, exist_ok=True)
     startup.write_bytes(text)
     return startup

@@ -118,9 +118,8 @@ def test_persist_then_clear_in_a_fresh_shell(
     case: RealShell, clean_env: dict[str, str], tmp_path: Path
 ) -> None:
     require_program(case.program)
-    home = Path(clean_env["HOME"])
     config = Path(clean_env["XDG_CONFIG_HOME"])
-    startup = case.startup(home, config) if case.startup else None
+    startup = case.startup_file(clean_env) if case.startup else None
     if startup is not None:
         startup.parent.mkdir(parents=True, exist_ok=True)
         startup.write_bytes(case.startup_text)
@@ -191,9 +190,7 @@ def test_missing_startup_file_is_created(
 ) -> None:
     case = real_shell(shell)
     require_program(case.program)
-    home, config = Path(clean_env["HOME"]), Path(clean_env["XDG_CONFIG_HOME"])
-    assert case.startup is not None
-    startup = case.startup(home, config)
+    startup = case.startup_file(clean_env)
     assert not startup.exists()
     result = invoke_envgen(
         _persist_example_keys(shell, secret="s3cr'et!"),
@@ -300,8 +297,7 @@ def test_clear_removes_the_startup_file_persist_created(
     case = real_shell(shell)
     require_program(case.program)
     home, config = Path(clean_env["HOME"]), Path(clean_env["XDG_CONFIG_HOME"])
-    assert case.startup is not None
-    startup = case.startup(home, config)
+    startup = case.startup_file(clean_env)
     config.mkdir()
     (config / "other-tool.conf").write_text("mine\n")
     before = _tree(home)
