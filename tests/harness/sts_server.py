@@ -178,19 +178,25 @@ def sts(sts_server: StsServer) -> StsServer:
     return sts_server
 
 
-@pytest.fixture
-def sts_env(clean_env: dict[str, str], sts: StsServer) -> dict[str, str]:
-    """A user with long-term keys in ~/.aws/credentials, STS at the local server."""
+def with_long_term_keys(
+    clean_env: dict[str, str], config: str = "[default]\nregion = eu-west-1\n"
+) -> dict[str, str]:
+    """CLEAN_ENV's user with long-term keys in ~/.aws/credentials and CONFIG in ~/.aws/config;
+    a copy of the environment to change at will."""
     home = Path(clean_env["HOME"])
     (home / ".aws").mkdir()
     Path(clean_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
         f"[default]\naws_access_key_id = {BASE_ACCESS_KEY_ID}\n"
         f"aws_secret_access_key = {BASE_SECRET}\n"
     )
-    Path(clean_env["AWS_CONFIG_FILE"]).write_text("[default]\nregion = eu-west-1\n")
-    env = dict(clean_env)
-    env["AWS_ENDPOINT_URL_STS"] = sts.url
-    return env
+    Path(clean_env["AWS_CONFIG_FILE"]).write_text(config)
+    return dict(clean_env)
+
+
+@pytest.fixture
+def sts_env(clean_env: dict[str, str], sts: StsServer) -> dict[str, str]:
+    """A user with long-term keys in ~/.aws/credentials, STS at the local server."""
+    return dict(with_long_term_keys(clean_env), AWS_ENDPOINT_URL_STS=sts.url)
 
 
 def run_envgen(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +22,7 @@ from hostile_endpoints import (
     trickling,
 )
 from network_audit import NetworkAudit, audited, read_audit
-from sts_server import BASE_ACCESS_KEY_ID, BASE_SECRET, ENVGEN, run_envgen
+from sts_server import ENVGEN, run_envgen, with_long_term_keys
 
 # What the README promises: a network command gives up within this, whatever the endpoint does.
 PROMISED_SECONDS = 30
@@ -33,17 +32,11 @@ ATTEMPTS = 2
 @pytest.fixture
 def keys_env(clean_env: dict[str, str]) -> dict[str, str]:
     """Long-term keys in ~/.aws/credentials, and a profile that asks for many retries."""
-    home = Path(clean_env["HOME"])
-    (home / ".aws").mkdir()
-    Path(clean_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
-        f"[default]\naws_access_key_id = {BASE_ACCESS_KEY_ID}\n"
-        f"aws_secret_access_key = {BASE_SECRET}\n"
-    )
-    Path(clean_env["AWS_CONFIG_FILE"]).write_text(
-        "[default]\nregion = eu-west-1\nmax_attempts = 9\nretry_mode = adaptive\n"
+    env = with_long_term_keys(
+        clean_env, "[default]\nregion = eu-west-1\nmax_attempts = 9\nretry_mode = adaptive\n"
     )
     # Settings that would lengthen botocore's retries if envgen let them.
-    return dict(clean_env, AWS_MAX_ATTEMPTS="8", AWS_RETRY_MODE="legacy")
+    return dict(env, AWS_MAX_ATTEMPTS="8", AWS_RETRY_MODE="legacy")
 
 
 def run_all(env: dict[str, str], names=tuple(NETWORK_COMMANDS)):  # type: ignore[no-untyped-def]

@@ -13,10 +13,9 @@ from envgen_in_process import invoke_envgen
 from envgen_process import assert_failed_cleanly
 from hostile_endpoints import ACCESS_DENIED, NETWORK_COMMANDS, HostileEndpoint, answer, answering
 from sts_server import (
-    BASE_ACCESS_KEY_ID,
-    BASE_SECRET,
     StsServer,
     role_arn,
+    with_long_term_keys,
 )
 
 ROLE = role_arn("Dev")
@@ -24,14 +23,7 @@ ROLE = role_arn("Dev")
 
 @pytest.fixture
 def keys_env(clean_env: dict[str, str]) -> dict[str, str]:
-    home = Path(clean_env["HOME"])
-    (home / ".aws").mkdir()
-    Path(clean_env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
-        f"[default]\naws_access_key_id = {BASE_ACCESS_KEY_ID}\n"
-        f"aws_secret_access_key = {BASE_SECRET}\n"
-    )
-    Path(clean_env["AWS_CONFIG_FILE"]).write_text("[default]\nregion = eu-west-1\n")
-    env = dict(clean_env)
+    env = with_long_term_keys(clean_env)
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
         env.pop(proxy, None)
     return env
