@@ -10,32 +10,34 @@ anything is written; `apply` then does the writing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
-
-from envgen.persist.in_output import InOutputPersistence
-from envgen.persist.startup_file import StartupFilePersistence
 from envgen.places import UserPlaces
 
+# typing.TYPE_CHECKING without loading typing: see envgen.values. Importing one module of
+# this package (atomic, which the AWS CLI cache writes through on every cache miss) must not
+# cost the mechanisms' modules, which load dataclasses and typing.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from envgen.credentials import Changes
     from envgen.dialects.base import Dialect, KeptUntil, RenderContext
 
+    class SideEffect(Protocol):
+        """A write beyond stdout, planned (every value checked) before anything is written."""
+
+        @property
+        def output(self) -> str: ...  # shell code the output carries for it
+
+        @property
+        def keeps(self) -> bool: ...  # False when it removes what was kept
+
+        @property
+        def report(self) -> str: ...  # one line for stderr, once applied
+
+        def apply(self) -> None: ...
+
+
 __all__ = ["SideEffect", "UserPlaces", "plan_persistence"]
-
-
-class SideEffect(Protocol):
-    """A write beyond stdout, planned (every value checked) before anything is written."""
-
-    @property
-    def output(self) -> str: ...  # shell code the output carries for it
-
-    @property
-    def keeps(self) -> bool: ...  # False when it removes what was kept
-
-    @property
-    def report(self) -> str: ...  # one line for stderr, once applied
-
-    def apply(self) -> None: ...
 
 
 def plan_persistence(
@@ -51,6 +53,9 @@ def plan_persistence(
     A managed file applies the values only until `kept_until` says they expire; a shell that
     keeps them itself holds them until the prompt hook clears them.
     """
+    from envgen.persist.in_output import InOutputPersistence
+    from envgen.persist.startup_file import StartupFilePersistence
+
     places = places or UserPlaces.current()
     kept_in = dialect.persistence.kept_in_output(places)
     if kept_in is not None:

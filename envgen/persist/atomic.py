@@ -13,10 +13,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from envgen.errors import EnvgenError
 from envgen.regular_files import NotARegularFile, read_regular_file
+
+# typing.TYPE_CHECKING without loading typing: see envgen.values (the AWS CLI cache is
+# written through this module on every cache miss).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 PRIVATE_MODE = 0o600
 PRIVATE_DIRECTORY_MODE = 0o700
