@@ -32,8 +32,8 @@ BASE_KEYS = (
 
 # Runs envgen's own main() as the console script does, and on the way out (main
 # always ends in sys.exit, or in exec for `envgen exec`) writes every loaded
-# module's name to the file named by argv[1]. With "botocore-only" as argv[2] the cache's fast path is switched off,
-# so the same run goes through botocore.
+# module's name to the file named by argv[1]. With "botocore-only" as argv[2] the cache's fast
+# path and the direct road to STS are switched off, so the same run goes through botocore.
 PROBE = """\
 import atexit, sys
 report_path, mode = sys.argv[1], sys.argv[2]
@@ -55,6 +55,7 @@ def report_then_exec(*args):
 os.execvpe = report_then_exec
 if mode == "botocore-only":
     import envgen.sources.aws_cli_cache
+    os.environ["_ENVGEN_THROUGH_BOTOCORE"] = "1"
     envgen.sources.aws_cli_cache.cached_assumption = lambda *args, **kwargs: None
 from envgen.launch import main
 main()
@@ -243,7 +244,7 @@ def test_cache_hit_answers_without_botocore_exactly_as_botocore_does(
     command = ["assume", profile, *flags, "--shell", "bash"]
 
     miss, miss_modules = run_probed(
-        command, {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}, tmp_path
+        command, {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}, tmp_path, mode="botocore-only"
     )
     assert miss.returncode == 0, miss.stderr
     assert "botocore" in miss_modules, "the first run had nothing cached to answer from"
@@ -274,18 +275,29 @@ def test_an_expiring_entry_goes_back_to_sts(
     first, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
     assert first.returncode == 0, first.stderr
     (entry,) = (aws / "cli" / "cache").glob("*.json")
-    # Ten minutes left: inside botocore's fifteen-minute margin, so neither path may use it.
-    text = entry.read_text()
-    expiration = re.search(r'"Expiration": "([^"]+)"', text)
-    assert expiration is not None
     from datetime import datetime, timedelta, timezone
 
-    soon = (datetime.now(timezone.utc) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SUTC")
-    entry.write_text(text.replace(expiration.group(1), soon))
-    second, modules = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
+    def expiring_soon() -> None:
+        # Ten minutes left: inside botocore's fifteen-minute margin, so no road may use it.
+        text = entry.read_text()
+        expiration = re.search(r'"Expiration": "([^"]+)"', text)
+        assert expiration is not None
+        soon = datetime.now(timezone.utc) + timedelta(minutes=10)
+        entry.write_text(text.replace(expiration.group(1), soon.strftime("%Y-%m-%dT%H:%M:%SUTC")))
+
+    expiring_soon()
+    second, modules = run_probed(
+        ["assume", profile, "--shell", "bash"], env, tmp_path, mode="botocore-only"
+    )
     assert second.returncode == 0, second.stderr
     assert "botocore" in modules
     assert second.stdout != first.stdout
+    # The direct road to STS, which the cache's fast path hands a miss to, refuses it alike.
+    expiring_soon()
+    third, modules = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
+    assert third.returncode == 0, third.stderr
+    assert loaded(modules, *AWS_MODULES) == []
+    assert third.stdout not in (first.stdout, second.stdout)
 
 
 def test_exec_uses_the_cache_without_botocore_too(
@@ -393,5 +405,46 @@ def test_the_prompt_hook_loads_neither_typer_nor_jinja_before_renewing(
     assert refreshed.returncode == 0, refreshed.stderr
     expected = "unset AWS_ACCESS_KEY_ID;" if state == "expired" else "export ENVGEN_CHECK_AT="
     assert expected in refreshed.stdout
+    assert "envgen.refresh" in modules, "the probe did not refresh"
+    assert loaded(modules, *AWS_MODULES, *NOT_ON_MACHINE_RUNS) == []
+
+
+# The direct road: a cache miss, and the renewal at a prompt, ask STS without botocore.
+
+
+@pytest.mark.parametrize("shape", list(PROFILE_SHAPES))
+def test_a_cache_miss_for_a_role_profile_loads_no_botocore(
+    shape: str, clean_env: dict[str, str], sts_url: str, tmp_path: Path
+) -> None:
+    config, profile, flags = PROFILE_SHAPES[shape]
+    aws = write_aws_files(clean_env, config)
+    env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
+    miss, modules = run_probed(["assume", profile, *flags, "--format", "json"], env, tmp_path)
+    assert miss.returncode == 0, miss.stderr
+    assert '"SessionToken"' in miss.stdout
+    assert list((aws / "cli" / "cache").glob("*.json")), "no cache entry written"
+    assert loaded(modules, *AWS_MODULES, *NOT_ON_MACHINE_RUNS) == []
+
+
+def test_a_renewal_at_the_prompt_loads_no_botocore(
+    clean_env: dict[str, str], sts_url: str, tmp_path: Path
+) -> None:
+    config, profile, _ = PROFILE_SHAPES["one role"]
+    write_aws_files(clean_env, config)
+    env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
+    first, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    shell = shell_after(first.stdout, env)
+    # A window longer than the credentials' life: the renewal is due at once, and the entry
+    # the first run cached is inside it, so STS is asked again.
+    renewal, modules = run_probed(
+        ["refresh", "--hook", "--shell", "bash"],
+        {**shell, "ENVGEN_CHECK_AT": "0", "ENVGEN_REFRESH_BEFORE": "86400"},
+        tmp_path,
+    )
+    assert renewal.returncode == 0, renewal.stderr
+    assert renewal.stderr.startswith("envgen: renewed the credentials for "), renewal.stderr
+    renewed = shell_after(renewal.stdout, shell)
+    assert renewed["AWS_ACCESS_KEY_ID"] != shell["AWS_ACCESS_KEY_ID"]
     assert "envgen.refresh" in modules, "the probe did not refresh"
     assert loaded(modules, *AWS_MODULES, *NOT_ON_MACHINE_RUNS) == []

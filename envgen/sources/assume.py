@@ -28,6 +28,12 @@ def issue(where: Place, options: RoleOptions) -> Issued:
     if cached is not None:
         detail(f"cache hit: {cached.whose}, from {aws_cli_cache.CACHE_DIR}; no STS call")
         return cached
+    from envgen.sources import direct_path
+
+    # A role whose every step envgen can take as botocore would: asked without loading it.
+    directly = direct_path.issue(where, options)
+    if directly is not None:
+        return directly
     detail(
         "no cache entry envgen can serve by itself; botocore takes over (it reads the cache too)"
     )

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 
 from envgen import regions
 from envgen.config_files import ConfigUnreadable, Profiles, read_profiles
-from envgen.credentials import Credentials, read_stored_expiration
+from envgen.credentials import Credentials, parse_expiration, read_stored_expiration
 from envgen.regular_files import NotARegularFile, read_regular_file
 
 # typing.TYPE_CHECKING without loading typing: see envgen.values.
@@ -110,8 +110,12 @@ def _plain(value: Any) -> bool:
     return isinstance(value, str) and not value.startswith("\n")
 
 
-def _has_static_keys(profile: Mapping[str, Any]) -> bool:
+def has_static_keys(profile: Mapping[str, Any]) -> bool:
+    """Whether botocore's AssumeRoleProvider takes PROFILE's own keys (either of the pair)."""
     return any(key in profile for key in _STATIC_KEYS)
+
+
+_has_static_keys = has_static_keys
 
 
 def _chain_is_plain(profiles: Mapping[str, Mapping[str, Any]], name: str) -> bool:
@@ -387,6 +391,58 @@ class _LaidOver(Mapping[str, Mapping[str, object]]):
 
     def __len__(self) -> int:
         return len(dict.fromkeys([*self._profiles, self._name]))
+
+
+def laid_over(
+    profiles: Profiles, name: str, overrides: Mapping[str, Any]
+) -> Mapping[str, Mapping[str, Any]]:
+    """PROFILES with the command line's OVERRIDES laid over profile NAME's settings, as
+    envgen's botocore path lays them over the profile it assumes."""
+    return _LaidOver(profiles, name, {**profiles[name], **overrides})
+
+
+def describe_profile_chain(
+    profiles: Mapping[str, Mapping[str, Any]],
+    name: str,
+    place: Place,
+    environ: Mapping[str, str] = os.environ,
+) -> str:
+    """`profile prod (named on the command line): role ... <- hop: role ... <- default: keys`,
+    from names and ARNs alone; the keys themselves are never read here."""
+    if place.profile:
+        origin = "named on the command line"
+    elif environ.get("AWS_PROFILE"):
+        origin = "from AWS_PROFILE"
+    else:
+        origin = "the default"
+    links: list[str] = []
+    seen: set[str] = set()
+    while name not in seen:
+        seen.add(name)
+        settings = profiles[name] if name in profiles else {}
+        if "role_arn" in settings:
+            what = f"role {settings['role_arn']}"
+        elif "aws_access_key_id" in settings:
+            what = "keys in the credentials file"
+        else:
+            what = "no keys of its own (the environment or other providers)"
+        links.append(f"{name}: {what}")
+        if "credential_source" in settings:
+            links.append(f"credential_source {settings['credential_source']}")
+        following = settings.get("source_profile")
+        if not following or following == name:
+            break
+        name = following
+    return f"profile {links[0]} ({origin})" + "".join(f" <- {link}" for link in links[1:])
+
+
+def as_expiration(value: Any) -> datetime | None:
+    """The expiry botocore hands back: a datetime from an STS answer, the text of a cache entry."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else None
+    if isinstance(value, str) and value:
+        return parse_expiration(value)
+    return None
 
 
 def cached_assumption(

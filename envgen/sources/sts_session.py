@@ -15,13 +15,13 @@ import logging
 import os
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
-from envgen.credentials import Credentials, parse_expiration
+from envgen.credentials import Credentials
 from envgen.errors import EnvgenError, UsageError
 from envgen.messages import detail
 from envgen.sources import bounded_client
+from envgen.sources.aws_cli_cache import as_expiration as as_expiration
 from envgen.sources.request import Place
 from envgen.sources.sts_lines import ADVICE as ADVICE
 from envgen.sources.sts_lines import FALLBACK_REGION as FALLBACK_REGION
@@ -103,33 +103,9 @@ def open_context(place: Place, profile: str | None) -> StsContext:
 def describe_profile_chain(session: Any, place: Place) -> str:
     """`profile prod (named on the command line): role ... <- hop: role ... <- default: keys`,
     from names and ARNs alone; the keys themselves are never read here."""
-    profiles = session.full_config.get("profiles", {})
-    name = session.profile or "default"
-    if place.profile:
-        origin = "named on the command line"
-    elif os.environ.get("AWS_PROFILE"):
-        origin = "from AWS_PROFILE"
-    else:
-        origin = "the default"
-    links: list[str] = []
-    seen: set[str] = set()
-    while name not in seen:
-        seen.add(name)
-        settings = profiles.get(name, {})
-        if "role_arn" in settings:
-            what = f"role {settings['role_arn']}"
-        elif "aws_access_key_id" in settings:
-            what = "keys in the credentials file"
-        else:
-            what = "no keys of its own (the environment or other providers)"
-        links.append(f"{name}: {what}")
-        if "credential_source" in settings:
-            links.append(f"credential_source {settings['credential_source']}")
-        following = settings.get("source_profile")
-        if not following or following == name:
-            break
-        name = following
-    return f"profile {links[0]} ({origin})" + "".join(f" <- {link}" for link in links[1:])
+    from envgen.sources.aws_cli_cache import describe_profile_chain as describe
+
+    return describe(session.full_config.get("profiles", {}), session.profile or "default", place)
 
 
 def chosen_profile(place: Place) -> str | None:
@@ -194,15 +170,6 @@ def credentials_from_response(fields: dict[str, Any], region: str | None) -> Cre
         expiration=as_expiration(fields.get("Expiration")),
         region=region,
     )
-
-
-def as_expiration(value: Any) -> datetime | None:
-    """The expiry botocore hands back: a datetime from an STS answer, the text of a cache entry."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else None
-    if isinstance(value, str) and value:
-        return parse_expiration(value)
-    return None
 
 
 @contextlib.contextmanager

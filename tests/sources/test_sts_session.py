@@ -9,6 +9,7 @@ import pytest
 
 from envgen import cli
 from envgen.sources import sts_session
+from envgen.sources.direct_path import THROUGH_BOTOCORE_VARIABLE
 
 ROLE = "arn:aws:iam::123456789012:role/Deploy"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSTUBSECRET"
@@ -28,6 +29,8 @@ def aws_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7STUBKEY")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    # The stubs sit in botocore's client: the request must not take the direct road.
+    monkeypatch.setenv(THROUGH_BOTOCORE_VARIABLE, "1")
     return tmp_path
 
 
