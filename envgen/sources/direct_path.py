@@ -134,10 +134,6 @@ _PROFILE_ARGUMENT_ORDER = ("RoleSessionName", "ExternalId", "SerialNumber", "Dur
 # Keys that can go into a signature as botocore puts them there: printable ASCII, no spaces.
 _PLAIN_KEY = re.compile(r"[!-~]+")
 
-# botocore 1.37.0 began adding the account of AssumedRoleUser.Arn to the answer it caches
-# (BaseAssumeRoleCredentialFetcher._add_account_id_to_response).
-_ACCOUNT_ID_SINCE = (1, 37, 0)
-
 
 class Declined(Exception):
     """A request this module leaves to botocore; `reason` says why, for -v."""
@@ -233,10 +229,11 @@ def issue(
     botocore (see the module's docstring)."""
     try:
         plan = make_plan(place, options, os.environ if environ is None else environ)
+        adds_account_id = _adds_account_id()
     except Declined as declined:
         detail(f"the request goes through botocore: {declined.reason}")
         return None
-    return carry_out(plan, place)
+    return carry_out(plan, place, adds_account_id)
 
 
 def make_plan(place: Place, options: RoleOptions, environ: Mapping[str, str]) -> Plan:
@@ -441,12 +438,27 @@ def _endpoint(
 
 
 def _adds_account_id() -> bool:
-    from envgen.sources.direct_sts import installed_botocore_version
+    """Whether the installed botocore adds the account of the assumed role to an answer before
+    caching it (BaseAssumeRoleCredentialFetcher._add_account_id_to_response, botocore 1.37
+    and later), told from its source without importing it."""
+    import importlib.util
 
-    version = installed_botocore_version()
-    if version is None:
-        raise Declined("the installed botocore's version is not known")
-    return version >= _ACCOUNT_ID_SINCE
+    # The package is found, not imported (a submodule's spec would import it).
+    try:
+        spec = importlib.util.find_spec("botocore")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None:
+        raise Declined("botocore's source cannot be found")
+    path = os.path.join(os.path.dirname(spec.origin), "credentials.py")
+    try:
+        with open(path, encoding="utf-8") as source:
+            text = source.read(4 * 1024 * 1024)
+    except (OSError, UnicodeDecodeError):
+        raise Declined("botocore's source cannot be read") from None
+    if "class BaseAssumeRoleCredentialFetcher" not in text:
+        raise Declined("botocore's assume-role fetcher is not where envgen knows it")
+    return "def _add_account_id_to_response" in text
 
 
 def _with_account_id(answer: dict[str, Any]) -> None:
@@ -460,12 +472,11 @@ def _with_account_id(answer: dict[str, Any]) -> None:
             answer["Credentials"]["AccountId"] = parts[4]
 
 
-def carry_out(plan: Plan, place: Place) -> Issued:
+def carry_out(plan: Plan, place: Place, adds_account_id: bool) -> Issued:
     """The request, step by step as botocore takes it: each link's cache entry first, and only
     on a miss its source's credentials and the request."""
     from envgen.sources import bounded_client, direct_sts
 
-    adds_account_id = _adds_account_id()
     # One budget for every request of the command, as botocore's bounded session keeps one.
     budget = bounded_client.NetworkBudget()
     directory = Path(os.path.expanduser(aws_cli_cache.CACHE_DIR))
