@@ -9,12 +9,8 @@ import sys
 from pathlib import Path
 
 from conftest import HARNESS, require_javascript_sdk
-from sts_server import (
-    BASE_ACCESS_KEY_ID,
-    StsServer,
-    role_arn,
-    run_envgen,
-)
+from envgen_process import run_envgen
+from sts_server import BASE_ACCESS_KEY_ID, StsServer, role_arn
 
 SHELLS_DIR = HARNESS
 

@@ -32,6 +32,7 @@ def run_envgen(
     stdin: str | bytes | None = None,
     cwd: Path | None = None,
     executable: str = ENVGEN,
+    timeout: float = 60,
 ) -> subprocess.CompletedProcess[bytes]:
     """envgen's exit status and raw stdout/stderr bytes; stdin is empty unless given.
 
@@ -44,7 +45,7 @@ def run_envgen(
         capture_output=True,
         env=env,
         cwd=cwd,
-        timeout=60,
+        timeout=timeout,
         start_new_session=True,
     )
 

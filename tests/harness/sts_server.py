@@ -199,21 +199,6 @@ def sts_env(clean_env: dict[str, str], sts: StsServer) -> dict[str, str]:
     return dict(with_long_term_keys(clean_env), AWS_ENDPOINT_URL_STS=sts.url)
 
 
-def run_envgen(
-    args: Sequence[str], env: dict[str, str], *, stdin: str | bytes = b"", timeout: float = 60
-) -> subprocess.CompletedProcess[bytes]:
-    """The real executable in a new session: no controlling terminal, as in CI, so nothing can
-    stop to ask a question."""
-    return subprocess.run(
-        [ENVGEN, *args],
-        input=stdin.encode() if isinstance(stdin, str) else stdin,
-        capture_output=True,
-        env=env,
-        timeout=timeout,
-        start_new_session=True,
-    )
-
-
 def saml_assertion(
     pairs: Sequence[tuple[str, str]],
     session_duration: int | None = None,

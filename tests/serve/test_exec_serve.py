@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR, HARNESS
-from envgen_process import assert_failed_cleanly
-from sts_server import BASE_ACCESS_KEY_ID, BASE_SECRET, StsServer, role_arn, run_envgen
+from envgen_process import assert_failed_cleanly, run_envgen
+from sts_server import BASE_ACCESS_KEY_ID, BASE_SECRET, StsServer, role_arn
 
 pytestmark = pytest.mark.posix("a POSIX process model for the command and its signals")
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import BIN_DIR, HARNESS, require_javascript_sdk
-from sts_server import BASE_ACCESS_KEY_ID, BASE_SECRET, StsServer, role_arn, run_envgen
+from envgen_process import run_envgen
+from sts_server import BASE_ACCESS_KEY_ID, BASE_SECRET, StsServer, role_arn
 
 pytestmark = pytest.mark.posix("a POSIX shell to run the SDKs one after the other")
 

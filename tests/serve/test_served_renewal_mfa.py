@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ENVGEN, HARNESS
-from sts_server import StsServer, converse_on_terminal, role_arn, run_envgen
+from envgen_process import run_envgen
+from sts_server import StsServer, converse_on_terminal, role_arn
 
 pytestmark = pytest.mark.posix("a pseudo-terminal")
 

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from envgen_in_process import invoke_envgen
-from envgen_process import assert_failed_cleanly
+from envgen_process import assert_failed_cleanly, run_envgen
 from sts_commands import (
     CHAIN_CONFIG,
     CHAIN_WITHOUT_MFA,
@@ -19,12 +19,7 @@ from sts_commands import (
     issued,
     write_config,
 )
-from sts_server import (
-    BASE_SECRET,
-    StsServer,
-    role_arn,
-    run_envgen,
-)
+from sts_server import BASE_SECRET, StsServer, role_arn
 
 
 def test_exec_runs_the_command_with_the_role_and_passes_its_status(sts_env, sts: StsServer):

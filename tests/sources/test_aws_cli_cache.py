@@ -31,8 +31,8 @@ from envgen import config_files, regions
 from envgen.credentials import read_stored_expiration
 from envgen.sources import aws_cli_cache
 from envgen.sources.request import Place, RoleOptions
-from envgen_process import assert_failed_cleanly
-from sts_server import BASE_SECRET, StsServer, role_arn, run_envgen
+from envgen_process import assert_failed_cleanly, run_envgen
+from sts_server import BASE_SECRET, StsServer, role_arn
 
 ROLE = "arn:aws:iam::123456789012:role/{}"
 BASE_KEYS = "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = base-secret\n"

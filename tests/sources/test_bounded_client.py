@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from envgen_process import assert_failed_cleanly
+from envgen_process import assert_failed_cleanly, run_envgen
 from hostile_endpoints import (
     ACCESS_DENIED,
     NETWORK_COMMANDS,
@@ -22,7 +22,7 @@ from hostile_endpoints import (
     trickling,
 )
 from network_audit import NetworkAudit, audited, read_audit
-from sts_server import ENVGEN, run_envgen, with_long_term_keys
+from sts_server import ENVGEN, with_long_term_keys
 
 # What the README promises: a network command gives up within this, whatever the endpoint does.
 PROMISED_SECONDS = 30

@@ -11,13 +11,8 @@ from pathlib import Path
 import pytest
 
 from envgen_in_process import invoke_envgen
-from envgen_process import assert_failed_cleanly
-from sts_server import (
-    BASE_SECRET,
-    StsServer,
-    role_arn,
-    run_envgen,
-)
+from envgen_process import assert_failed_cleanly, run_envgen
+from sts_server import BASE_SECRET, StsServer, role_arn
 
 PROFILES_CONFIG = f"""\
 [default]

@@ -13,7 +13,7 @@ from envgen.errors import UsageError
 from envgen.sources import saml, validation
 from envgen.sources.terminal import NoTerminal
 from envgen_in_process import invoke_envgen
-from envgen_process import assert_failed_cleanly
+from envgen_process import assert_failed_cleanly, run_envgen
 from sts_commands import (
     identity,
     issued,
@@ -21,14 +21,7 @@ from sts_commands import (
     on_linux,
     with_keys,
 )
-from sts_server import (
-    StsServer,
-    provider_arn,
-    role_arn,
-    run_envgen,
-    run_envgen_on_terminal,
-    saml_assertion,
-)
+from sts_server import StsServer, provider_arn, role_arn, run_envgen_on_terminal, saml_assertion
 
 ADMIN = "arn:aws:iam::123456789012:role/Admin"
 READ = "arn:aws:iam::123456789012:role/path/to/ReadOnly"

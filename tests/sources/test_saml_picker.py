@@ -8,15 +8,8 @@ import sys
 
 import pytest
 
-from envgen_process import assert_failed_cleanly
-from sts_server import (
-    StsServer,
-    converse_on_terminal,
-    provider_arn,
-    role_arn,
-    run_envgen,
-    saml_assertion,
-)
+from envgen_process import assert_failed_cleanly, run_envgen
+from sts_server import StsServer, converse_on_terminal, provider_arn, role_arn, saml_assertion
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="controlling terminals are set up the Linux way"

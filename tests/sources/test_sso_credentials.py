@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from envgen_in_process import invoke_envgen
+from envgen_process import run_envgen
 from sso_server import (
     ACCOUNT,
     ROLE_NAME,
@@ -23,7 +24,6 @@ from sso_server import (
     sso_config,
     token_file,
 )
-from sts_server import run_envgen
 
 ROLE_CACHE = (".aws", "cli", "cache")
 
