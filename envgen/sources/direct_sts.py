@@ -257,8 +257,13 @@ def resolve_endpoint(
     settings: Mapping[str, Any] = profile or {}
     if any(key not in _FOLLOWED_PROFILE_SETTINGS for key in settings):
         return None
-    if "ca_bundle" in settings and not isinstance(settings["ca_bundle"], str):
+    # An empty bundle makes botocore skip verifying certificates altogether: its road, not
+    # this one, does that.
+    if environ.get("AWS_CA_BUNDLE") == "":
         return None
+    if "AWS_CA_BUNDLE" not in environ and "ca_bundle" in settings:
+        if not isinstance(settings["ca_bundle"], str) or not settings["ca_bundle"]:
+            return None
     signing_region = region or sts_lines.FALLBACK_REGION
     suffix = next((dns for pattern, dns in _PARTITIONS if pattern.fullmatch(signing_region)), None)
     if suffix is None:
@@ -398,6 +403,7 @@ def ca_bundle(profile: Mapping[str, Any] | None, environ: Mapping[str, str]) -> 
     bundle when certifi is installed, else the one botocore ships (found without importing it)."""
     chosen = environ.get("AWS_CA_BUNDLE") or (profile or {}).get("ca_bundle")
     if isinstance(chosen, str) and chosen:
+        # urllib3 expands a leading `~` in the bundle botocore hands it.
         return os.path.expanduser(chosen)
     try:
         import certifi

@@ -808,6 +808,9 @@ UNANSWERED_SHAPES = {
     "dot segments": ({}, "", {"endpoint_url": "http://127.0.0.1:9/a/../b"}),
     "non-ASCII host": ({}, "", {"endpoint_url": "http://bücher.example:9"}),
     "tcp keepalive": ({}, "[default]\ntcp_keepalive = true\n", {}),
+    # botocore then verifies no certificate at all.
+    "empty AWS_CA_BUNDLE": ({"AWS_CA_BUNDLE": ""}, "", {}),
+    "empty ca_bundle": ({}, "[default]\nca_bundle =\n", {}),
 }
 
 
@@ -952,6 +955,7 @@ def over_tls(certificate: Path, key: Path, response: bytes):  # type: ignore[no-
         ("default", "localhost", False),
         ("AWS_CA_BUNDLE", "127.0.0.1", False),  # the certificate names localhost only
         ("unreadable bundle", "localhost", False),
+        ("bundle under ~", "localhost", True),  # urllib3 expands it for botocore
     ],
 )
 def test_https_trusts_what_botocore_trusts(
@@ -971,6 +975,9 @@ def test_https_trusts_what_botocore_trusts(
         config = f"[default]\nca_bundle = {tmp_path / 'missing.pem'}\n"
     elif trust == "unreadable bundle":
         monkeypatch.setenv("AWS_CA_BUNDLE", str(tmp_path / "missing.pem"))
+    elif trust == "bundle under ~":
+        monkeypatch.setenv("HOME", str(tmp_path))
+        monkeypatch.setenv("AWS_CA_BUNDLE", "~/ca.pem")
     Path(os.environ["AWS_CONFIG_FILE"]).write_text(config)
 
     with HostileEndpoint(over_tls(certificate, key, answer("200 OK", SUCCESS_BODY))) as server:
