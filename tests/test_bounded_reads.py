@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from conftest import ENVGEN
 from envgen_process import ACCESS_KEY_ID, SECRET, assert_failed_cleanly, sts_document
+from hostile_endpoints import closed_port_url
 
 ROLE = "arn:aws:iam::123456789012:role/Dev"
 PROVIDER = "arn:aws:iam::123456789012:saml-provider/corp"
@@ -45,12 +45,6 @@ def run(
         timeout=PATIENCE,
         preexec_fn=limited_memory,
     )
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -81,29 +80,11 @@ def cached_keys(env: dict[str, str]) -> set[str]:
     return {path.stem for path in (Path(env["HOME"]) / ".aws" / "cli" / "cache").glob("*.json")}
 
 
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
 # The helper gives the child a controlling terminal the Linux way (open after setsid).
 on_linux = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="controlling terminals are set up the Linux way"
 )
 
 
-CHAIN_WITHOUT_MFA = f"""\
-[default]
-region = eu-west-1
-
-[profile hop]
-role_arn = {role_arn("Hop")}
-source_profile = default
-
-[profile prod]
-role_arn = {role_arn("Prod", OTHER_ACCOUNT)}
-source_profile = hop
-region = eu-central-1
-"""
+# The same chain, with no MFA device for prod.
+CHAIN_WITHOUT_MFA = CHAIN_CONFIG.replace(f"mfa_serial = {MFA_DEVICE}\n", "")

@@ -11,11 +11,11 @@ import pytest
 
 from envgen_in_process import invoke_envgen
 from envgen_process import assert_failed_cleanly, run_envgen
+from hostile_endpoints import closed_port_url
 from sts_commands import (
     CHAIN_CONFIG,
     CHAIN_WITHOUT_MFA,
     OTHER_ACCOUNT,
-    closed_port_url,
     issued,
     write_config,
 )
