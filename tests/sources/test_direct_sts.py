@@ -1068,3 +1068,23 @@ def test_configured_endpoints_are_left_to_a_botocore_that_does_not_read_them(
     assert direct_sts.resolve_endpoint(
         Place(endpoint_url="http://localhost:4566"), None, None
     ) == direct_sts.Endpoint("http://localhost:4566", "us-east-1")
+
+
+def test_retry_rules_are_botocores_standard_mode():
+    import inspect
+
+    from botocore.retries import special, standard
+
+    assert direct_sts._THROTTLING_CODES == frozenset(
+        standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODES
+    )
+    assert direct_sts._TRANSIENT_CODES == frozenset(
+        standard.TransientRetryableChecker._TRANSIENT_ERROR_CODES
+    )
+    assert direct_sts._TRANSIENT_STATUSES == frozenset(
+        standard.TransientRetryableChecker._TRANSIENT_STATUS_CODES
+    )
+    assert special.RetryIDPCommunicationError._SERVICE_NAME == "sts"
+    assert direct_sts._STS_RETRIED_CODES == {"IDPCommunicationError"}
+    backoff = inspect.signature(standard.ExponentialBackoff).parameters["max_backoff"]
+    assert backoff.default == direct_sts._MAX_BACKOFF_SECONDS
