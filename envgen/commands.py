@@ -1,5 +1,5 @@
-"""The work of `envgen assume`, `envgen import` and `envgen refresh` from their options as plain values, and the
-one place a failed run becomes a line on stderr and an exit status.
+"""The work of `envgen assume`, `envgen import` and `envgen refresh` from their options as
+plain values, and the one place a failed run becomes a line on stderr and an exit status.
 
 Shared by the typer commands (envgen.cli) and the quick start (envgen.launch), which answers
 the command lines machines run most without building the typer app: both call these same
@@ -206,13 +206,13 @@ def assume(
 def refresh(invocation: Invocation, *, shell: str | None, hook: bool) -> None:
     """`envgen refresh`: the credentials envgen set in this shell, got again; with `hook`, what
     the prompt hook runs, which asks nothing, says at most one line and always ends with 0."""
-    from envgen import refresh
+    from envgen.refresh import refresh_for_hook, refresh_now
 
     if not hook:
         request = invocation.output(OutputOptions(shell=shell))
         if hold_at_terminal(request):
             return
-        refresh.refresh_now(request, os.environ)
+        refresh_now(request, os.environ)
         return
     # Before a prompt: nobody is asked anything, and the status is always 0, whatever the
     # outcome (the line on stderr says it).
@@ -222,7 +222,7 @@ def refresh(invocation: Invocation, *, shell: str | None, hook: bool) -> None:
         request = invocation.output(OutputOptions(shell=shell))
         if hold_at_terminal(request):
             return
-        refresh.refresh_for_hook(request, os.environ)
+        refresh_for_hook(request, os.environ)
     except EnvgenError as error:
         say(" ".join(error.message.split()))
 
