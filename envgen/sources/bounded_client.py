@@ -194,6 +194,10 @@ def _send_capped(http_session: Any, request: Any) -> Any:
             if size > MAX_RESPONSE_BYTES:
                 raise ResponseTooLarge(request.url)
             chunks.append(chunk)
+        declared = str(response.headers.get("content-length", "")).strip()
+        if declared.isdigit() and size < int(declared):
+            # Some urllib3 releases hand on a body cut short without a word.
+            raise urllib3_errors.ProtocolError("the connection closed inside the body")
         complete = True
     except (urllib3_errors.ProtocolError, urllib3_errors.ReadTimeoutError) as error:
         # botocore maps urllib3's errors while it reads the head; those in the body reach

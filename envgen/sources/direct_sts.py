@@ -472,11 +472,11 @@ class _AnswerReader:
         return line.rstrip(b"\r")
 
     def take(self, size: int) -> bytes:
-        """SIZE bytes, or those that came before the server closed the connection: urllib3,
-        streaming for botocore, hands on a body cut short as it is, and the parser judges it."""
+        """Exactly SIZE bytes: a body cut short is a broken connection, as on botocore's road
+        (bounded_client)."""
         while len(self._buffer) < size:
             if not self._fill():
-                break
+                raise _Closed()
         taken, self._buffer = self._buffer[:size], self._buffer[size:]
         return taken
 
@@ -686,7 +686,7 @@ def _local(tag: object) -> str:
 def _parse_xml(body: bytes, *, allow_dtd: bool) -> Any:
     """The document's root, read as botocore reads it (UTF-8 whatever the declaration says);
     entities are never expanded, and a DTD is refused unless ALLOW_DTD."""
-    from xml.etree.ElementTree import ParseError, TreeBuilder
+    from xml.etree.ElementTree import TreeBuilder
 
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import DefusedXMLParser
@@ -701,7 +701,9 @@ def _parse_xml(body: bytes, *, allow_dtd: bool) -> Any:
     try:
         parser.feed(body)
         return parser.close()
-    except (DefusedXmlException, ParseError, ValueError):
+    # ParseError is a SyntaxError; caught as such, since defusedxml before 0.8 parses with a
+    # copy of ElementTree whose ParseError is a class of its own.
+    except (DefusedXmlException, SyntaxError, ValueError):
         raise _Unparsable() from None
 
 

@@ -65,7 +65,26 @@ def bounded_botocore_session(profile: str | None) -> Any:
     # botocore logs a warning when a credential refresh fails, and with no handler Python
     # prints it to stderr: the failure is reported once, as envgen's one line.
     logging.getLogger("botocore").addHandler(logging.NullHandler())
-    return bounded_client.bounded_session(profile, warn=say)
+    session = bounded_client.bounded_session(profile, warn=say)
+    _regional_unless_chosen(session)
+    return session
+
+
+def _regional_unless_chosen(session: Any) -> None:
+    """STS's regional endpoints unless the environment or the profile chooses: the default of
+    botocore 1.40 and later (before, `legacy` sent some regions to the global endpoint), set
+    on the session so every STS client of it, envgen's and those botocore makes for a profile,
+    asks the same endpoint with every botocore envgen allows; direct_sts relies on it."""
+    from botocore.exceptions import BotoCoreError
+
+    if "AWS_STS_REGIONAL_ENDPOINTS" in os.environ:
+        return
+    try:
+        chosen = "sts_regional_endpoints" in session.get_scoped_config()
+    except BotoCoreError:
+        return  # an unknown profile or an unreadable file: reported where settings are read
+    if not chosen:
+        session.set_config_variable("sts_regional_endpoints", "regional")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -62,11 +63,20 @@ def botocore_signed(
 
     request = create_request_object(request_dict)
     if keys is not None:
-        monkeypatch.setattr(
-            botocore.auth,
-            "get_current_datetime",
-            lambda remove_tzinfo=True: FIXED_MOMENT.replace(tzinfo=None),
-        )
+        if hasattr(botocore.auth, "get_current_datetime"):
+            monkeypatch.setattr(
+                botocore.auth,
+                "get_current_datetime",
+                lambda remove_tzinfo=True: FIXED_MOMENT.replace(tzinfo=None),
+            )
+        else:
+            # Before botocore 1.34 SigV4Auth asks datetime.datetime.utcnow().
+            class Frozen(datetime):
+                @classmethod
+                def utcnow(cls) -> datetime:  # type: ignore[override]
+                    return FIXED_MOMENT.replace(tzinfo=None)
+
+            monkeypatch.setattr(botocore.auth, "datetime", types.SimpleNamespace(datetime=Frozen))
         botocore.auth.SigV4Auth(
             Credentials(keys.access_key_id, keys.secret_access_key, keys.session_token),
             "sts",
