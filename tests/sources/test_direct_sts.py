@@ -1098,3 +1098,26 @@ def test_retry_rules_are_botocores_standard_mode():
     assert direct_sts._STS_RETRIED_CODES == {"IDPCommunicationError"}
     backoff = inspect.signature(standard.ExponentialBackoff).parameters["max_backoff"]
     assert backoff.default == direct_sts._MAX_BACKOFF_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("environment", "config", "chosen"),
+    [
+        ({}, "", "regional"),
+        ({}, "[default]\nregion = eu-west-1\n", "regional"),
+        ({"AWS_STS_REGIONAL_ENDPOINTS": "legacy"}, "", None),
+        ({}, "[default]\nsts_regional_endpoints = legacy\n", None),
+        ({}, "[default]\nsts_regional_endpoints = regional\n", None),
+    ],
+)
+def test_envgen_sessions_ask_regional_endpoints_unless_told(
+    environment, config, chosen, keys_in_environment, monkeypatch
+):
+    """Set on the session itself, whatever botocore's own default (`legacy` before 1.40)."""
+    from envgen.sources import sts_session
+
+    Path(os.environ["AWS_CONFIG_FILE"]).write_text(config)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    session = sts_session.bounded_botocore_session(None)
+    assert session.instance_variables().get("sts_regional_endpoints") == chosen
