@@ -608,10 +608,13 @@ def test_each_answer_gives_the_same_result_on_both_roads(
         assert BASE_SECRET not in message and SESSION_TOKEN not in message
 
 
-def test_a_refused_connection_gives_the_same_line_on_both_roads(keys_in_environment):
+@pytest.mark.parametrize("where", ["closed port", "unknown host"])
+def test_an_endpoint_not_reached_gives_the_same_line_on_both_roads(keys_in_environment, where):
     from hostile_endpoints import closed_port_url
 
-    place = Place(region="eu-west-1", endpoint_url=closed_port_url())
+    # .invalid is a name no resolver answers (RFC 2606).
+    url = closed_port_url() if where == "closed port" else "https://sts.envgen.invalid"
+    place = Place(region="eu-west-1", endpoint_url=url)
     parameters = {"RoleArn": ROLE, "RoleSessionName": "envgen"}
     botocore_outcome = by_botocore("AssumeRole", parameters, place)
     assert botocore_outcome[0] == "error"
