@@ -237,10 +237,23 @@ def config_profiles(sections: Mapping[str, Mapping[str, str]]) -> Profiles:
     return LazySections(sources, lambda name: dict(sections[sources[name]]))
 
 
+# The last answer of read_profiles and the two readings it was made from: a run asks more than
+# once (is the profile an SSO one? is its role in the cache?), and with thousands of profiles
+# naming them all again costs milliseconds. A file that changed is read again by
+# read_sections, whose new reading is another object.
+_last_profiles: tuple[Mapping[str, dict[str, str]], Mapping[str, dict[str, str]], Profiles] | None
+_last_profiles = None
+
+
 def read_profiles(environ: Mapping[str, str] = os.environ) -> Profiles:
     """Every profile botocore would see: config file profiles, credentials file sections merged over them."""
-    config = config_profiles(read_sections(config_file_path(environ)))
+    global _last_profiles
+    config_sections = read_sections(config_file_path(environ))
     credentials = read_sections(credentials_file_path(environ))
+    last = _last_profiles
+    if last is not None and last[0] is config_sections and last[1] is credentials:
+        return last[2]
+    config = config_profiles(config_sections)
 
     def merged(name: str) -> dict[str, str]:
         profile = dict(config[name]) if name in config else {}
@@ -248,7 +261,9 @@ def read_profiles(environ: Mapping[str, str] = os.environ) -> Profiles:
             profile.update(credentials[name])
         return profile
 
-    return LazySections([*config, *credentials], merged)
+    profiles = LazySections([*config, *credentials], merged)
+    _last_profiles = (config_sections, credentials, profiles)
+    return profiles
 
 
 def profile_names(environ: Mapping[str, str] = os.environ) -> list[str]:

@@ -4,7 +4,9 @@ parsed when asked for) gives what configparser gives for the whole file, error f
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -119,3 +121,25 @@ def test_profile_names_split_as_shlex_splits_them(section: str) -> None:
     else:
         expected = section if section == "default" else None
     assert section_profile_name(section) == expected
+
+
+def test_a_profile_changed_between_two_readings_is_read_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run reads the profiles more than once and keeps the last reading; a file changed
+    in between (the credentials file, say) is what the next reading says."""
+    config, credentials = tmp_path / "config", tmp_path / "credentials"
+    config.write_text("[profile dev]\nregion = eu-west-1\n")
+    credentials.write_text("[dev]\naws_access_key_id = A\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    first = config_files.read_profiles()
+    assert config_files.read_profiles() is first
+    assert first["dev"] == {"region": "eu-west-1", "aws_access_key_id": "A"}
+    credentials.write_text("[dev]\naws_access_key_id = B\n[ops]\naws_access_key_id = C\n")
+    assert dict(config_files.read_profiles()) == {
+        "dev": {"region": "eu-west-1", "aws_access_key_id": "B"},
+        "ops": {"aws_access_key_id": "C"},
+    }
+    config.write_text("[profile dev]\nregion = eu-west-2\n")
+    assert config_files.read_profiles()["dev"]["region"] == "eu-west-2"
