@@ -23,6 +23,7 @@ event, whose handler may answer the request itself, and the client's endpoint's 
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from urllib.parse import urlsplit
@@ -113,12 +114,17 @@ def client_config(extra: Any = None) -> Any:
     return bounded if extra is None else extra.merge(bounded)
 
 
+# 127.0.0.0/8 written plainly, the loopback address of most local endpoints, told without
+# the ipaddress module (a millisecond and a half of every request on the direct road).
+_PLAIN_LOOPBACK = re.compile(r"127(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}")
+
+
 def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or _PLAIN_LOOPBACK.fullmatch(host):
+        return True
     import ipaddress
 
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
