@@ -24,6 +24,10 @@ from conftest import REPOSITORY
 from sso_server import SsoServer, signed_in_as_the_aws_cli
 
 AWS_MODULES = ("boto3", "botocore")
+# What only a person's commands need, never the runs machines make at every prompt and AWS
+# command: typer, Jinja2 and pydantic, and the dataclasses and typing modules, which cost those
+# runs a fifth of their time.
+NOT_ON_MACHINE_RUNS = ("typer", "jinja2", "pydantic", "dataclasses", "inspect", "typing")
 ROLE = "arn:aws:iam::123456789012:role/{}"
 BASE_KEYS = (
     "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
@@ -338,28 +342,8 @@ def test_a_credential_process_hit_loads_only_what_it_prints_with(
     clean_env: dict[str, str], sts_url: str, tmp_path: Path
 ) -> None:
     """`assume PROFILE --format json` on a cache hit, what a credential_process line runs once
-    per AWS command: no typer, no Jinja2, no botocore, and no shell detection."""
-    config, profile, _ = PROFILE_SHAPES["one role"]
-    write_aws_files(clean_env, config)
-    command = ["assume", profile, "--format", "json"]
-    filled, _ = run_probed(command, {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}, tmp_path)
-    assert filled.returncode == 0, filled.stderr
-    offline = {**clean_env, "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9"}
-    hit, modules = run_probed(command, offline, tmp_path)
-    assert hit.returncode == 0, hit.stderr
-    assert hit.stdout == filled.stdout
-    assert loaded(modules, *AWS_MODULES, "pydantic", "typer", "jinja2") == []
-    assert "envgen.detect" not in modules
-
-
-# What only a person's commands need, never the runs machines make at every prompt and AWS
-# command: the dataclasses and typing modules cost those runs a fifth of their time.
-NOT_ON_MACHINE_RUNS = ("typer", "jinja2", "pydantic", "dataclasses", "inspect", "typing")
-
-
-def test_a_credential_process_hit_loads_neither_dataclasses_nor_typing(
-    clean_env: dict[str, str], sts_url: str, tmp_path: Path
-) -> None:
+    per AWS command: no typer, no Jinja2, no botocore, no dataclasses, no typing and no shell
+    detection."""
     config, profile, _ = PROFILE_SHAPES["one role"]
     write_aws_files(clean_env, config)
     command = ["assume", profile, "--format", "json"]
@@ -370,6 +354,7 @@ def test_a_credential_process_hit_loads_neither_dataclasses_nor_typing(
     assert hit.returncode == 0, hit.stderr
     assert hit.stdout == filled.stdout
     assert loaded(modules, *AWS_MODULES, *NOT_ON_MACHINE_RUNS) == []
+    assert "envgen.detect" not in modules
 
 
 def shell_after(output: str, env: dict[str, str]) -> dict[str, str]:
