@@ -82,15 +82,16 @@ IMPORT_FLAGS = [
 
 
 def shell_holding(
-    kind: str, profile: str | None, expires_in: int, key: str = KEY_ID
+    kind: str, profile: str | None, expires_in: int, key: str = KEY_ID, persisted: bool = False
 ) -> Callable[[], dict[str, str]]:
-    """A shell that applied credentials envgen recorded as coming from KIND (and PROFILE),
-    due to expire EXPIRES_IN seconds from when the case runs, its hook due now; the keys it
-    holds are KEY's."""
+    """A shell that applied credentials envgen recorded as coming from KIND (and PROFILE, kept
+    for later sessions when PERSISTED), due to expire EXPIRES_IN seconds from when the case
+    runs, its hook due now; the keys it holds are KEY's."""
 
     def environment() -> dict[str, str]:
         now = int(time.time())
-        origin = records.Origin(kind, records.key_digest(KEY_ID), profile=profile)
+        digest = records.key_digest(KEY_ID)
+        origin = records.Origin(kind, digest, profile=profile, persisted=persisted)
         return {
             "AWS_ACCESS_KEY_ID": key,
             "AWS_SECRET_ACCESS_KEY": SECRET,
@@ -216,6 +217,11 @@ CASES: dict[str, Case] = {
     "refresh, fresh": Case(REFRESH_HOOK, True, timed_env=shell_holding("role", HIT_PROFILE, 3600)),
     "refresh, renewal": Case(
         REFRESH_HOOK, True, timed_env=shell_holding("role", MISS_PROFILE, INSIDE_THE_WINDOW)
+    ),
+    "refresh, renewal kept": Case(
+        REFRESH_HOOK,
+        True,
+        timed_env=shell_holding("role", MISS_PROFILE, INSIDE_THE_WINDOW, persisted=True),
     ),
     "refresh, expired": Case(REFRESH_HOOK, True, timed_env=shell_holding("role", HIT_PROFILE, -5)),
     "refresh, imported": Case(
@@ -522,6 +528,7 @@ def test_every_case_says_something(starting_home: tuple[Path, dict[str, str]]) -
 REFRESH_SHOWS = {
     "refresh, fresh": (b"export ENVGEN_CHECK_AT=", b""),
     "refresh, renewal": (b"export AWS_SESSION_TOKEN=", b"renewed the credentials for"),
+    "refresh, renewal kept": (b"export AWS_SESSION_TOKEN=", b"renewed the credentials for"),
     "refresh, expired": (b"unset AWS_SESSION_TOKEN;", b"are unset; get new ones"),
     "refresh, imported": (b"export ENVGEN_CHECK_AT=", b"renew them with: envgen import"),
     "refresh, no records": (b"unset ENVGEN_SOURCE;", b""),
@@ -545,6 +552,9 @@ def test_every_refresh_case_does_what_the_hook_needs(
     assert outcome.status == 0
     assert stdout in outcome.stdout and stderr in outcome.stderr, outcome
     assert not outcome.typer_loaded
+    if name == "refresh, renewal kept":
+        kept = outcome.files[os.path.join(".config", "envgen", "persist.sh")]
+        assert b"export AWS_SESSION_TOKEN=" in kept
 
 
 def test_the_quick_options_are_typers() -> None:
