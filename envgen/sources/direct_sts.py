@@ -143,7 +143,7 @@ _FOLLOWED_PROFILE_SETTINGS = frozenset(
 # Regions per partition, as botocore's partitions.json matches them; other partitions (the
 # isolated ones, the European sovereign cloud) and pseudo-regions are left to botocore.
 _PARTITIONS = (
-    (re.compile(r"cn-[a-z]+-[a-z]+-?[a-z]*-\d+|cn-[a-z]+-\d+"), "amazonaws.com.cn"),
+    (re.compile(r"cn-[a-z]+-\d+"), "amazonaws.com.cn"),
     (re.compile(r"us-gov-[a-z]+-\d+"), "amazonaws.com"),
     (re.compile(r"(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d+"), "amazonaws.com"),
 )

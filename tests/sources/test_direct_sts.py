@@ -706,6 +706,8 @@ ANSWERED_SHAPES = {
     "profile region": ({}, "[default]\nregion = eu-west-1\n", {}),
     "--region": ({}, "[default]\nregion = eu-west-1\n", {"region": "ap-east-1"}),
     "AWS_REGION china": ({"AWS_REGION": "cn-north-1"}, "", {}),
+    "china's second region": ({}, "", {"region": "cn-northwest-1"}),
+    "govcloud east": ({}, "", {"region": "us-gov-east-1"}),
     "AWS_DEFAULT_REGION govcloud": ({"AWS_DEFAULT_REGION": "us-gov-west-1"}, "", {}),
     "newer regions": ({}, "", {"region": "mx-central-1"}),
     "israel": ({}, "", {"region": "il-central-1"}),
