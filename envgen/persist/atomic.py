@@ -187,11 +187,14 @@ _RANDOM_CHARACTERS = 8
 _NAME_ATTEMPTS = 10000
 
 
-def _make_temporary(directory: Path, prefix: str, suffix: str) -> tuple[int, str]:
+def _make_temporary(directory: Path, prefix: str, suffix: str, created: list[str]) -> int:
     """A new file in DIRECTORY, created by this call alone (O_EXCL, never through a symlink),
     readable and writable by the user only, named PREFIX + 8 random characters + SUFFIX:
     what tempfile.mkstemp makes, without the modules tempfile loads (shutil, random and
-    the compression modules), which a cache miss would pay for on every write."""
+    the compression modules), which a cache miss would pay for on every write.
+
+    Its path is in CREATED before the file can exist, so a signal that unwinds the call at
+    any point leaves the caller a path to remove."""
     flags = (
         os.O_RDWR
         | os.O_CREAT
@@ -206,27 +209,34 @@ def _make_temporary(directory: Path, prefix: str, suffix: str) -> tuple[int, str
             for byte in os.urandom(_RANDOM_CHARACTERS)
         )
         path = os.path.join(os.path.abspath(directory), f"{prefix}{drawn}{suffix}")
+        created.append(path)
         try:
-            return os.open(path, flags, 0o600), path
+            return os.open(path, flags, 0o600)
         except FileExistsError:
+            created.pop()  # someone else's
             continue
         except PermissionError:
+            created.pop()
             # Windows answers so for a name a directory holds (as tempfile handles it).
             if os.name == "nt" and os.path.isdir(directory) and os.access(directory, os.W_OK):
                 continue
+            raise
+        except OSError:
+            created.pop()
             raise
     raise FileExistsError(errno.EEXIST, "no unused temporary file name found")
 
 
 def _write_then_rename(target: Path, data: bytes, mode: int) -> None:
     directory = target.parent
+    # The temporary file's path, there before the file is: whatever unwinds this (a failure,
+    # Ctrl-C, SIGTERM), at whatever point, finds what to remove.
+    created: list[str] = []
     try:
-        descriptor, temporary = _make_temporary(
-            directory, prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX
-        )
-    except OSError as error:
-        raise EnvgenError(f"cannot write in {directory} ({describe_os_error(error)})") from None
-    try:
+        try:
+            descriptor = _make_temporary(directory, f".{target.name}.", TEMPORARY_SUFFIX, created)
+        except OSError as error:
+            raise EnvgenError(f"cannot write in {directory} ({describe_os_error(error)})") from None
         with os.fdopen(descriptor, "wb") as stream:
             if hasattr(os, "fchmod"):
                 os.fchmod(stream.fileno(), mode)
@@ -234,11 +244,12 @@ def _write_then_rename(target: Path, data: bytes, mode: int) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         if not hasattr(os, "fchmod"):
-            os.chmod(temporary, mode)
-        os.replace(temporary, target)
+            os.chmod(created[0], mode)
+        os.replace(created[0], target)
     except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        for path in created:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
         if isinstance(error, OSError):
             raise EnvgenError(f"cannot write {target} ({describe_os_error(error)})") from None
         raise

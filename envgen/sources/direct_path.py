@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -287,7 +288,7 @@ def _profile_role_plan(
         if "RoleSessionName" not in arguments and "role_session_name" in settings:
             # botocore makes a name in the place of the empty one, not after RoleArn.
             raise Declined(f"profile {current!r} sets an empty role_session_name")
-        in_order = {name: arguments[name] for name in _PROFILE_ARGUMENT_ORDER if name in arguments}
+        in_order = {key: arguments[key] for key in _PROFILE_ARGUMENT_ORDER if key in arguments}
         in_order["RoleArn"] = arguments["RoleArn"]
         steps.append(RoleStep(_checked_arguments(in_order)))
         source = settings["source_profile"]
@@ -441,13 +442,17 @@ def _adds_account_id() -> bool:
     """Whether the installed botocore adds the account of the assumed role to an answer before
     caching it (BaseAssumeRoleCredentialFetcher._add_account_id_to_response, botocore 1.37
     and later), told from its source without importing it."""
-    import importlib.util
-
-    # The package is found, not imported (a submodule's spec would import it).
-    try:
-        spec = importlib.util.find_spec("botocore")
-    except (ImportError, ValueError):
-        spec = None
+    # The package is found, not imported, by the finders the import system would ask (without
+    # loading importlib.util for it).
+    spec = None
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        try:
+            spec = find_spec("botocore", None) if find_spec is not None else None
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None:
+            break
     if spec is None or spec.origin is None:
         raise Declined("botocore's source cannot be found")
     path = os.path.join(os.path.dirname(spec.origin), "credentials.py")
