@@ -162,7 +162,7 @@ def _unwinding_on_termination() -> Iterator[None]:
             signal.signal(number, previous)
 
 
-def replace_file(path: Path, data: bytes, mode: int) -> None:
+def replace_file(path: Path, data: bytes, mode: int, *, durable: bool = True) -> None:
     """Write `data` to `path` atomically, with permissions `mode` from the first byte on.
 
     The temporary file lives in the target's own directory (a rename across
@@ -171,13 +171,18 @@ def replace_file(path: Path, data: bytes, mode: int) -> None:
     stays a symlink: its target is what gets replaced. The temporary file goes
     on any failure, Ctrl-C, SIGTERM or SIGHUP; one left by a SIGKILL goes at the
     next write to the same file.
+
+    `durable` waits for the disk (fsync of the file and of its directory), so a power cut
+    cannot lose what was written; a cache that is only a shortcut passes False: after such a
+    cut its entry may be gone or empty, which its reader takes for a miss.
     """
     target = real_target(path)
     directory = target.parent
     remove_stale_temporaries(directory, target.name)
     with _unwinding_on_termination():
-        _write_then_rename(target, data, mode)
-    _fsync_directory(directory)
+        _write_then_rename(target, data, mode, durable)
+    if durable:
+        _fsync_directory(directory)
 
 
 # The characters tempfile.mkstemp draws a name's random part from, as many as it draws.
@@ -227,7 +232,7 @@ def _make_temporary(directory: Path, prefix: str, suffix: str, created: list[str
     raise FileExistsError(errno.EEXIST, "no unused temporary file name found")
 
 
-def _write_then_rename(target: Path, data: bytes, mode: int) -> None:
+def _write_then_rename(target: Path, data: bytes, mode: int, durable: bool) -> None:
     directory = target.parent
     # The temporary file's path, there before the file is: whatever unwinds this (a failure,
     # Ctrl-C, SIGTERM), at whatever point, finds what to remove.
@@ -242,7 +247,8 @@ def _write_then_rename(target: Path, data: bytes, mode: int) -> None:
                 os.fchmod(stream.fileno(), mode)
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                os.fsync(stream.fileno())
         if not hasattr(os, "fchmod"):
             os.chmod(created[0], mode)
         os.replace(created[0], target)

@@ -308,7 +308,9 @@ class CredentialCache:
         try:
             atomic.make_directory(self.directory)
             clear_the_place(path)
-            atomic.replace_file(path, data, atomic.PRIVATE_MODE)
+            # Not waited onto the disk: an entry a power cut takes away is a miss and comes
+            # again from STS, and a renewal at the prompt must not wait on the disk.
+            atomic.replace_file(path, data, atomic.PRIVATE_MODE, durable=False)
         except EnvgenError as error:
             self._warning(error.message)
         except OSError as error:

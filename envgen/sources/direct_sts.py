@@ -182,27 +182,6 @@ def _flag(value: object) -> bool:
     return isinstance(value, str) and value.lower() == "true"
 
 
-def botocore_reads_configured_endpoints() -> bool:
-    """Whether the installed botocore reads endpoint URLs from the environment and the config
-    file (botocore 1.31 and later), told from its source without importing it."""
-    import importlib.util
-
-    # The package is found, not imported (a submodule's spec would import it).
-    try:
-        spec = importlib.util.find_spec("botocore")
-    except (ImportError, ValueError):
-        return False
-    if spec is None or spec.origin is None:
-        return False
-    try:
-        with open(
-            os.path.join(os.path.dirname(spec.origin), "configprovider.py"), encoding="utf-8"
-        ) as source:
-            return "class ConfiguredEndpointProvider" in source.read(1024 * 1024)
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
 def _configured_endpoint(
     profile: Mapping[str, Any], environ: Mapping[str, str]
 ) -> tuple[bool, str | None]:
@@ -219,13 +198,8 @@ def _configured_endpoint(
         or profile.get("endpoint_url")
         or None
     )
-    touched = (
-        configured is not None
-        or "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS" in environ
-        or "ignore_configured_endpoint_urls" in profile
-    )
-    if touched and not botocore_reads_configured_endpoints():
-        return False, None
+    # Every botocore envgen runs with reads these: boto3 1.28, the lowest envgen allows,
+    # requires botocore 1.31, the first release with ConfiguredEndpointProvider.
     if ignored or configured is None:
         return True, None
     return (True, configured) if isinstance(configured, str) else (False, None)

@@ -669,3 +669,22 @@ def test_an_oversized_settings_file_is_refused_before_botocore_reads_it(
     message = assert_failed_cleanly(result, BASE_SECRET)
     assert sts_env[which] in message and "MiB" in message
     assert sts.log.counts() == {}
+
+
+def test_a_cache_entry_is_not_waited_onto_the_disk_but_a_kept_file_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache entry lost to a power cut is only a miss; the files envgen keeps for the user
+    (credentials, startup files) are still synced before envgen reports success."""
+    from envgen.persist import atomic
+
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    entry = {"Credentials": {"AccessKeyId": "ASIAEXAMPLE", "Expiration": "2030-01-01T00:00:00Z"}}
+    cache = aws_cli_cache.CredentialCache(tmp_path / "cache")
+    cache["key"] = entry
+    assert json.loads((tmp_path / "cache" / "key.json").read_text()) == entry
+    assert synced == []
+    atomic.replace_file(tmp_path / "credentials", b"[default]\n", atomic.PRIVATE_MODE)
+    assert len(synced) == 2  # the file, then its directory

@@ -6,6 +6,7 @@ failure a misbehaving endpoint on loopback can cause."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -1062,27 +1063,16 @@ def test_the_default_trust_is_botocores_bundle(monkeypatch):
     assert Path(fallback).is_file()
 
 
-def test_configured_endpoints_are_left_to_a_botocore_that_does_not_read_them(
-    keys_in_environment, monkeypatch
-):
-    """botocore before 1.31 ignores AWS_ENDPOINT_URL* and endpoint_url in the config file."""
+def test_the_botocore_installed_reads_configured_endpoints_as_the_direct_road_assumes():
+    """resolve_endpoint follows AWS_ENDPOINT_URL* and endpoint_url on the strength of envgen's
+    floor (boto3 1.28, which requires botocore 1.31): this run's botocore must bear it out."""
     import botocore.configprovider
 
-    assert direct_sts.botocore_reads_configured_endpoints() == hasattr(
-        botocore.configprovider, "ConfiguredEndpointProvider"
+    assert hasattr(botocore.configprovider, "ConfiguredEndpointProvider")
+    floor = re.search(
+        r'"boto3>=([0-9.]+)"', (Path(__file__).parents[2] / "pyproject.toml").read_text()
     )
-    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://localhost:4566")
-    assert direct_sts.resolve_endpoint(Place(), None, "eu-west-1") is not None
-    monkeypatch.setattr(direct_sts, "botocore_reads_configured_endpoints", lambda: False)
-    assert direct_sts.resolve_endpoint(Place(), None, "eu-west-1") is None
-    monkeypatch.delenv("AWS_ENDPOINT_URL_STS")
-    assert direct_sts.resolve_endpoint(Place(), None, "eu-west-1") == direct_sts.Endpoint(
-        "https://sts.eu-west-1.amazonaws.com", "eu-west-1"
-    )
-    # Named on the command line, the endpoint is botocore's on every version.
-    assert direct_sts.resolve_endpoint(
-        Place(endpoint_url="http://localhost:4566"), None, None
-    ) == direct_sts.Endpoint("http://localhost:4566", "us-east-1")
+    assert floor is not None and floor.group(1) == "1.28"
 
 
 def test_retry_rules_are_botocores_standard_mode():
