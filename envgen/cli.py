@@ -1100,11 +1100,20 @@ def refresh_command(
             "stderr; renews only inside the refresh window, unsets expired credentials.",
         ),
     ] = False,
+    ahead: Annotated[
+        bool,
+        typer.Option(
+            "--ahead",
+            hidden=True,
+            help="What the prompt hook starts in the background before the refresh window: "
+            "renews into the shared cache, prints nothing.",
+        ),
+    ] = False,
     shell: ShellOption = None,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
 ) -> None:
-    commands.refresh(_invocation(ctx), shell=shell, hook=hook)
+    commands.refresh(_invocation(ctx), shell=shell, hook=hook, ahead=ahead)
 
 
 def envgen_command(program: str | None) -> list[str]:

@@ -203,11 +203,22 @@ def assume(
     deliver(issued, request, where, options, renewal=renewal)
 
 
-def refresh(invocation: Invocation, *, shell: str | None, hook: bool) -> None:
+def refresh(invocation: Invocation, *, shell: str | None, hook: bool, ahead: bool = False) -> None:
     """`envgen refresh`: the credentials envgen set in this shell, got again; with `hook`, what
-    the prompt hook runs, which asks nothing, says at most one line and always ends with 0."""
+    the prompt hook runs, which asks nothing, says at most one line and always ends with 0;
+    with `ahead`, what the hook starts in the background before the refresh window, which
+    fills the cache and prints nothing."""
     from envgen.refresh import refresh_for_hook, refresh_now
 
+    if ahead:
+        if hook or shell is not None:
+            raise UsageError("--ahead takes no other option: the prompt hook starts it alone")
+        invocation.streams.may_ask_at_terminal = False
+        messages.set_level(messages.QUIET)
+        from envgen.refresh import renew_ahead
+
+        renew_ahead(os.environ)
+        return
     if not hook:
         request = invocation.output(OutputOptions(shell=shell))
         if hold_at_terminal(request):

@@ -73,6 +73,7 @@ QUICK_OPTIONS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "refresh": {
         "--hook": ("hook", FLAG),
+        "--ahead": ("ahead", FLAG),
         "--shell": ("shell", TEXT),
     },
 }
@@ -112,7 +113,10 @@ class QuickCommand:
                 commands.choose_level(invocation, messages.VERBOSE, "-v/--verbose")
         if self.name == "refresh":
             commands.refresh(
-                invocation, shell=self.values.get("shell"), hook=self.values.get("hook", False)
+                invocation,
+                shell=self.values.get("shell"),
+                hook=self.values.get("hook", False),
+                ahead=self.values.get("ahead", False),
             )
             return
         output = OutputOptions(

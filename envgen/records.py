@@ -46,6 +46,18 @@ DEFAULT_WINDOW_SECONDS = 300
 LONGEST_WINDOW_SECONDS = 7 * 86400
 # After a renewal failed, the hook asks again this much later, not at every prompt.
 RETRY_SECONDS = 60
+# How long before the refresh window the hook starts a renewal in the background, for the
+# sources whose renewal lands in a cache every envgen run reads (renews_ahead): at the
+# window, the renewal at the prompt is then a cache hit, without waiting for the network.
+# Five minutes leave a slow endpoint and botocore's retries time to finish, and keep the
+# credentials it fetches nearly as long-lived as the ones fetched at the window.
+LEAD_SECONDS = 300
+# The kinds of source whose renewal is written to the AWS CLI's cache under botocore's key: a
+# role (a profile's, or --role-arn over a profile's keys) and IAM Identity Center's role
+# credentials. A session token has no cache: fetched ahead, it would be lost.
+_CACHED_KINDS = frozenset({"role", "sso"})
+# Origin.base of credentials a renewal could not sign for again (envgen.refresh refuses them).
+_UNRENEWABLE_BASES = frozenset({"env", "passed-through"})
 
 # An epoch second as the shells compare it: digits only, and few enough that no shell's
 # arithmetic overflows on it.
@@ -217,16 +229,30 @@ def key_digest(access_key_id: str) -> str:
     return hashlib.sha256(access_key_id.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
+def renews_ahead(origin: Origin) -> bool:
+    """Whether credentials of `origin` are renewed in the background LEAD_SECONDS before the
+    window: their source writes a shared cache, and can sign for them again."""
+    return origin.kind in _CACHED_KINDS and origin.base not in _UNRENEWABLE_BASES
+
+
+def first_check(origin: Origin, expires: int, window: int) -> int:
+    """When the hook next runs envgen for credentials of `origin` that expire at `expires`:
+    at the start of the lead before the window where they renew ahead, else at the window."""
+    lead = LEAD_SECONDS if renews_ahead(origin) else 0
+    return expires - window - lead
+
+
 def variables(
     origin: Origin, expiration: datetime | None, window: int, not_before: int = 0
 ) -> dict[str, str]:
     """The records for credentials of `origin` that expire at `expiration`: the hook next runs
-    envgen `window` seconds before the expiry, and not before `not_before`."""
+    envgen `window` seconds before the expiry (LEAD_SECONDS earlier still for a source that
+    renews ahead), and not before `not_before`."""
     recorded = {SOURCE: origin.text()}
     if expiration is not None:
         expires = epoch_seconds(expiration)
         recorded[EXPIRATION] = str(expires)
-        recorded[CHECK_AT] = str(max(expires - window, not_before, 0))
+        recorded[CHECK_AT] = str(max(first_check(origin, expires, window), not_before, 0))
     return recorded
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from types import FrameType
@@ -243,9 +244,18 @@ def refresh_for_hook(request: OutputRequest, environ: Mapping[str, str]) -> None
         _unset_expired(recorded, request)
         return
     window = request.refresh_window
-    if recorded.expiration - now > window:
-        later = str(recorded.expiration - window)
-        emit(Changes({records.CHECK_AT: later}, ()), request)
+    left = recorded.expiration - now
+    if left > window:
+        if left > window + records.LEAD_SECONDS:
+            # The clock moved or the window changed: the check envgen would record now.
+            later = records.first_check(origin, recorded.expiration, window)
+        else:
+            # The lead before the window: renewed in the background, so that the renewal at
+            # the window finds the credentials in the cache; nothing changes at this prompt.
+            if records.renews_ahead(origin):
+                _start_renewal_ahead()
+            later = recorded.expiration - window
+        emit(Changes({records.CHECK_AT: str(later)}, ()), request)
         return
     try:
         with _deadline(HOOK_DEADLINE_SECONDS):
@@ -276,6 +286,64 @@ def refresh_for_hook(request: OutputRequest, environ: Mapping[str, str]) -> None
         line = f"could not renew the credentials: {error.message}"
     emit(Changes({records.CHECK_AT: str(check_at)}, ()), request)
     say(line)
+
+
+def _start_renewal_ahead() -> None:
+    """Start `envgen refresh --ahead` detached from the terminal: its own session, no
+    controlling terminal to ask at, every standard stream on the null device (a hook reads
+    this process's stdout to its end, which a child holding it would delay). What it does
+    not do, the renewal at the window does, as if it had never run."""
+    import subprocess
+
+    from envgen.self_command import running_envgen
+
+    try:
+        words = [*running_envgen(), "refresh", "--ahead"]
+        if sys.platform == "win32":
+            detached = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
+            subprocess.Popen(
+                words,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                creationflags=detached,
+            )
+        else:
+            subprocess.Popen(
+                words,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+    except (OSError, ValueError, EnvgenError):
+        # No process to start (a full process table, a missing interpreter): the renewal at
+        # the window is synchronous.
+        pass
+
+
+def renew_ahead(environ: Mapping[str, str]) -> None:
+    """`envgen refresh --ahead`, started by the hook in the lead before the window: renew
+    the recorded credentials into the shared cache, requiring more life than the window and
+    the lead together, so the entry that is about to enter the window is not served back. Its
+    output is not used; the renewal at the window takes the credentials from the cache."""
+    recorded = Recorded.read(environ)
+    if recorded is None or not recorded.keys_are_envgens(environ):
+        return
+    origin = recorded.origin
+    if not records.renews_ahead(origin):
+        return
+    window = records.refresh_window(environ)
+    try:
+        with _deadline(HOOK_DEADLINE_SECONDS):
+            renew(origin, window + records.LEAD_SECONDS)
+    except NeedsAPerson:
+        # Said at the window, where the person is.
+        return
+    except _TookTooLong:
+        raise EnvgenError(
+            f"renewing the credentials ahead took over {HOOK_DEADLINE_SECONDS} s"
+        ) from None
 
 
 def _unset_expired(recorded: Recorded, request: OutputRequest) -> None:

@@ -19,7 +19,10 @@ import pytest
 from conftest import require_program
 from envgen.cli import envgen_command
 from envgen.credentials import format_expiration
+from envgen_in_process import invoke_envgen
+from hostile_endpoints import HostileEndpoint, forwarding_late, trickling
 from pty_session import TerminalSession
+from renewal_ahead import age_cache_entries, cache_entries, has_proc, renewals_ahead, wait_for
 from sso_server import SsoServer, signed_in_as_the_aws_cli
 from sts_server import StsServer, role_arn
 
@@ -143,6 +146,115 @@ def test_the_hook_renews_a_role_inside_the_window_with_one_request(
         check_at = int(shown(session, shell, "ENVGEN_CHECK_AT", "check"))
         assert check_at >= time.time() + 30
     assert "rror" not in session.screen, session.screen
+
+
+def fetched_half_an_hour_ago(env: dict[str, str]) -> str:
+    """The role of profile dev in the AWS CLI cache, as an hour's credentials fetched half an
+    hour ago (one AssumeRole); the access key id the cache holds."""
+    Path(env["AWS_CONFIG_FILE"]).write_text(ROLE_PROFILE)
+    assert invoke_envgen(["assume", "dev", "--format", "json"], env).returncode == 0
+    age_cache_entries(env, 1800)
+    [entry] = cache_entries(env).values()
+    return str(entry["Credentials"]["AccessKeyId"])
+
+
+def fetched_key(env: dict[str, str]) -> str:
+    [entry] = cache_entries(env).values()
+    return str(entry["Credentials"]["AccessKeyId"])
+
+
+def after_assume(screen: str) -> str:
+    """The screen after the line `envgen assume dev` says."""
+    return screen.split("(profile dev) expire in", 1)[1].split("\n", 1)[1]
+
+
+# In the shell: the refresh window moved over the credentials' remaining half hour, the check
+# due now, as if the clock had reached the window.
+INTO_THE_WINDOW = {
+    "bash": "export ENVGEN_REFRESH_BEFORE=3000 ENVGEN_CHECK_AT=0",
+    "zsh": "export ENVGEN_REFRESH_BEFORE=3000 ENVGEN_CHECK_AT=0",
+    "fish": "set -gx ENVGEN_REFRESH_BEFORE 3000; set -gx ENVGEN_CHECK_AT 0",
+}
+
+needs_proc = pytest.mark.skipif(not has_proc(), reason="finds processes in /proc")
+
+
+@needs_proc
+@pytest.mark.parametrize("shell", HOOK_SHELLS)
+def test_the_hook_renews_ahead_in_the_background_and_the_window_renews_from_the_cache(
+    shell: str, sts_env: dict[str, str], sts: StsServer, tmp_path: Path
+) -> None:
+    old_key = fetched_half_an_hour_ago(sts_env)
+    # Half an hour left: past the window of 1600 s and the lead before it.
+    env = {**sts_env, "ENVGEN_REFRESH_BEFORE": "1600"}
+    with interactive(shell, env, tmp_path) as session:
+        session.type(APPLY[shell].format(command="envgen assume dev"))
+        # The prompt after it starts the renewal ahead: one request, off the prompt.
+        wait_for(lambda: sts.log.counts()["AssumeRole"] == 2, 30, "renewed ahead")
+        wait_for(lambda: not renewals_ahead(env["HOME"]), 30, "ended")
+        assert fetched_key(env) != old_key
+        session.wait_until_idle()
+        assert "envgen:" not in after_assume(session.screen), session.screen
+        assert shown(session, shell, "AWS_ACCESS_KEY_ID", "kept") == old_key
+        expires = int(shown(session, shell, "ENVGEN_EXPIRATION", "expires"))
+        assert int(shown(session, shell, "ENVGEN_CHECK_AT", "check")) == expires - 1600
+        # At the window, the renewal is a cache hit: the keys fetched ahead, no request.
+        session.type(INTO_THE_WINDOW[shell])
+        session.read_until(r"envgen: renewed the credentials for .*Dev.*\n")
+        assert shown(session, shell, "AWS_ACCESS_KEY_ID", "renewed") == fetched_key(env)
+        assert sts.log.counts()["AssumeRole"] == 2
+    assert sts.log.counts()["AssumeRole"] == 2
+    assert "rror" not in session.screen, session.screen
+
+
+@needs_proc
+def test_a_slow_endpoint_ahead_holds_no_prompt_shows_nothing_and_the_window_renews(
+    sts_env: dict[str, str], sts: StsServer, tmp_path: Path
+) -> None:
+    old_key = fetched_half_an_hour_ago(sts_env)
+    with HostileEndpoint(trickling(1.0)) as slow:
+        env = {**sts_env, "ENVGEN_REFRESH_BEFORE": "1600", "AWS_ENDPOINT_URL_STS": slow.url}
+        with interactive("bash", env, tmp_path) as session:
+            session.type(APPLY["bash"].format(command="envgen assume dev") + "; echo applied")
+            session.read_until(r"\napplied\r?\n")
+            started = time.monotonic()
+            # The prompt after `applied` started the renewal ahead, which the endpoint holds
+            # until envgen's deadline: the shell does not wait for it.
+            session.type("echo next-$((40 + 2))")
+            session.read_until("next-42")
+            assert time.monotonic() - started < 5
+            wait_for(lambda: slow.requests >= 1, 30, "asked")
+            wait_for(lambda: not renewals_ahead(env["HOME"]), 30, "ended at its deadline")
+            session.wait_until_idle()
+            # What it had to say (an error) went nowhere near the terminal.
+            assert "envgen:" not in after_assume(session.screen), session.screen
+            assert shown(session, "bash", "AWS_ACCESS_KEY_ID", "kept") == old_key
+            # At the window, renewed at the prompt as if nothing had been tried ahead.
+            session.type(f"export AWS_ENDPOINT_URL_STS={sts.url}; {INTO_THE_WINDOW['bash']}")
+            session.read_until(r"envgen: renewed the credentials for .*Dev.*\n")
+            assert sts.log.counts()["AssumeRole"] == 2
+            assert shown(session, "bash", "AWS_ACCESS_KEY_ID", "renewed") == fetched_key(env)
+    assert "rror" not in session.screen, session.screen
+
+
+@needs_proc
+def test_the_renewal_ahead_outlives_the_shell_harmlessly(
+    sts_env: dict[str, str], sts: StsServer, tmp_path: Path
+) -> None:
+    old_key = fetched_half_an_hour_ago(sts_env)
+    with HostileEndpoint(forwarding_late(sts.url, 3.0)) as late:
+        env = {**sts_env, "ENVGEN_REFRESH_BEFORE": "1600", "AWS_ENDPOINT_URL_STS": late.url}
+        with interactive("bash", env, tmp_path) as session:
+            session.type(APPLY["bash"].format(command="envgen assume dev"))
+            session.read_until(r"\(profile dev\) expire in .*\n")
+            wait_for(lambda: late.requests == 1, 30, "asked")
+            session.type("exit")
+            assert session.process.wait(10) == 0
+        # The shell is gone, its terminal closed; the renewal it started goes on.
+        assert renewals_ahead(env["HOME"])
+        wait_for(lambda: not renewals_ahead(env["HOME"]), 30, "ended")
+    assert sts.log.counts()["AssumeRole"] == 2
+    assert fetched_key(env) != old_key
 
 
 @pytest.mark.parametrize("shell", HOOK_SHELLS)

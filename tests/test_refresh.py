@@ -13,8 +13,11 @@ import pytest
 
 from conftest import require_program
 from envgen.places import UserPlaces
-from envgen.records import Origin, key_digest
+from envgen.records import LEAD_SECONDS, Origin, key_digest
 from envgen_in_process import invoke_envgen
+from envgen_process import run_envgen
+from hostile_endpoints import ACCESS_DENIED, HostileEndpoint, answering
+from renewal_ahead import age_cache_entries, cache_entries, renewals_ahead, wait_for
 from sso_server import SsoServer, signed_in_as_the_aws_cli
 from sts_server import StsServer, role_arn
 
@@ -85,12 +88,94 @@ def test_with_more_than_the_window_left_only_the_check_moves(
 ) -> None:
     shell = assumed(role_env, "dev")
     result = hook({**shell, "ENVGEN_CHECK_AT": "0"})
+    # A cached role: the hook runs envgen again at the lead before the window.
     assert (
         result.stdout.decode()
-        == f"export ENVGEN_CHECK_AT='{int(shell['ENVGEN_EXPIRATION']) - 300}';\n"
+        == f"export ENVGEN_CHECK_AT='{int(shell['ENVGEN_EXPIRATION']) - 300 - LEAD_SECONDS}';\n"
     )
     assert result.stderr == b""
     assert sts.log.counts()["AssumeRole"] == 1
+
+
+def test_a_cached_role_is_checked_the_lead_before_the_window_and_a_session_token_is_not(
+    role_env: dict[str, str], sts: StsServer
+) -> None:
+    role = assumed(role_env, "dev")
+    assert int(role["ENVGEN_CHECK_AT"]) == int(role["ENVGEN_EXPIRATION"]) - 300 - LEAD_SECONDS
+    # GetSessionToken has no cache to renew into ahead.
+    session = assumed(role_env)
+    assert sts.log.counts()["GetSessionToken"] == 1
+    assert int(session["ENVGEN_CHECK_AT"]) == int(session["ENVGEN_EXPIRATION"]) - 300
+
+
+def test_in_the_lead_the_hook_renews_in_the_background_and_the_window_takes_it_from_the_cache(
+    role_env: dict[str, str], sts: StsServer
+) -> None:
+    assumed(role_env, "dev")
+    # Credentials fetched half an hour ago: an hour's entry with half an hour left.
+    age_cache_entries(role_env, 1800)
+    [old_entry] = cache_entries(role_env).values()
+    shell = assumed(role_env, "dev")
+    assert shell["AWS_ACCESS_KEY_ID"] == old_entry["Credentials"]["AccessKeyId"]
+    assert sts.log.counts()["AssumeRole"] == 1
+    expires = int(shell["ENVGEN_EXPIRATION"])
+    # Less than the window and the lead left, more than the window.
+    started = time.monotonic()
+    result = hook({**shell, "ENVGEN_REFRESH_BEFORE": "1600", "ENVGEN_CHECK_AT": "0"})
+    assert time.monotonic() - started < 5
+    assert result.returncode == 0 and result.stderr == b""
+    assert result.stdout.decode() == f"export ENVGEN_CHECK_AT='{expires - 1600}';\n"
+    wait_for(lambda: sts.log.counts()["AssumeRole"] == 2, 30, "renewed ahead")
+    wait_for(lambda: not renewals_ahead(role_env["HOME"]), 30, "ended")
+    [new_entry] = cache_entries(role_env).values()
+    fetched = new_entry["Credentials"]["AccessKeyId"]
+    assert fetched != shell["AWS_ACCESS_KEY_ID"]
+    # At the window: the renewal is the entry fetched ahead, without a request.
+    result = hook({**shell, "ENVGEN_REFRESH_BEFORE": "3000", "ENVGEN_CHECK_AT": "0"})
+    renewed = applied(shell, result)
+    assert renewed["AWS_ACCESS_KEY_ID"] == fetched
+    assert sts.log.counts()["AssumeRole"] == 2
+    [line] = result.stderr.decode().splitlines()
+    assert line.startswith("envgen: renewed the credentials for arn:aws:iam::123456789012:role/Dev")
+
+
+def test_the_renewal_ahead_prints_nothing_and_fails_as_a_command_does(
+    role_env: dict[str, str], sts: StsServer
+) -> None:
+    shell = assumed(role_env, "dev")
+    age_cache_entries(role_env, 1800)
+    lead = {**shell, "ENVGEN_REFRESH_BEFORE": "1600"}
+    with HostileEndpoint(answering(ACCESS_DENIED)) as endpoint:
+        refused = run_envgen(["refresh", "--ahead"], {**lead, "AWS_ENDPOINT_URL_STS": endpoint.url})
+        assert endpoint.requests == 1
+    assert refused.returncode != 0 and refused.stdout == b""
+    [line] = refused.stderr.decode().splitlines()
+    assert line.startswith("envgen: error: ")
+    done = run_envgen(["refresh", "--ahead"], lead)
+    assert (done.returncode, done.stdout, done.stderr) == (0, b"", b"")
+    assert sts.log.counts()["AssumeRole"] == 2
+    # Requiring the window and the lead: the entry just fetched is enough for the next one.
+    again = run_envgen(["refresh", "--ahead"], lead)
+    assert (again.returncode, again.stdout, again.stderr) == (0, b"", b"")
+    assert sts.log.counts()["AssumeRole"] == 2
+
+
+def test_the_renewal_ahead_does_nothing_for_a_source_without_a_cache(
+    role_env: dict[str, str], sts: StsServer
+) -> None:
+    session = assumed(role_env)
+    for shell in (session, {**session, "AWS_ACCESS_KEY_ID": "AKIAMYOWNKEY"}):
+        result = run_envgen(["refresh", "--ahead"], {**shell, "ENVGEN_REFRESH_BEFORE": "3500"})
+        assert (result.returncode, result.stdout, result.stderr) == (0, b"", b"")
+    assert sts.log.counts()["GetSessionToken"] == 1
+
+
+def test_the_renewal_ahead_takes_no_other_option(role_env: dict[str, str]) -> None:
+    shell = assumed(role_env, "dev")
+    for extra in (["--hook"], ["--shell", "bash"]):
+        result = invoke_envgen(["refresh", "--ahead", *extra], shell)
+        assert result.returncode == 2 and result.stdout == b""
+        assert "--ahead takes no other option" in result.stderr.decode()
 
 
 def test_keys_replaced_by_the_user_make_envgen_forget_its_records(

@@ -408,7 +408,9 @@ def issued_keys(entries: dict[str, Any]) -> dict[str, str]:
         moment = datetime.fromisoformat(f"{stamp[1]}T{stamp[2]}+00:00")
         expires = records.epoch_seconds(moment)
         names[str(expires)] = "<expiry epoch>"
-        names[str(expires - records.DEFAULT_WINDOW_SECONDS)] = "<check at>"
+        # Cached roles: the hook first runs envgen the lead before the window.
+        lead = records.DEFAULT_WINDOW_SECONDS + records.LEAD_SECONDS
+        names[str(expires - lead)] = "<check at>"
     return names
 
 

@@ -199,3 +199,21 @@ def endless_body(declared: int) -> Handler:
             server.count_sent(len(chunk))
 
     return handler
+
+
+def forwarding_late(target: str, delay: float) -> Handler:
+    """Holds each request `delay` seconds, then passes it to the server at `target` (an
+    http://host:port URL) and its answer back: a slow network in front of a working endpoint."""
+    host, _, port = target.removeprefix("http://").partition(":")
+
+    def handler(connection: socket.socket, server: HostileEndpoint) -> None:
+        request = read_request(connection)
+        if not request:
+            return
+        server.count_request()
+        time.sleep(delay)
+        with socket.create_connection((host, int(port)), timeout=10) as upstream:
+            upstream.sendall(request)
+            connection.sendall(read_request(upstream))
+
+    return handler
