@@ -107,6 +107,14 @@ def shell_holding(
 REFRESH_HOOK = ["refresh", "--hook", "--shell", "bash"]
 # Inside the default refresh window of 300 s, long enough to stay in it for both runs.
 INSIDE_THE_WINDOW = 250
+# Past the default window, inside the lead before it: a cached role is renewed ahead.
+IN_THE_LEAD = 450
+# Where the renewal ahead the lead starts finds no AWS files: it ends without a request and
+# without writing, whenever it runs, so both runs leave the same files.
+NO_AWS_FILES = {
+    "AWS_CONFIG_FILE": os.path.join(os.sep, "nonexistent", "config"),
+    "AWS_SHARED_CREDENTIALS_FILE": os.path.join(os.sep, "nonexistent", "credentials"),
+}
 
 CASES: dict[str, Case] = {
     # What credential_process lines, prompts and start-up files run.
@@ -224,6 +232,13 @@ CASES: dict[str, Case] = {
         timed_env=shell_holding("role", MISS_PROFILE, INSIDE_THE_WINDOW, persisted=True),
     ),
     "refresh, expired": Case(REFRESH_HOOK, True, timed_env=shell_holding("role", HIT_PROFILE, -5)),
+    "refresh, lead": Case(
+        REFRESH_HOOK, True, NO_AWS_FILES, timed_env=shell_holding("role", HIT_PROFILE, IN_THE_LEAD)
+    ),
+    "refresh, ahead": Case(
+        ["refresh", "--ahead"], True, timed_env=shell_holding("role", HIT_PROFILE, IN_THE_LEAD)
+    ),
+    "refresh, ahead with the hook": Case(["refresh", "--ahead", "--hook"], True),
     "refresh, imported": Case(
         REFRESH_HOOK, True, timed_env=shell_holding("imported", None, INSIDE_THE_WINDOW)
     ),
@@ -532,6 +547,7 @@ REFRESH_SHOWS = {
     "refresh, renewal": (b"export AWS_SESSION_TOKEN=", b"renewed the credentials for"),
     "refresh, renewal kept": (b"export AWS_SESSION_TOKEN=", b"renewed the credentials for"),
     "refresh, expired": (b"unset AWS_SESSION_TOKEN;", b"are unset; get new ones"),
+    "refresh, lead": (b"export ENVGEN_CHECK_AT=", b""),
     "refresh, imported": (b"export ENVGEN_CHECK_AT=", b"renew them with: envgen import"),
     "refresh, no records": (b"unset ENVGEN_SOURCE;", b""),
     "refresh, bad window": (b"", b"ENVGEN_REFRESH_BEFORE 'soon' is not a number"),
