@@ -291,35 +291,61 @@ def refresh_for_hook(request: OutputRequest, environ: Mapping[str, str]) -> None
 def _start_renewal_ahead() -> None:
     """Start `envgen refresh --ahead` detached from the terminal: its own session, no
     controlling terminal to ask at, every standard stream on the null device (a hook reads
-    this process's stdout to its end, which a child holding it would delay). What it does
-    not do, the renewal at the window does, as if it had never run."""
-    import subprocess
-
+    this process's stdout to its end, which a child holding it would delay), no other
+    descriptor of this process's. What it does not do, the renewal at the window does, as if
+    it had never run."""
     from envgen.self_command import running_envgen
 
     try:
         words = [*running_envgen(), "refresh", "--ahead"]
         if sys.platform == "win32":
-            detached = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP
-            subprocess.Popen(
-                words,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                creationflags=detached,
-            )
-        else:
-            subprocess.Popen(
-                words,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            _start_detached_on_windows(words)
+            return
+        # posix_spawn rather than subprocess, which costs a prompt more to load than the
+        # rest of this run.
+        null = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+        os.posix_spawn(
+            words[0],
+            words,
+            os.environ,
+            file_actions=[*null, *_inherited_descriptors_closed()],
+            setsid=True,
+        )
     except (OSError, ValueError, EnvgenError):
         # No process to start (a full process table, a missing interpreter): the renewal at
         # the window is synchronous.
         pass
+
+
+def _inherited_descriptors_closed() -> list[tuple[int, int]]:
+    """posix_spawn's actions that close every descriptor above 2 a child would inherit (the
+    shell's, passed on to this process)."""
+    try:
+        names = os.listdir("/dev/fd")
+    except OSError:
+        return []
+    closing = []
+    for name in names:
+        fd = int(name) if name.isdigit() else -1
+        try:
+            if fd > 2 and os.get_inheritable(fd):
+                closing.append((os.POSIX_SPAWN_CLOSE, fd))
+        except OSError:
+            continue  # the directory's own descriptor, closed by now
+    return closing
+
+
+def _start_detached_on_windows(words: list[str]) -> None:
+    import subprocess
+
+    detached = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined,unused-ignore]
+    subprocess.Popen(
+        words,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        creationflags=detached,
+    )
 
 
 def renew_ahead(environ: Mapping[str, str]) -> None:

@@ -9,10 +9,7 @@ envgen names the console script installed beside its interpreter, else `-m envge
 from __future__ import annotations
 
 import os
-import shlex
-import subprocess
 import sys
-from pathlib import Path
 
 from envgen.errors import EnvgenError
 
@@ -20,17 +17,11 @@ from envgen.errors import EnvgenError
 _SCRIPT_NAMES = frozenset({"envgen", "envgen.exe", "envgen-script.py"})
 
 
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except OSError:
-        return False
-
-
 def running_envgen(
     argv0: str | None = None, executable: str | None = None, windows: bool | None = None
 ) -> list[str]:
-    """The absolute words that start this envgen again, from any directory."""
+    """The absolute words that start this envgen again, from any directory. (os.path only: a
+    prompt hook asks this, and pathlib costs more to load than the rest.)"""
     argv0 = sys.argv[0] if argv0 is None else argv0
     executable = sys.executable if executable is None else executable
     windows = os.name == "nt" if windows is None else windows
@@ -42,21 +33,20 @@ def running_envgen(
     # Absolute but not resolved: a virtual environment's python is a symlink whose target
     # would start outside the environment, without envgen.
     interpreter = os.path.abspath(executable)
-    started_as = Path(os.path.abspath(argv0)) if argv0 else None
-    if started_as is not None and started_as.name.lower() in _SCRIPT_NAMES:
-        if windows and not started_as.suffix and _is_file(started_as.with_suffix(".exe")):
-            # The Windows launcher gives its own name without the extension.
-            return [str(started_as.with_suffix(".exe"))]
-        if _is_file(started_as):
-            return [str(started_as)]
-    if started_as is not None and (started_as.name, started_as.parent.name) == (
-        "__main__.py",
-        "envgen",
-    ):
-        return [interpreter, "-m", "envgen"]
-    beside = Path(interpreter).parent / ("envgen.exe" if windows else "envgen")
-    if _is_file(beside):
-        return [str(beside)]
+    started_as = os.path.abspath(argv0) if argv0 else None
+    if started_as is not None:
+        name = os.path.basename(started_as)
+        if name.lower() in _SCRIPT_NAMES:
+            if windows and not os.path.splitext(name)[1] and os.path.isfile(started_as + ".exe"):
+                # The Windows launcher gives its own name without the extension.
+                return [started_as + ".exe"]
+            if os.path.isfile(started_as):
+                return [started_as]
+        if (name, os.path.basename(os.path.dirname(started_as))) == ("__main__.py", "envgen"):
+            return [interpreter, "-m", "envgen"]
+    beside = os.path.join(os.path.dirname(interpreter), "envgen.exe" if windows else "envgen")
+    if os.path.isfile(beside):
+        return [beside]
     return [interpreter, "-m", "envgen"]
 
 
@@ -66,5 +56,9 @@ def command_line(words: list[str], windows: bool | None = None) -> str:
     Windows the C runtime's rules (botocore's own splitter there, and CreateProcess)."""
     windows = os.name == "nt" if windows is None else windows
     if windows:
+        import subprocess
+
         return subprocess.list2cmdline(words)
+    import shlex
+
     return shlex.join(words)
