@@ -415,6 +415,28 @@ def test_an_expired_sso_sign_in_is_said_once_with_what_to_run(
     assert len(sso_server.issued) == 1
 
 
+def test_sso_role_credentials_are_renewed_ahead_and_taken_from_the_cache_at_the_window(
+    sso_env: dict[str, str], sso_server: SsoServer
+) -> None:
+    signed_in_as_the_aws_cli(sso_env, sso_server)
+    assumed(sso_env, "dev")
+    age_cache_entries(sso_env, 1800)
+    shell = assumed(sso_env, "dev")
+    assert len(sso_server.issued) == 1
+    expires = int(shell["ENVGEN_EXPIRATION"])
+    assert int(shell["ENVGEN_CHECK_AT"]) == expires - 300 - LEAD_SECONDS
+    result = hook({**shell, "ENVGEN_REFRESH_BEFORE": "1600", "ENVGEN_CHECK_AT": "0"})
+    assert result.returncode == 0 and result.stderr == b""
+    assert result.stdout.decode() == f"export ENVGEN_CHECK_AT='{expires - 1600}';\n"
+    wait_for(lambda: len(sso_server.issued) == 2, 30, "renewed ahead")
+    wait_for(lambda: not renewals_ahead(sso_env["HOME"]), 30, "ended")
+    renewed = applied(
+        shell, hook({**shell, "ENVGEN_REFRESH_BEFORE": "3000", "ENVGEN_CHECK_AT": "0"})
+    )
+    assert renewed["AWS_ACCESS_KEY_ID"] == sso_server.issued[1]["accessKeyId"]
+    assert len(sso_server.issued) == 2
+
+
 def test_a_renewal_keeps_the_region_the_shell_has(role_env: dict[str, str], sts: StsServer) -> None:
     shell = assumed({**role_env, "AWS_REGION": "ap-south-1"}, "dev")
     assert shell["AWS_REGION"] == "ap-south-1"
