@@ -171,3 +171,16 @@ def test_every_shell_carries_the_records_and_clear_removes_them(
     assert source is not None and source.kind == "imported"
     assert int(applied["ENVGEN_CHECK_AT"] or "") == int(applied["ENVGEN_EXPIRATION"] or "") - 300
     assert all(cleared[name] is None for name in RECORD_VARIABLES)
+
+
+def test_only_what_lands_in_the_shared_cache_and_can_be_signed_again_renews_ahead() -> None:
+    from envgen.records import renews_ahead
+    from envgen.sources.request import PASSED_THROUGH
+
+    assert renews_ahead(Origin("role", "digest", base="shared-credentials-file"))
+    assert renews_ahead(Origin("sso", "digest", profile="dev"))
+    for kind in ("session-token", "imported", "saml", "web-identity", "federation-token"):
+        assert not renews_ahead(Origin(kind, "digest"))
+    # Signed by the keys the shell now holds as temporary ones, or temporary already.
+    for base in ("env", PASSED_THROUGH):
+        assert not renews_ahead(Origin("role", "digest", base=base))
