@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
@@ -131,12 +130,7 @@ def _without_envgens_keys(origin: Origin) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def renew(origin: Origin, window: int) -> Issued:
-    """Credentials from the source `origin` names, with more than `window` seconds left where
-    the source can give that: a cache entry inside the window is not served again."""
-    from envgen.sources import assume, aws_cli_cache
-
-    refuse_unrenewable(origin)
+def _request(origin: Origin) -> tuple[Place, RoleOptions]:
     where = Place(origin.profile, origin.region, origin.endpoint_url)
     options = RoleOptions(
         role_arn=origin.role_arn,
@@ -145,6 +139,28 @@ def renew(origin: Origin, window: int) -> Issued:
         external_id=origin.external_id,
         serial_number=origin.serial_number,
     )
+    return where, options
+
+
+def renew_from_cache(origin: Origin, window: int) -> Issued | None:
+    """What `renew` would answer from the shared cache without asking anyone (a role
+    profile's entry with more than `window` seconds left, usually the one renewed ahead), or
+    None when `renew` has more to do."""
+    from envgen.sources import assume, aws_cli_cache
+
+    refuse_unrenewable(origin)
+    where, options = _request(origin)
+    with _without_envgens_keys(origin), aws_cli_cache.requiring_life(window):
+        return assume.issue_from_cache(where, options)
+
+
+def renew(origin: Origin, window: int) -> Issued:
+    """Credentials from the source `origin` names, with more than `window` seconds left where
+    the source can give that: a cache entry inside the window is not served again."""
+    from envgen.sources import assume, aws_cli_cache
+
+    refuse_unrenewable(origin)
+    where, options = _request(origin)
     from envgen.sources.sso_tokens import LOGIN_HINT
     from envgen.sources.terminal import MfaCodeNeeded
 
@@ -166,6 +182,8 @@ class _TookTooLong(Exception):
 @contextlib.contextmanager
 def _deadline(seconds: int) -> Iterator[None]:
     """Bound the whole renewal where the platform allows: a prompt must never hang."""
+    import signal
+
     if not hasattr(signal, "SIGALRM"):
         yield
         return
@@ -258,8 +276,11 @@ def refresh_for_hook(request: OutputRequest, environ: Mapping[str, str]) -> None
         emit(Changes({records.CHECK_AT: str(later)}, ()), request)
         return
     try:
-        with _deadline(HOOK_DEADLINE_SECONDS):
-            issued = renew(origin, window)
+        # An answer from the cache (the renewal ahead's, usually) waits on no network, so it
+        # needs no deadline, whose signal handling would cost the prompt more than the rest.
+        cached = renew_from_cache(origin, window)
+        with contextlib.nullcontext() if cached else _deadline(HOOK_DEADLINE_SECONDS):
+            issued = cached or renew(origin, window)
             renewed = request.changed(persist=origin.persisted)
             _deliver_renewed(issued, origin, renewed)
         say(

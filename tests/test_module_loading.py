@@ -14,6 +14,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from importlib.metadata import version
 from pathlib import Path
@@ -433,3 +434,29 @@ def test_a_renewal_at_the_prompt_loads_no_botocore(
     assert renewed["AWS_ACCESS_KEY_ID"] != shell["AWS_ACCESS_KEY_ID"]
     assert "envgen.refresh" in modules, "the probe did not refresh"
     assert loaded(modules, *AWS_MODULES, *NOT_ON_MACHINE_RUNS) == []
+
+
+def test_a_renewal_the_cache_answers_arms_no_deadline(
+    clean_env: dict[str, str], sts_url: str, tmp_path: Path
+) -> None:
+    """At the window, after the renewal ahead has filled the cache, the hook's renewal is a
+    cache hit: it sends nothing, so it sets no alarm (the signal module) and asks no other
+    source (IAM Identity Center's modules) first."""
+    config, profile, _ = PROFILE_SHAPES["one role"]
+    write_aws_files(clean_env, config)
+    env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
+    first, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    shell = shell_after(first.stdout, env)
+    # The shell's credentials are inside a 10-minute window; the cached entry has an hour.
+    inside = {
+        **shell,
+        "ENVGEN_CHECK_AT": "0",
+        "ENVGEN_REFRESH_BEFORE": "600",
+        "ENVGEN_EXPIRATION": str(int(time.time()) + 300),
+    }
+    renewal, modules = run_probed(["refresh", "--hook", "--shell", "bash"], inside, tmp_path)
+    assert renewal.returncode == 0, renewal.stderr
+    assert renewal.stderr.startswith("envgen: renewed the credentials for "), renewal.stderr
+    assert "envgen.refresh" in modules, "the probe did not refresh"
+    assert sorted(modules & {"signal", "envgen.sources.sso", "envgen.sources.direct_sts"}) == []

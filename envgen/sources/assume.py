@@ -24,9 +24,8 @@ def issue(where: Place, options: RoleOptions) -> Issued:
     from_identity_center = sso.issue(where, options)
     if from_identity_center is not None:
         return from_identity_center
-    cached = aws_cli_cache.cached_assumption(where, options)
+    cached = issue_from_cache(where, options)
     if cached is not None:
-        detail(f"cache hit: {cached.whose}, from {aws_cli_cache.CACHE_DIR}; no STS call")
         return cached
     from envgen.sources import direct_path
 
@@ -53,6 +52,16 @@ def issue(where: Place, options: RoleOptions) -> Issued:
                 "--role-session-name and --external-id"
             )
         return session_token.get_session_token(context, options)
+
+
+def issue_from_cache(where: Place, options: RoleOptions) -> Issued | None:
+    """A role profile's credentials still fresh in the shared cache, as `issue` answers them.
+    `sso.issue`, which `issue` asks first, never answers for such a profile: the cache answers
+    only profiles without sso_* settings."""
+    cached = aws_cli_cache.cached_assumption(where, options)
+    if cached is not None:
+        detail(f"cache hit: {cached.whose}, from {aws_cli_cache.CACHE_DIR}; no STS call")
+    return cached
 
 
 def child_environment(
