@@ -62,20 +62,22 @@ def choose_level(invocation: Invocation, level: int, option: str) -> None:
 
 
 # The shapes of what envgen's users hold secret (an MFA code, a secret access key, a web
-# identity token) and of an access key id, which travels with them.
-_SECRET_SHAPED = re.compile(
+# identity token) and of an access key id, which travels with them. Compiled (and cached by
+# `re`) when a word is first checked: the runs that check none, a prompt's refresh among
+# them, do not pay for it.
+_SECRET_SHAPED = (
     r"\d{6}|(?:AKIA|ASIA)[A-Z0-9]{16}|[A-Za-z0-9/+]{40}"
     r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"
 )
 # Session tokens and assertions: long base64, letters of both cases and digits, no dot.
-_OPAQUE = re.compile(r"[A-Za-z0-9/+=_-]{64,}")
+_OPAQUE = r"[A-Za-z0-9/+=_-]{64,}"
 
 
 def looks_secret(word: str) -> bool:
     """A positional word shaped like a secret: most likely one typed without its option."""
-    if _SECRET_SHAPED.fullmatch(word):
+    if re.fullmatch(_SECRET_SHAPED, word):
         return True
-    return bool(_OPAQUE.fullmatch(word)) and all(
+    return bool(re.fullmatch(_OPAQUE, word)) and all(
         any(test(character) for character in word)
         for test in (str.isupper, str.islower, str.isdigit)
     )
