@@ -32,7 +32,10 @@ from urllib.parse import urlsplit
 # messages on a road that must start fast (see envgen.values).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    Answer = TypeVar("Answer")
 
 CONNECT_TIMEOUT_SECONDS = 3
 # botocore's bound on each socket read; NETWORK_BUDGET_SECONDS bounds them all together.
@@ -168,6 +171,36 @@ class NetworkBudget:
     def spend(self, seconds: float) -> None:
         self._spent += seconds
 
+    def wait_for(self, url: str, exchange: Callable[[], Answer]) -> Answer:
+        """EXCHANGE's answer (or its exception), run in a worker thread and waited for at most
+        the seconds left; NetworkBudgetSpent once they are gone. A thread, because a socket's
+        timeouts bound each read, not an endpoint that trickles a byte at a time."""
+        remaining = self.remaining()
+        if remaining <= 0:
+            raise NetworkBudgetSpent(url)
+        outcome: list[Answer] = []
+        failure: list[BaseException] = []
+        finished = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome.append(exchange())
+            except BaseException as error:
+                failure.append(error)
+            finally:
+                finished.set()
+
+        started = time.monotonic()
+        # A daemon: an abandoned exchange must not keep the process alive after it reported.
+        threading.Thread(target=work, name="envgen-http-exchange", daemon=True).start()
+        answered = finished.wait(remaining)
+        self.spend(time.monotonic() - started)
+        if not answered:
+            raise NetworkBudgetSpent(url)
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
 
 class _Body:
     """A response body already read, in the shape botocore's AWSResponse reads it from."""
@@ -254,33 +287,12 @@ def _refused(error: BaseException) -> bool:
 def _exchange(client: Any, budget: NetworkBudget, request: Any, event_name: str) -> Any:
     """One HTTP exchange, answered in the worker thread, waited for at most the budget left."""
     http_session = client._endpoint.http_session
-    remaining = budget.remaining()
-    if remaining <= 0:
-        raise NetworkBudgetSpent(request.url)
-    outcome: dict[str, Any] = {}
-    finished = threading.Event()
-
-    def exchange() -> None:
-        try:
-            outcome["response"] = _send_capped(http_session, request)
-        except BaseException as error:
-            outcome["error"] = error
-        finally:
-            finished.set()
-
-    started = time.monotonic()
-    # A daemon: an abandoned exchange must not keep the process alive after it has reported.
-    threading.Thread(target=exchange, name="envgen-http-exchange", daemon=True).start()
-    answered = finished.wait(remaining)
-    budget.spend(time.monotonic() - started)
-    if not answered:
-        raise NetworkBudgetSpent(request.url)
-    error = outcome.get("error")
-    if error is not None:
+    try:
+        response = budget.wait_for(request.url, lambda: _send_capped(http_session, request))
+    except BaseException as error:
         if _refused(error):
             raise NotRetried(error) from None
-        raise error
-    response = outcome["response"]
+        raise
     # event_name is "before-send.<service>.<operation>".
     _, service, operation = (event_name.split(".") + ["", ""])[:3]
     if service == "sts" and 200 <= response.status_code < 300:

@@ -20,7 +20,6 @@ import hmac
 import os
 import re
 import socket
-import threading
 import time
 from datetime import datetime, timezone
 from urllib.parse import quote, urlencode, urlsplit
@@ -578,9 +577,6 @@ def _exchange_once(url: str, headers: Mapping[str, str], body: bytes, bundle: st
         sock.close()
 
 
-Outcome = _Answer | BaseException
-
-
 def _bounded_exchange(
     url: str,
     headers: Mapping[str, str],
@@ -590,31 +586,7 @@ def _bounded_exchange(
 ) -> _Answer:
     """One exchange in a worker thread, waited for at most the budget left, as bounded_client
     waits for botocore's."""
-    remaining = budget.remaining()
-    if remaining <= 0:
-        raise bounded_client.NetworkBudgetSpent(url)
-    outcome: list[Outcome] = []
-    finished = threading.Event()
-
-    def exchange() -> None:
-        try:
-            outcome.append(_exchange_once(url, headers, body, bundle))
-        except BaseException as error:
-            outcome.append(error)
-        finally:
-            finished.set()
-
-    started = time.monotonic()
-    # A daemon: an abandoned exchange must not keep the process alive after it has reported.
-    threading.Thread(target=exchange, name="envgen-http-exchange", daemon=True).start()
-    answered = finished.wait(remaining)
-    budget.spend(time.monotonic() - started)
-    if not answered:
-        raise bounded_client.NetworkBudgetSpent(url)
-    result = outcome[0]
-    if isinstance(result, BaseException):
-        raise result
-    return result
+    return budget.wait_for(url, lambda: _exchange_once(url, headers, body, bundle))
 
 
 # ---------------------------------------------------------------------------------------------
