@@ -370,6 +370,17 @@ def shell_after(output: str, env: dict[str, str]) -> dict[str, str]:
     return after
 
 
+def role_profile_shell(clean_env: dict[str, str], sts_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of a bash session that applied `envgen assume` for a role profile, its
+    role's answer now in the AWS CLI cache."""
+    config, profile, _ = PROFILE_SHAPES["one role"]
+    write_aws_files(clean_env, config)
+    env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
+    assumed, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
+    assert assumed.returncode == 0, assumed.stderr
+    return shell_after(assumed.stdout, env)
+
+
 @pytest.mark.parametrize("state", ["fresh", "expired"])
 def test_the_prompt_hook_loads_neither_typer_nor_jinja_before_renewing(
     state: str, clean_env: dict[str, str], sts_url: str, tmp_path: Path
@@ -377,12 +388,7 @@ def test_the_prompt_hook_loads_neither_typer_nor_jinja_before_renewing(
     """`envgen refresh --hook`, which prompt hooks run: with credentials that are still fresh
     it only puts the next check off, and with expired ones it unsets them; neither loads
     typer, Jinja2, botocore, dataclasses or typing."""
-    config, profile, _ = PROFILE_SHAPES["one role"]
-    write_aws_files(clean_env, config)
-    env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
-    assumed, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
-    assert assumed.returncode == 0, assumed.stderr
-    shell = shell_after(assumed.stdout, env)
+    shell = role_profile_shell(clean_env, sts_url, tmp_path)
     # The hook is due now; the credentials expired a while ago, or have an hour left.
     shell["ENVGEN_CHECK_AT"] = "0"
     if state == "expired":
@@ -415,12 +421,7 @@ def test_a_cache_miss_for_a_role_profile_loads_no_botocore(
 def test_a_renewal_at_the_prompt_loads_no_botocore(
     clean_env: dict[str, str], sts_url: str, tmp_path: Path
 ) -> None:
-    config, profile, _ = PROFILE_SHAPES["one role"]
-    write_aws_files(clean_env, config)
-    env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
-    first, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
-    assert first.returncode == 0, first.stderr
-    shell = shell_after(first.stdout, env)
+    shell = role_profile_shell(clean_env, sts_url, tmp_path)
     # A window longer than the credentials' life: the renewal is due at once, and the entry
     # the first run cached is inside it, so STS is asked again.
     renewal, modules = run_probed(
@@ -442,12 +443,7 @@ def test_a_renewal_the_cache_answers_arms_no_deadline(
     """At the window, after the renewal ahead has filled the cache, the hook's renewal is a
     cache hit: it sends nothing, so it sets no alarm (the signal module) and asks no other
     source (IAM Identity Center's modules) first."""
-    config, profile, _ = PROFILE_SHAPES["one role"]
-    write_aws_files(clean_env, config)
-    env = {**clean_env, "AWS_ENDPOINT_URL_STS": sts_url}
-    first, _ = run_probed(["assume", profile, "--shell", "bash"], env, tmp_path)
-    assert first.returncode == 0, first.stderr
-    shell = shell_after(first.stdout, env)
+    shell = role_profile_shell(clean_env, sts_url, tmp_path)
     # The shell's credentials are inside a 10-minute window; the cached entry has an hour.
     inside = {
         **shell,
